@@ -1,0 +1,196 @@
+"""Index -> hits: hybrid retrieval for a question.
+
+Dense search (FAISS, cosine) and keyword search (SQLite FTS5, BM25) each rank candidate chunks;
+reciprocal rank fusion merges the rankings. A third ranking re-scores the candidates by the
+similarity of their best sentence to the question, which favours chunks holding one sentence
+that answers over chunks that are broadly on topic. Results are then spread across articles,
+and may be filtered by outlet and publication date.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.embed import Embedder, embed_texts
+from rag.store import DocumentInfo, Index
+from rag.settings import Settings
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have having
+    he her here hers herself him himself his how i if in into is it its itself just me more most my myself no
+    nor not of off on once only or other our ours ourselves out over own same she should so some such than that
+    the their theirs them themselves then there these they this those through to too under until up very was
+    we were what when where which while who whom why will with would you your yours yourself yourselves say
+    said says tell told according did does article articles""".split()
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    outlet: str | None = None
+    published_from: str | None = None
+    published_to: str | None = None
+
+    def allows(self, doc: DocumentInfo) -> bool:
+        if self.outlet and (not doc.outlet or self.outlet.lower() not in doc.outlet.lower()):
+            return False
+        if self.published_from and (not doc.published or doc.published < self.published_from):
+            return False
+        if self.published_to and (not doc.published or doc.published > self.published_to):
+            return False
+        return True
+
+    def __bool__(self) -> bool:
+        return bool(self.outlet or self.published_from or self.published_to)
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk_id: int
+    doc: DocumentInfo
+    start: int
+    end: int
+    text: str
+    score: float
+    dense: float
+    best_sentence: float
+
+    @property
+    def source(self) -> str:
+        return self.doc.source
+
+
+def keywords(text: str) -> list[str]:
+    """Content words of a question, lower-cased, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for word in re.findall(r"\w+", text.lower()):
+        if word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
+            seen.setdefault(word, None)
+    return list(seen)
+
+
+def fts_query(text: str) -> str:
+    """An FTS5 expression that matches any content word of `text` (BM25 ranks the matches)."""
+    return " OR ".join(f'"{w}"' for w in keywords(text))
+
+
+_DATE_QUESTION = re.compile(r"\b(when|what date|which date|what day|what year|which year|since when)\b", re.I)
+_NUMBER_QUESTION = re.compile(r"\b(how many|how much|what number|what share|what percentage|tally|margin|count)\b", re.I)
+_DATE_IN_TEXT = re.compile(
+    r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}\b|\b\d{1,2}\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b|\b(19|20)\d\d\b"
+)
+_NUMBER_IN_TEXT = re.compile(r"\b\d+\b|\b(two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand)\b", re.I)
+
+
+def answer_type(question: str) -> str | None:
+    """'date' or 'number' when the question asks for one, else None."""
+    if _DATE_QUESTION.search(question):
+        return "date"
+    if _NUMBER_QUESTION.search(question):
+        return "number"
+    return None
+
+
+def mentioned_documents(question: str, documents: dict[str, DocumentInfo]) -> set[str]:
+    """Documents whose outlet the question names ('the Euromaidan Press article', 'Kyodo')."""
+    lowered = question.lower()
+    return {d.doc_id for d in documents.values() if d.outlet and d.outlet.lower() in lowered}
+
+
+def hint_ranking(question: str, chunks: dict, documents: dict[str, DocumentInfo], order: list[int]) -> list[int] | None:
+    """Chunks that carry what the question asks for (its answer type, its named outlet) first."""
+    kind, named = answer_type(question), mentioned_documents(question, documents)
+    if not kind and not named:
+        return None
+    pattern = {"date": _DATE_IN_TEXT, "number": _NUMBER_IN_TEXT}.get(kind)
+
+    def hints(i: int) -> int:
+        return int(chunks[i].doc_id in named) * 2 + int(bool(pattern and pattern.search(chunks[i].text)))
+
+    return sorted(order, key=lambda i: -hints(i))
+
+
+def reciprocal_rank_fusion(rankings: list[list[int]], k: int = 60) -> dict[int, float]:
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank + 1)
+    return scores
+
+
+def diversify(ranked: list[int], doc_of: dict[int, str], k: int, per_article: int) -> list[int]:
+    """Top k, taking at most `per_article` from one article while others remain to choose from."""
+    chosen: list[int] = []
+    counts: dict[str, int] = {}
+    for item in ranked:
+        if counts.get(doc_of[item], 0) < per_article:
+            chosen.append(item)
+            counts[doc_of[item]] = counts.get(doc_of[item], 0) + 1
+        if len(chosen) == k:
+            return chosen
+    for item in ranked:
+        if item not in chosen:
+            chosen.append(item)
+        if len(chosen) == k:
+            break
+    return chosen
+
+
+def search(
+    question: str,
+    index: Index,
+    embedder: Embedder,
+    settings: Settings,
+    k: int | None = None,
+    filters: Filters | None = None,
+    query_vector: np.ndarray | None = None,
+) -> list[Hit]:
+    """The k best chunks for `question`, best first."""
+    k = settings.top_k if k is None else k
+    if k <= 0 or index.vectors.ntotal == 0 or not question.strip():
+        return []
+    documents = index.documents()
+    vector = embed_texts(embedder, [question])[0] if query_vector is None else query_vector
+    depth = settings.candidates if not filters else index.vectors.ntotal
+    dense = index.dense_search(vector, depth)
+    keyword = index.keyword_search(fts_query(question), depth)
+    chunks = index.chunks(sorted({i for i, _ in dense} | {i for i, _ in keyword}))
+    if filters:
+        chunks = {i: c for i, c in chunks.items() if filters.allows(documents[c.doc_id])}
+    dense_scores = dict(dense)
+    dense_rank = [i for i, _ in dense if i in chunks]
+    keyword_rank = [i for i, _ in keyword if i in chunks]
+    best_sentence = {i: _best_sentence_similarity(index, c, vector) for i, c in chunks.items()}
+    rankings = [dense_rank, keyword_rank]
+    if settings.rerank:
+        rankings.append(sorted(chunks, key=lambda i: -best_sentence[i]))
+    hinted = hint_ranking(question, chunks, documents, dense_rank + [i for i in chunks if i not in dense_scores])
+    if hinted:
+        rankings.append(hinted)
+    fused = reciprocal_rank_fusion(rankings, settings.rrf_k)
+    ranked = sorted(fused, key=lambda i: -fused[i])
+    top = diversify(ranked, {i: chunks[i].doc_id for i in ranked}, k, settings.max_hits_per_article)
+    return [
+        Hit(
+            chunk_id=i,
+            doc=documents[chunks[i].doc_id],
+            start=chunks[i].start,
+            end=chunks[i].end,
+            text=chunks[i].text,
+            score=round(fused[i], 6),
+            dense=dense_scores.get(i, 0.0),
+            best_sentence=best_sentence[i],
+        )
+        for i in top
+    ]
+
+
+def _best_sentence_similarity(index: Index, chunk, vector: np.ndarray) -> float:
+    sentences = index.sentences_in(chunk.doc_id, chunk.start, chunk.end)
+    if not sentences:
+        return 0.0
+    return float(np.max(index.sentence_vectors[[s.id for s in sentences]] @ vector))

@@ -1,0 +1,59 @@
+"""One settings object for the whole pipeline, one level deep.
+
+Every field has a default that works on a fresh machine. The CLI and the UI override fields
+with `Settings.with_overrides(...)`, which rejects unknown names. The fields marked `index`
+are written into the index manifest: an index built with other values is refused with a
+message, never silently reused (see `rag.store`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rag.errors import SettingsError
+
+INDEX_FIELDS = ("embed_model", "chunk_max_words", "chunk_overlap_sentences")
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = field(default=Path("seeds"), metadata={"doc": "folder of .txt/.md articles"})
+    index_dir: Path = field(default=Path("index"), metadata={"doc": "where the built index lives"})
+    embed_model: str = field(
+        default="all-MiniLM-L6-v2",
+        metadata={"doc": "packaged sentence-transformers model (see rag.embed.PACKAGED_MODELS)", "index": True},
+    )
+    chunk_max_words: int = field(default=90, metadata={"doc": "a chunk closes once it holds this many words", "index": True})
+    chunk_overlap_sentences: int = field(
+        default=1, metadata={"doc": "sentences a chunk repeats from the one before", "index": True}
+    )
+    top_k: int = field(default=5, metadata={"doc": "hits returned by search"})
+    candidates: int = field(default=30, metadata={"doc": "hits taken from each retriever before fusion"})
+    rrf_k: int = field(default=60, metadata={"doc": "reciprocal-rank-fusion constant"})
+    max_hits_per_article: int = field(default=2, metadata={"doc": "diversity: hits one article may hold in the top k"})
+    rerank: bool = field(
+        default=False, metadata={"doc": "also rank candidates by their best sentence (off: it lowered dev recall@5)"}
+    )
+    llm_model: str = field(default="qwen2.5-0.5b", metadata={"doc": "packaged generator (see rag.answer.PACKAGED_LLMS)"})
+    answer_mode: str = field(default="auto", metadata={"doc": "llm, extractive, or auto (llm if installed)"})
+    evidence_sentences: int = field(default=6, metadata={"doc": "numbered evidence sentences shown to the model"})
+    refuse_below: float = field(default=0.0, metadata={"doc": "refuse when the best evidence scores below this"})
+    max_question_chars: int = field(default=2000, metadata={"doc": "longer questions are refused with a message"})
+
+    def with_overrides(self, **changes: object) -> "Settings":
+        """Return a copy with `changes` applied; None values are ignored, unknown names rejected."""
+        known = {f.name for f in dataclasses.fields(self)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise SettingsError(f"unknown setting(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        given = {k: v for k, v in changes.items() if v is not None}
+        for name in ("corpus_dir", "index_dir"):
+            if name in given:
+                given[name] = Path(given[name])
+        return dataclasses.replace(self, **given)
+
+    def index_signature(self) -> dict[str, object]:
+        """The settings an index is tied to, as stored in its manifest."""
+        return {name: getattr(self, name) for name in INDEX_FIELDS}

@@ -1,0 +1,503 @@
+"""Chunks -> an index on disk: FAISS vectors, a SQLite database, a manifest.
+
+Layout of the index folder:
+
+    index/CURRENT            name of the generation in use (replaced atomically)
+    index/gen-<stamp>/       manifest.json, chunks.faiss, sentences.npy, meta.sqlite
+    index/.lock              held by the one `rag index` that may write
+
+A build writes a whole new generation beside the current one, then points CURRENT at it with
+one `os.replace`: a crash mid-build (even kill -9) leaves the previous index in use. Builds are
+incremental: vectors of documents whose content hash is unchanged are copied, not re-embedded.
+The manifest ties the index to the settings that built it (`Settings.index_signature`), and
+`open_index` refuses a mismatch, an older format or unreadable files with a message that says
+to run `rag index`.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+from rag.chunk import Chunk, Sentence, chunk_document
+from rag.embed import Embedder, embed_texts
+from rag.errors import CorpusError, IndexBusyError, IndexCorruptError, IndexMismatchError, IndexMissingError
+from rag.ingest import Document, Skipped, iter_article_files, load_corpus
+from rag.settings import Settings
+
+FORMAT_VERSION = 1
+FLAT_INDEX_LIMIT = 200_000
+
+SCHEMA = """
+CREATE TABLE documents (
+    doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, title TEXT, outlet TEXT, published TEXT, url TEXT,
+    n_chars INTEGER NOT NULL
+);
+CREATE TABLE files (name TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id));
+CREATE TABLE boilerplate (doc_id TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, kind TEXT NOT NULL);
+CREATE TABLE chunks (
+    id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, ord INTEGER NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL
+);
+CREATE TABLE sentences (
+    id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL
+);
+CREATE INDEX sentences_by_doc ON sentences(doc_id, start);
+CREATE VIRTUAL TABLE chunks_fts USING fts5(text, about, tokenize = 'porter unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE sentences_fts USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
+"""
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    doc_id: str
+    source: str
+    title: str | None
+    outlet: str | None
+    published: str | None
+    url: str | None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    id: int
+    doc_id: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class StoredSentence:
+    id: int
+    doc_id: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class BuildReport:
+    documents: int
+    chunks: int
+    embedded_documents: int
+    skipped: list[Skipped]
+    seconds: float
+    index_dir: Path
+
+    def summary(self) -> str:
+        skipped = f", {len(self.skipped)} skipped" if self.skipped else ""
+        return (
+            f"indexed {self.documents} documents, {self.chunks} chunks "
+            f"({self.embedded_documents} embedded, {self.documents - self.embedded_documents} reused){skipped} "
+            f"in {self.seconds:.2f} s -> {self.index_dir}"
+        )
+
+
+@dataclass(frozen=True)
+class CorpusChanges:
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+    def describe(self) -> str:
+        parts = [f"{len(v)} {k}" for k, v in (("new", self.added), ("changed", self.changed), ("removed", self.removed)) if v]
+        return ", ".join(parts)
+
+
+@dataclass
+class Index:
+    """An opened index generation. Read-only; safe to share between threads."""
+
+    path: Path
+    manifest: dict
+    vectors: "object"  # faiss.Index over chunk vectors; row i is chunk id i
+    sentence_vectors: np.ndarray
+    db: sqlite3.Connection
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def dimension(self) -> int:
+        return int(self.manifest["dimension"])
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self.db.execute(sql, params).fetchall()
+
+    def dense_search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """(chunk id, cosine) of the k nearest chunks."""
+        k = min(k, self.vectors.ntotal)
+        if k <= 0:
+            return []
+        scores, ids = self.vectors.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), k)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def keyword_search(self, fts_query: str, k: int, table: str = "chunks_fts") -> list[tuple[int, float]]:
+        """(row id, BM25 score, higher is better) from an FTS5 MATCH expression."""
+        if not fts_query or table not in ("chunks_fts", "sentences_fts"):
+            return []
+        try:
+            rows = self.query(f"SELECT rowid, -bm25({table}) FROM {table} WHERE {table} MATCH ? ORDER BY bm25({table}) LIMIT ?", (fts_query, k))
+        except sqlite3.OperationalError:
+            return []
+        return [(int(r), float(s)) for r, s in rows]
+
+    def chunks(self, ids: list[int]) -> dict[int, StoredChunk]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.query(f'SELECT id, doc_id, start, "end", text FROM chunks WHERE id IN ({marks})', tuple(ids))
+        return {r[0]: StoredChunk(*r) for r in rows}
+
+    def sentences_in(self, doc_id: str, start: int = 0, end: int | None = None) -> list[StoredSentence]:
+        end = 1 << 62 if end is None else end
+        rows = self.query(
+            'SELECT id, doc_id, start, "end", text FROM sentences WHERE doc_id = ? AND start >= ? AND "end" <= ? ORDER BY start',
+            (doc_id, start, end),
+        )
+        return [StoredSentence(*r) for r in rows]
+
+    def all_sentences(self) -> list[StoredSentence]:
+        return [StoredSentence(*r) for r in self.query('SELECT id, doc_id, start, "end", text FROM sentences ORDER BY id')]
+
+    def documents(self) -> dict[str, DocumentInfo]:
+        aliases: dict[str, list[str]] = {}
+        for name, doc_id in self.query("SELECT name, doc_id FROM files ORDER BY name"):
+            aliases.setdefault(doc_id, []).append(name)
+        rows = self.query("SELECT doc_id, source, title, outlet, published, url FROM documents ORDER BY source")
+        return {
+            r[0]: DocumentInfo(*r, aliases=tuple(a for a in aliases.get(r[0], []) if a != r[1])) for r in rows
+        }
+
+    def chunk_counts(self) -> dict[str, int]:
+        return dict(self.query("SELECT doc_id, COUNT(*) FROM chunks GROUP BY doc_id"))
+
+    def close(self) -> None:
+        self.db.close()
+
+
+# --- opening ------------------------------------------------------------------------------------
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    pointer = index_dir / "CURRENT"
+    if not pointer.is_file():
+        return None
+    return index_dir / pointer.read_text(encoding="utf-8").strip()
+
+
+def open_index(settings: Settings) -> Index:
+    """Open the index in `settings.index_dir`, checking it was built with `settings`."""
+    generation = current_generation(settings.index_dir)
+    if generation is None:
+        raise IndexMissingError(f"no index in {settings.index_dir}/; run `rag index` to build it")
+    try:
+        manifest = json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise IndexCorruptError(f"index manifest in {generation} is unreadable; run `rag index` to rebuild") from None
+    check_manifest(manifest, settings)
+    try:
+        import faiss
+
+        vectors = faiss.read_index(str(generation / "chunks.faiss"))
+        sentence_vectors = np.load(generation / "sentences.npy")
+        db = sqlite3.connect(f"file:{generation / 'meta.sqlite'}?mode=ro", uri=True, check_same_thread=False)
+        n_chunks = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        n_sentences = db.execute("SELECT COUNT(*) FROM sentences").fetchone()[0]
+    except Exception as exc:  # faiss raises RuntimeError, sqlite DatabaseError, numpy ValueError
+        raise IndexCorruptError(
+            f"index files in {generation} are damaged ({type(exc).__name__}); run `rag index` to rebuild"
+        ) from None
+    if (vectors.ntotal, len(sentence_vectors)) != (n_chunks, n_sentences) or vectors.d != manifest["dimension"]:
+        db.close()
+        raise IndexCorruptError(f"index files in {generation} disagree with each other; run `rag index` to rebuild")
+    return Index(generation, manifest, vectors, sentence_vectors, db)
+
+
+def check_manifest(manifest: dict, settings: Settings) -> None:
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"index format {manifest.get('format_version')} is not {FORMAT_VERSION}; run `rag index` to rebuild"
+        )
+    built_with = manifest.get("settings", {})
+    wanted = {k: v for k, v in settings.index_signature().items()}
+    differing = {k: (built_with.get(k), v) for k, v in wanted.items() if built_with.get(k) != v}
+    if differing:
+        detail = "; ".join(f"{k}: index has {old!r}, settings ask for {new!r}" for k, (old, new) in differing.items())
+        raise IndexMismatchError(f"index was built with other settings ({detail}); run `rag index` to rebuild")
+
+
+def corpus_changes(index: Index, corpus_dir: Path) -> CorpusChanges:
+    """What differs between the corpus folder and what the index was built from."""
+    recorded: dict[str, dict] = index.manifest.get("files", {})
+    present = {p.relative_to(corpus_dir).as_posix(): p for p in iter_article_files(corpus_dir)}
+    added = tuple(sorted(n for n in present if n not in recorded))
+    removed = tuple(sorted(n for n in recorded if n not in present))
+    changed = []
+    for name in sorted(set(present) & set(recorded)):
+        stat = present[name].stat()
+        if [stat.st_size, stat.st_mtime_ns] != recorded[name].get("stat"):
+            changed.append(name)
+    return CorpusChanges(added, tuple(changed), removed)
+
+
+# --- building -----------------------------------------------------------------------------------
+
+
+@contextmanager
+def index_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the index folder's write lock, or refuse at once if another build holds it."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise IndexBusyError(f"{index_dir}/ is being indexed by pid {holder}; wait for it to finish") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def make_vector_index(vectors: np.ndarray, dimension: int):
+    """Exact inner-product search while small; HNSW beyond FLAT_INDEX_LIMIT vectors (see benchmarks)."""
+    import faiss
+
+    if len(vectors) <= FLAT_INDEX_LIMIT:
+        index = faiss.IndexFlatIP(dimension)
+    else:
+        index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 64
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def _previous_vectors(settings: Settings) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Chunk and sentence vectors by document id from the current index, when it can be reused."""
+    try:
+        index = open_index(settings)
+    except (IndexMissingError, IndexCorruptError, IndexMismatchError):
+        return {}, {}
+    try:
+        chunk_vectors = index.vectors.reconstruct_n(0, index.vectors.ntotal)
+        by_doc_chunks: dict[str, list[int]] = {}
+        for chunk_id, doc_id in index.query("SELECT id, doc_id FROM chunks ORDER BY id"):
+            by_doc_chunks.setdefault(doc_id, []).append(chunk_id)
+        by_doc_sentences: dict[str, list[int]] = {}
+        for sentence_id, doc_id in index.query("SELECT id, doc_id FROM sentences ORDER BY id"):
+            by_doc_sentences.setdefault(doc_id, []).append(sentence_id)
+        return (
+            {d: chunk_vectors[ids] for d, ids in by_doc_chunks.items()},
+            {d: index.sentence_vectors[ids] for d, ids in by_doc_sentences.items()},
+        )
+    except RuntimeError:
+        return {}, {}
+    finally:
+        index.close()
+
+
+def unique_sentences(chunks: list[Chunk]) -> list[Sentence]:
+    seen: dict[tuple[int, int], Sentence] = {}
+    for chunk in chunks:
+        for sentence in chunk.sentences:
+            seen.setdefault((sentence.start, sentence.end), sentence)
+    return sorted(seen.values(), key=lambda s: s.start)
+
+
+def about(doc: Document) -> str:
+    """The article's outlet, date and title in one line: context a chunk's own words lack."""
+    return " · ".join(x for x in (doc.outlet, doc.published, doc.title) if x)
+
+
+def embedding_text(doc: Document, text: str) -> str:
+    """What the embedder sees for a chunk: the article's outlet, date and title, then the chunk."""
+    header = about(doc)
+    return f"{header}\n{text}" if header else text
+
+
+def build_index(
+    settings: Settings,
+    embedder: Embedder,
+    progress: bool = False,
+    on_progress: Callable[[float, str], None] | None = None,
+    rebuild: bool = False,
+) -> BuildReport:
+    """Index `settings.corpus_dir` into `settings.index_dir`, embedding only new or changed articles."""
+    started = time.perf_counter()
+    with index_lock(settings.index_dir):
+        _remove_stray_generations(settings.index_dir)
+        if not settings.corpus_dir.is_dir():
+            raise CorpusError(f"corpus folder {settings.corpus_dir}/ not found; pass --corpus DIR")
+        documents, skipped = load_corpus(settings.corpus_dir)
+        if not documents:
+            reasons = "; ".join(f"{s.name}: {s.reason}" for s in skipped[:3]) or "no .txt or .md files"
+            raise CorpusError(f"no readable article in {settings.corpus_dir}/ ({reasons}); add UTF-8 .txt or .md files")
+        reuse_chunks, reuse_sentences = ({}, {}) if rebuild else _previous_vectors(settings)
+        if embedder.dimension and reuse_chunks:
+            reuse_chunks = {k: v for k, v in reuse_chunks.items() if v.shape[1] == embedder.dimension}
+
+        per_doc: list[tuple[Document, list[Chunk], list[Sentence]]] = []
+        for doc in documents:
+            chunks = chunk_document(doc, settings.chunk_max_words, settings.chunk_overlap_sentences)
+            per_doc.append((doc, chunks, unique_sentences(chunks)))
+
+        to_embed = [(d, c, s) for d, c, s in per_doc if d.doc_id not in reuse_chunks or d.doc_id not in reuse_sentences]
+        texts = [embedding_text(d, c.text) for d, cs, _ in to_embed for c in cs]
+        texts += [s.text for _, _, ss in to_embed for s in ss]
+        if on_progress:
+            on_progress(0.1, f"embedding {len(to_embed)} of {len(per_doc)} articles")
+        fresh = embed_texts(embedder, texts, progress=progress) if texts else np.zeros((0, embedder.dimension), np.float32)
+        n_fresh_chunks = sum(len(cs) for _, cs, _ in to_embed)
+        fresh_chunks, fresh_sentences = fresh[:n_fresh_chunks], fresh[n_fresh_chunks:]
+
+        chunk_rows, sentence_rows, c_at, s_at = [], [], 0, 0
+        for doc, chunks, sentences in per_doc:
+            if doc.doc_id in reuse_chunks and doc.doc_id in reuse_sentences:
+                chunk_rows.append(reuse_chunks[doc.doc_id])
+                sentence_rows.append(reuse_sentences[doc.doc_id])
+            else:
+                chunk_rows.append(fresh_chunks[c_at : c_at + len(chunks)])
+                sentence_rows.append(fresh_sentences[s_at : s_at + len(sentences)])
+                c_at, s_at = c_at + len(chunks), s_at + len(sentences)
+        dimension = embedder.dimension
+        chunk_vectors = np.concatenate(chunk_rows) if chunk_rows else np.zeros((0, dimension), np.float32)
+        sentence_vectors = np.concatenate(sentence_rows) if sentence_rows else np.zeros((0, dimension), np.float32)
+
+        if on_progress:
+            on_progress(0.8, "writing index")
+        generation = settings.index_dir / f"gen-{time.time_ns()}"
+        generation.mkdir()
+        _write_database(generation / "meta.sqlite", per_doc)
+        import faiss
+
+        faiss.write_index(make_vector_index(chunk_vectors, dimension), str(generation / "chunks.faiss"))
+        np.save(generation / "sentences.npy", sentence_vectors.astype(np.float32))
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "settings": settings.index_signature(),
+            "dimension": dimension,
+            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "documents": len(per_doc),
+            "chunks": int(len(chunk_vectors)),
+            "sentences": int(len(sentence_vectors)),
+            "files": _file_records(settings.corpus_dir, per_doc),
+            "skipped": [{"name": s.name, "reason": s.reason} for s in skipped],
+        }
+        _write_json(generation / "manifest.json", manifest)
+        _fsync_dir(generation)
+        _point_current_at(settings.index_dir, generation)
+        _remove_stray_generations(settings.index_dir)
+        if on_progress:
+            on_progress(1.0, "done")
+    return BuildReport(len(per_doc), len(chunk_vectors), len(to_embed), skipped, time.perf_counter() - started, settings.index_dir)
+
+
+def _file_records(corpus_dir: Path, per_doc: list[tuple[Document, list[Chunk], list[Sentence]]]) -> dict[str, dict]:
+    records = {}
+    for doc, _, _ in per_doc:
+        for name in [doc.source, *doc.aliases]:
+            stat = (corpus_dir / name).stat()
+            records[name] = {"doc_id": doc.doc_id, "stat": [stat.st_size, stat.st_mtime_ns]}
+    return records
+
+
+def _write_database(path: Path, per_doc: list[tuple[Document, list[Chunk], list[Sentence]]]) -> None:
+    db = sqlite3.connect(path)
+    try:
+        db.executescript(SCHEMA)
+        chunk_id = sentence_id = 0
+        for doc, chunks, sentences in per_doc:
+            db.execute(
+                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (doc.doc_id, doc.source, doc.title, doc.outlet, doc.published, doc.url, len(doc.text)),
+            )
+            db.executemany("INSERT INTO files VALUES (?, ?)", [(n, doc.doc_id) for n in [doc.source, *doc.aliases]])
+            db.executemany(
+                "INSERT INTO boilerplate VALUES (?, ?, ?, ?)", [(doc.doc_id, b.start, b.end, b.kind) for b in doc.boilerplate]
+            )
+            for chunk in chunks:
+                db.execute("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)", (chunk_id, doc.doc_id, chunk.ord, chunk.start, chunk.end, chunk.text))
+                db.execute("INSERT INTO chunks_fts(rowid, text, about) VALUES (?, ?, ?)", (chunk_id, chunk.text, about(doc)))
+                chunk_id += 1
+            for sentence in sentences:
+                db.execute("INSERT INTO sentences VALUES (?, ?, ?, ?, ?)", (sentence_id, doc.doc_id, sentence.start, sentence.end, sentence.text))
+                db.execute("INSERT INTO sentences_fts(rowid, text) VALUES (?, ?)", (sentence_id, sentence.text))
+                sentence_id += 1
+        db.commit()
+    finally:
+        db.close()
+
+
+def _write_json(path: Path, data: dict) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=1, ensure_ascii=False)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    for child in path.iterdir():
+        with open(child, "rb") as handle:
+            os.fsync(handle.fileno())
+
+
+def _point_current_at(index_dir: Path, generation: Path) -> None:
+    pointer = index_dir / "CURRENT.tmp"
+    with open(pointer, "w", encoding="utf-8") as handle:
+        handle.write(generation.name)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(pointer, index_dir / "CURRENT")
+
+
+def _remove_stray_generations(index_dir: Path) -> None:
+    """Delete generations other than the current one (old ones, or halves of a killed build)."""
+    current = current_generation(index_dir)
+    for child in index_dir.glob("gen-*"):
+        if child.is_dir() and (current is None or child.name != current.name):
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def ensure_index(settings: Settings, embedder: Embedder, log: Callable[[str], None] = lambda _: None) -> Index:
+    """Open the index, building it when missing and updating it when the corpus has changed.
+
+    A damaged index or one built with other settings is not touched: that raises, and the
+    message tells the user to run `rag index`.
+    """
+    try:
+        index = open_index(settings)
+    except IndexMissingError:
+        log(f"no index in {settings.index_dir}/ yet: building it from {settings.corpus_dir}/")
+        log(build_index(settings, embedder).summary())
+        return open_index(settings)
+    changes = corpus_changes(index, settings.corpus_dir) if settings.corpus_dir.is_dir() else CorpusChanges()
+    if not changes:
+        return index
+    index.close()
+    log(f"index is stale ({changes.describe()} files): updating it; `rag index` does this ahead of time")
+    log(build_index(settings, embedder).summary())
+    return open_index(settings)

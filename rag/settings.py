@@ -36,10 +36,16 @@ class Settings:
     rerank: bool = field(
         default=False, metadata={"doc": "also rank candidates by their best sentence (off: it lowered dev recall@5)"}
     )
-    llm_model: str = field(default="qwen2.5-0.5b", metadata={"doc": "packaged generator (see rag.answer.PACKAGED_LLMS)"})
+    llm_model: str = field(default="qwen2.5-0.5b", metadata={"doc": "packaged generator (see rag.generate.PACKAGED_LLMS)"})
+    llm_runtime: str = field(default="llama.cpp", metadata={"doc": "llama.cpp (4-bit, fast) or transformers (fp32)"})
     answer_mode: str = field(default="auto", metadata={"doc": "llm, extractive, or auto (llm if installed)"})
+    answer_chunks: int = field(default=6, metadata={"doc": "chunks retrieved to pick evidence sentences from"})
     evidence_sentences: int = field(default=6, metadata={"doc": "numbered evidence sentences shown to the model"})
-    refuse_below: float = field(default=0.0, metadata={"doc": "refuse when the best evidence scores below this"})
+    extractive_sentences: int = field(default=3, metadata={"doc": "sentences quoted by an extractive answer"})
+    refuse_below: float = field(
+        default=0.74,
+        metadata={"doc": "refuse when the best evidence scores below this (dev answerable >= 0.78, off-topic probes <= 0.71)"},
+    )
     max_question_chars: int = field(default=2000, metadata={"doc": "longer questions are refused with a message"})
 
     def with_overrides(self, **changes: object) -> "Settings":
@@ -49,6 +55,8 @@ class Settings:
         if unknown:
             raise SettingsError(f"unknown setting(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         given = {k: v for k, v in changes.items() if v is not None}
+        if given.get("answer_mode", "auto") not in ("auto", "llm", "extractive"):
+            raise SettingsError(f"unknown mode {given['answer_mode']!r}; choose auto, llm or extractive")
         for name in ("corpus_dir", "index_dir"):
             if name in given:
                 given[name] = Path(given[name])

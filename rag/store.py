@@ -31,6 +31,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from rag.chunk import VERSION as CHUNKER_VERSION
 from rag.chunk import Chunk, Sentence, chunk_document
 from rag.embed import Embedder, embed_texts
 from rag.errors import CorpusError, IndexBusyError, IndexCorruptError, IndexMismatchError, IndexMissingError
@@ -236,7 +237,7 @@ def check_manifest(manifest: dict, settings: Settings) -> None:
             f"index format {manifest.get('format_version')} is not {FORMAT_VERSION}; run `rag index` to rebuild"
         )
     built_with = manifest.get("settings", {})
-    wanted = {k: v for k, v in settings.index_signature().items()}
+    wanted = {**settings.index_signature(), "chunker_version": CHUNKER_VERSION}
     differing = {k: (built_with.get(k), v) for k, v in wanted.items() if built_with.get(k) != v}
     if differing:
         detail = "; ".join(f"{k}: index has {old!r}, settings ask for {new!r}" for k, (old, new) in differing.items())
@@ -398,7 +399,7 @@ def build_index(
         np.save(generation / "sentences.npy", sentence_vectors.astype(np.float32))
         manifest = {
             "format_version": FORMAT_VERSION,
-            "settings": settings.index_signature(),
+            "settings": {**settings.index_signature(), "chunker_version": CHUNKER_VERSION},
             "dimension": dimension,
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "documents": len(per_doc),

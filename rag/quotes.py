@@ -1,0 +1,316 @@
+"""Quote checking: where do these words stand, who said them, and who reports them?
+
+1. Words are compared after normalising case, quote marks, apostrophes, dashes and punctuation:
+   a quote and an article are both reduced to word tokens that keep their character offsets.
+2. Verbatim: the quote's tokens as a contiguous run in an article's content (boilerplate is
+   never searched). Close: the best window of about the quote's length, scored with rapidfuzz
+   on word tokens; word-level differences come from rapidfuzz's edit opcodes.
+3. Attribution: in the paragraph holding the words, a speech verb next to a name ("X said",
+   "said X", "X told reporters", "X wrote", "according to X"); a pronoun ("he said") is resolved
+   to the last person named before it; with no attribution in the paragraph, the previous one
+   (a quote that follows "X told the assembly:"). Second-hand chains ("as quoted by Fox News",
+   "per news outlet Al Jazeera") are recorded as `reported_by`. Surnames are expanded to the
+   full name the article uses, and names match across spellings (Zelensky, Zelenskyy).
+4. Verdicts (../shared/eval/README.md): verified, misattributed, altered, not_found.
+
+Large corpora are narrowed first with the FTS5 index (phrase, then word match) before the scan.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
+
+from rag.errors import InputError
+from rag.settings import Settings
+from rag.store import DocumentInfo, Index
+
+CLOSE_ENOUGH = 0.75
+VERBATIM = 0.999
+SCAN_ALL_UP_TO = 200
+
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_NAME = r"((?:[A-ZÀ-Ý][\w'’.-]*)(?:\s+(?:[A-ZÀ-Ý][\w'’.-]*|(?:de|van|von|bin)\b)){0,5})"
+_SPEECH = r"(said|says|told|tells|wrote|writes|added|adds|asked|stated|declared|tweeted|posted|warned|noted|insisted|urged|stressed)"
+_NAME_VERB = re.compile(_NAME + r"(?:,\s[^,]{1,60},)?\s+" + _SPEECH + r"\b")
+_VERB_NAME = re.compile(r"[,”\"]\s*" + _SPEECH + r"\s+" + _NAME)  # inverted, after a quote: '," said Kuleba'
+
+_ACCORDING = re.compile(r"\baccording to\s+" + _NAME)
+_PRONOUN_VERB = re.compile(r"\b(he|she)\s+" + _SPEECH + r"\b|\b" + _SPEECH + r"\s+(he|she)\b", re.I)
+_REPORTED_BY = re.compile(r"\b(?:as quoted by|quoted by|as reported by|reported by|per(?: news outlet| the outlet)?)\s+" + _NAME)
+NOT_NAMES = frozenset(
+    "The A An This That It In On At But And Or If When While As However Meanwhile Despite Unhappily He She They We I "
+    "Thursday Wednesday Monday Tuesday Friday Saturday Sunday Speaking Representing".split()
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    word: str
+    start: int
+    end: int
+
+
+@dataclass
+class QuoteMatch:
+    source: str
+    start: int
+    end: int
+    text: str
+    similarity: float
+    speaker: str | None
+    differences: list[str]
+    outlet: str | None = None
+    published: str | None = None
+    reported_by: str | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "source": self.source, "start": self.start, "end": self.end, "text": self.text,
+            "similarity": round(self.similarity, 3), "speaker": self.speaker, "differences": self.differences,
+            "outlet": self.outlet, "published": self.published, "reported_by": self.reported_by,
+        }
+
+
+@dataclass
+class QuoteCheck:
+    quote: str
+    speaker: str | None
+    verdict: str
+    matches: list[QuoteMatch]
+    variants: list[str] = field(default_factory=list)
+    explanation: str = ""
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {
+            "quote": self.quote, "speaker": self.speaker, "verdict": self.verdict,
+            "matches": [m.to_json() for m in self.matches], "variants": self.variants,
+            "explanation": self.explanation, "timings_ms": self.timings_ms,
+        }
+
+
+def normalise_word(word: str) -> str:
+    return word.lower().replace("’", "'")
+
+
+def tokenize(text: str, offset: int = 0) -> list[Token]:
+    """Word tokens with offsets; quote marks, dashes and punctuation fall between tokens."""
+    return [Token(normalise_word(m.group()), offset + m.start(), offset + m.end()) for m in _TOKEN.finditer(text)]
+
+
+# --- finding the words ---------------------------------------------------------------------------
+
+
+_TOKENS: dict[tuple[str, str], tuple[Token, ...]] = {}
+
+
+def article_tokens(index: Index, doc_id: str) -> tuple[Token, ...]:
+    """An article's content tokens (its indexed sentences), cached per index generation."""
+    key = (str(index.path), doc_id)
+    if key not in _TOKENS:
+        _TOKENS[key] = tuple(t for s in index.sentences_in(doc_id) for t in tokenize(s.text, s.start))
+    return _TOKENS[key]
+
+
+def candidate_documents(index: Index, words: list[str], documents: dict[str, DocumentInfo]) -> list[str]:
+    """Every document when the corpus is small; else those whose sentences match the words."""
+    if len(documents) <= SCAN_ALL_UP_TO:
+        return list(documents)
+    phrase = '"' + " ".join(w.replace('"', "") for w in words) + '"'
+    rows = index.keyword_search(phrase, 50, table="sentences_fts")
+    if not rows:
+        rows = index.keyword_search(" OR ".join(f'"{w}"' for w in set(words) if len(w) > 3), 100, table="sentences_fts")
+    ids = [r for r, _ in rows]
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    return sorted({d for (d,) in index.query(f"SELECT DISTINCT doc_id FROM sentences WHERE id IN ({marks})", tuple(ids))})
+
+
+def best_window(quote: list[str], tokens: tuple[Token, ...]) -> tuple[float, int, int]:
+    """(similarity, first, last+1) of the run of `tokens` closest to the quote's words."""
+    n = len(quote)
+    words = [t.word for t in tokens]
+    best = (0.0, 0, 0)
+    for size in sorted({max(1, n + d) for d in range(-max(1, n // 4), max(1, n // 4) + 1)}):
+        for first in range(0, max(1, len(words) - size + 1)):
+            window = words[first : first + size]
+            if not window:
+                continue
+            score = fuzz.ratio(quote, window) / 100
+            if score > best[0]:
+                best = (score, first, first + len(window))
+    return best
+
+
+def word_differences(quote: list[str], found: list[str]) -> list[str]:
+    """'growing -> unflagging'; an added or missing word is shown with its neighbours."""
+    differences = []
+    for op in Levenshtein.opcodes(quote, found):
+        if op.tag == "equal":
+            continue
+        before, after = quote[op.src_start : op.src_end], found[op.dest_start : op.dest_end]
+        if not before or not after:
+            lo_q, hi_q = max(0, op.src_start - 1), min(len(quote), op.src_end + 1)
+            lo_f, hi_f = max(0, op.dest_start - 1), min(len(found), op.dest_end + 1)
+            before, after = quote[lo_q:hi_q], found[lo_f:hi_f]
+        differences.append(f"{' '.join(before)} -> {' '.join(after)}")
+    return differences
+
+
+# --- who said it -----------------------------------------------------------------------------------
+
+
+def _person(run: str) -> str | None:
+    words = [w for w in run.split() if w not in NOT_NAMES]
+    words = [re.sub(r"['’]s$", "", w) for w in words]
+    if not words:
+        return None
+    return " ".join(words[-2:]) if len(words) >= 2 else words[0]
+
+
+def full_name(name: str, text: str) -> str:
+    """A surname alone ('Kuleba') becomes the fullest name the article gives it ('Dmytro Kuleba')."""
+    if " " in name:
+        return name
+    match = re.search(r"([A-ZÀ-Ý][\w'’.-]+)\s+" + re.escape(name) + r"\b", text)
+    if match and match.group(1) not in NOT_NAMES and not match.group(1).endswith(("’s", "'s")):
+        return f"{match.group(1)} {name}"
+    return name
+
+
+def _attributions(paragraph: str) -> list[tuple[int, str]]:
+    """(position, name) for each 'X said' / 'said X' / 'according to X' in a paragraph."""
+    found = []
+    for pattern in (_NAME_VERB, _VERB_NAME, _ACCORDING):
+        for match in pattern.finditer(paragraph):
+            name_group = 1 if pattern is _NAME_VERB else (2 if pattern is _VERB_NAME else 1)
+            person = _person(match.group(name_group))
+            if person and person[0].isupper():
+                found.append((match.start(), person))
+    return found
+
+
+def _last_person_before(text: str, position: int) -> str | None:
+    """The person most recently named before `position`: what 'he said' refers to."""
+    candidates = [(p, n) for p, n in _attributions(text[:position]) if p < position]
+    names = re.finditer(r"\b([A-ZÀ-Ý][\w'’.-]+\s+[A-ZÀ-Ý][\w'’.-]+)\b", text[:position])
+    candidates += [(m.start(), _person(m.group(1))) for m in names]
+    candidates = [(p, n) for p, n in candidates if n and " " in n]
+    return max(candidates)[1] if candidates else None
+
+
+def attribute(text: str, start: int, end: int) -> tuple[str | None, str | None]:
+    """(speaker, reported_by) for the words at text[start:end], as the article tells it."""
+    para_start = text.rfind("\n", 0, start) + 1
+    para_end = text.find("\n", end)
+    para_end = len(text) if para_end < 0 else para_end
+    paragraph = text[para_start:para_end]
+    reported = _REPORTED_BY.search(paragraph)
+    reported_by = reported.group(1).strip(" .,;:") if reported else None
+    position = start - para_start
+
+    attributions = [(p, n) for p, n in _attributions(paragraph) if n != reported_by]
+    pronoun = _PRONOUN_VERB.search(paragraph)
+    if attributions and (not pronoun or min(abs(p - position) for p, _ in attributions) <= abs(pronoun.start() - position)):
+        speaker = min(attributions, key=lambda a: abs(a[0] - position))[1]
+        return full_name(speaker, text[:para_end]), reported_by
+    if pronoun:
+        return _last_person_before(text, para_start + pronoun.start()), reported_by
+    previous_end = text.rfind("\n", 0, max(0, para_start - 1))
+    previous = text[previous_end + 1 : para_start].strip()
+    for _ in range(3):  # step back over blank lines to the previous paragraph
+        if previous:
+            break
+        para_start = previous_end + 1
+        previous_end = text.rfind("\n", 0, max(0, previous_end - 1))
+        previous = text[previous_end + 1 : para_start].strip()
+    earlier = _attributions(previous)
+    if earlier and previous.endswith((":", "“", '"')) or (earlier and paragraph.lstrip()[:1] in "“\""):
+        return full_name(earlier[-1][1], text[:para_start]), reported_by
+    return None, reported_by
+
+
+def same_person(a: str | None, b: str | None) -> bool:
+    """Name variants match: 'Zelensky' ~ 'Volodymyr Zelenskyy' ~ 'President Zelenskyy'."""
+    if not a or not b:
+        return False
+    words_a = [w.lower().strip(".") for w in re.findall(r"[\w'’.-]+", a)]
+    words_b = [w.lower().strip(".") for w in re.findall(r"[\w'’.-]+", b)]
+    surname_a, surname_b = words_a[-1], words_b[-1]
+    return any(fuzz.ratio(surname_a, w) >= 85 for w in words_b) or any(fuzz.ratio(surname_b, w) >= 85 for w in words_a)
+
+
+# --- the check -------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _file_text(path: str, mtime_ns: int) -> str:
+    return Path(path).read_text(encoding="utf-8")
+
+
+def document_text(settings: Settings, doc: DocumentInfo) -> str:
+    path = settings.corpus_dir / doc.source
+    return _file_text(str(path), path.stat().st_mtime_ns)
+
+
+def check_quote(
+    quote: str, index: Index, settings: Settings, speaker: str | None = None, embedder=None, limit: int = 8
+) -> QuoteCheck:
+    """Find `quote` in the articles, say who they attribute it to, and give the verdict."""
+    started = time.perf_counter()
+    cleaned = re.sub(r"\s+", " ", re.sub(r"[\x00-\x1f\x7f]", " ", quote or "")).strip()
+    words = [t.word for t in tokenize(cleaned)]
+    if not words:
+        raise InputError("the quote has no words; paste the words you want checked")
+    if len(cleaned) > settings.max_question_chars:
+        raise InputError(f"the quote is {len(cleaned):,} characters; the limit is {settings.max_question_chars:,}")
+    speaker = (speaker or "").strip() or None
+    documents = index.documents()
+    matches: list[QuoteMatch] = []
+    for doc_id in candidate_documents(index, words, documents):
+        tokens = article_tokens(index, doc_id)
+        if not tokens:
+            continue
+        similarity, first, last = best_window(words, tokens)
+        if similarity < CLOSE_ENOUGH or (len(words) == 1 and similarity < VERBATIM):
+            continue
+        doc = documents[doc_id]
+        text = document_text(settings, doc)
+        start, end = tokens[first].start, tokens[last - 1].end
+        said_by, reported_by = attribute(text, start, end)
+        found = [t.word for t in tokens[first:last]]
+        matches.append(
+            QuoteMatch(doc.source, start, end, text[start:end], similarity, said_by, word_differences(words, found),
+                       doc.outlet, doc.published, reported_by)
+        )
+    matches.sort(key=lambda m: (-m.similarity, m.source))
+    matches = matches[:limit]
+    verdict, explanation = decide(matches, speaker)
+    variants = sorted({m.text for m in matches}) if len({m.text.lower() for m in matches}) > 1 else []
+    elapsed = (time.perf_counter() - started) * 1000
+    return QuoteCheck(cleaned, speaker, verdict, matches, variants, explanation, {"total": round(elapsed, 1)})
+
+
+def decide(matches: list[QuoteMatch], speaker: str | None) -> tuple[str, str]:
+    if not matches:
+        return "not_found", "nothing in the articles is close to these words"
+    verbatim = [m for m in matches if m.similarity >= VERBATIM]
+    if not verbatim:
+        best = matches[0]
+        return "altered", f"closest wording ({best.similarity:.0%} alike) in {best.source}: " + "; ".join(best.differences)
+    if not speaker:
+        return "verified", f"the words stand in {len(verbatim)} article(s)"
+    if any(same_person(speaker, m.speaker) for m in verbatim):
+        return "verified", f"the words stand in an article that attributes them to {speaker}"
+    others = sorted({m.speaker for m in verbatim if m.speaker})
+    if others:
+        return "misattributed", f"the articles attribute these words to {', '.join(others)}, not {speaker}"
+    return "verified", f"the words stand in an article, which does not say who spoke them"

@@ -1,0 +1,84 @@
+import pytest
+
+from rag.errors import InputError
+from rag.quotes import attribute, best_window, check_quote, same_person, tokenize, word_differences
+from rag.store import build_index, open_index
+
+
+@pytest.fixture
+def index(settings, fake_embedder):
+    build_index(settings, fake_embedder)
+    return open_index(settings)
+
+
+def test_tokens_ignore_case_quote_marks_and_dashes_and_keep_offsets():
+    text = "“Russia has NOT sent — any ‘positive’ signal,” he said."
+    tokens = tokenize(text)
+    assert [t.word for t in tokens][:4] == ["russia", "has", "not", "sent"]
+    assert all(text[t.start : t.end].lower().replace("’", "'") == t.word for t in tokens)
+
+
+def test_best_window_and_word_differences():
+    article = tokenize("Unhappily he said Russia has not sent any positive signal of any minimum willingness")
+    quote = [t.word for t in tokenize("Russia has sent a positive signal")]
+    similarity, first, last = best_window(quote, tuple(article))
+    found = [t.word for t in article[first:last]]
+    assert 0.75 <= similarity < 1 and found[0] == "russia" and "signal" in found
+    assert "has sent -> has not sent" in word_differences(quote, found)
+
+
+def test_verified_with_speaker_and_name_variants(index, settings):
+    result = check_quote("not only our compassion, but also our support and solidarity", index, settings, speaker="Rau")
+    assert result.verdict == "verified"
+    match = result.matches[0]
+    assert match.speaker == "Zbigniew Rau" and match.source.startswith("000_")
+    assert (settings.corpus_dir / match.source).read_text(encoding="utf-8")[match.start : match.end] == match.text
+
+
+def test_misattributed_through_second_hand_chain(index, settings):
+    result = check_quote("If resolutions had no impact Russia would not be fiercely fighting against them.", index, settings, speaker="Mariana Betsa")
+    assert result.verdict == "misattributed"
+    assert result.matches[0].speaker == "Dmytro Kuleba"
+    assert result.matches[0].reported_by == "Al Jazeera"
+
+
+def test_as_quoted_by_chain():
+    text = 'Intro line.\n"This vote defies the argument," Kuleba said, as quoted by Fox News. "More words."\n'
+    start = text.index("This vote")
+    assert attribute(text, start, start + 9) == ("Kuleba", "Fox News")
+
+
+def test_pronoun_resolves_to_last_named_person(index, settings):
+    result = check_quote("Russia has not sent any positive signal of any minimum willingness to work for a peace", index, settings, speaker="Josep Borrell")
+    assert result.verdict == "verified"
+    assert result.matches[0].speaker == "Josep Borrell"
+
+
+def test_quote_after_a_colon_paragraph_is_attributed_to_its_speaker(index, settings):
+    result = check_quote("The international community should make joint efforts to facilitate peace talks", index, settings)
+    assert result.matches[0].speaker == "Dai Bing"
+
+
+def test_altered_shows_real_wording(index, settings):
+    result = check_quote("This resolution is a powerful signal of growing global support for Ukraine", index, settings, speaker="Zelenskyy")
+    assert result.verdict == "altered"
+    assert "growing -> unflagging" in result.matches[0].differences
+    assert result.matches[0].speaker == "Volodymyr Zelensky"
+
+
+def test_not_found_and_wording_variants_across_outlets(index, settings):
+    assert check_quote("The General Assembly has failed Ukraine", index, settings).verdict == "not_found"
+    result = check_quote("comprehensive, just and lasting peace", index, settings)
+    assert result.verdict == "verified"
+    assert {m.source[:3] for m in result.matches} >= {"001", "003"}
+
+
+def test_same_person_across_spellings():
+    assert same_person("Zelensky", "Volodymyr Zelenskyy")
+    assert same_person("President Volodymyr Zelensky", "Zelenskyy")
+    assert not same_person("Mariana Betsa", "Dmytro Kuleba")
+
+
+def test_empty_quote_is_refused(index, settings):
+    with pytest.raises(InputError):
+        check_quote(" “ ” ", index, settings)

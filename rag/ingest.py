@@ -337,3 +337,49 @@ def find_published(text: str) -> str | None:
     with_weekday = [d for d, has_weekday in dates if has_weekday]
     chosen = with_weekday[0] if with_weekday else max(d for d, _ in dates)
     return chosen.isoformat()
+
+
+# --- adding and removing articles (the chat app's library) ---------------------------------------
+
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+_SAFE_NAME = re.compile(r"^[\w][\w .-]{0,120}$")
+
+
+def safe_article_name(name: str) -> str:
+    """A plain file name for the corpus folder, or ValueError: no folders, no '..', .txt or .md only."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if name.strip() != base or ".." in base or not _SAFE_NAME.match(base):
+        raise ValueError(f"unsafe file name {name!r}: use letters, digits, spaces, '.', '-' or '_' and no folders")
+    if Path(base).suffix.lower() not in ARTICLE_SUFFIXES:
+        raise ValueError(f"{base}: only .txt and .md articles can be added")
+    return base
+
+
+def save_article(corpus_dir: Path, name: str, data: bytes) -> Path:
+    """Write an uploaded or pasted article into the corpus after checking name, size and text."""
+    base = safe_article_name(name)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ValueError(f"{base} is {len(data) / 1e6:.1f} MB; the upload limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB")
+    target = corpus_dir / base
+    if target.exists():
+        raise ValueError(f"{base} already exists in {corpus_dir}/; remove it first or choose another name")
+    staging = corpus_dir / f".{base}.upload"
+    staging.write_bytes(data)
+    try:
+        read_text(staging)
+    except ValueError as exc:
+        staging.unlink()
+        raise ValueError(f"{base}: {exc}") from None
+    staging.rename(target)
+    return target
+
+
+def remove_article(corpus_dir: Path, name: str) -> None:
+    base = safe_article_name(name)
+    path = corpus_dir / base
+    if not path.is_file():
+        raise ValueError(f"{base} is not in {corpus_dir}/")
+    path.unlink()
+    for sidecar in (path.with_suffix(".meta.json"), path.with_name(path.name + ".meta.json")):
+        if sidecar.is_file():
+            sidecar.unlink()

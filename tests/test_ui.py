@@ -1,0 +1,129 @@
+"""The chat app: pure formatting helpers (fast), then a live server through gradio_client and a
+real headless Chromium driven by Playwright (slow)."""
+
+import json
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+from rag.answer import Answer, Citation
+from rag.quotes import QuoteCheck, QuoteMatch
+
+import ui
+from conftest import SEEDS
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+def make_answer(text="It passed [1].", refused=False):
+    citation = Citation(1, "a.txt", "<b>Title</b>", "AP", "2023-02-23", 6, 26, "<script>x()</script>")
+    return Answer("q", text, refused, [] if refused else [citation], {}, notes=["refused: no article mentions Brazil"] if refused else [])
+
+
+def test_answer_html_links_markers_and_escapes():
+    rendered = ui.answer_html(make_answer("A <script>alert(1)</script> claim [1]."), turn=3)
+    assert "<script>" not in rendered and "&lt;script&gt;" in rendered
+    assert "data-cite='3-1'" in rendered and "Sources:" in rendered
+
+
+def test_refusal_is_shown_as_such():
+    rendered = ui.answer_html(make_answer("The articles do not say.", refused=True), turn=1)
+    assert "The articles do not say." in rendered and "Brazil" in rendered and "cite" not in rendered
+
+
+def test_source_card_highlights_the_exact_span_escaped():
+    text = "Intro <script>x()</script> outro"
+    answer = make_answer()
+    card = ui.source_cards_html(answer, 2, {"a.txt": "Intro " + "<script>x()</script>" + " outro"})
+    assert "id='src-2-1'" in card
+    assert "<mark>&lt;script&gt;x()&lt;/script&gt;</mark>" in card
+    assert "&lt;b&gt;Title&lt;/b&gt;" in card and "<script>" not in card
+    assert text  # the raw text is only ever shown escaped
+
+
+def test_quote_html_marks_differences():
+    match = QuoteMatch("a.txt", 0, 10, "signal of unflagging support", 0.9, "Volodymyr Zelensky", ["growing -> unflagging"])
+    rendered = ui.quote_html(QuoteCheck("signal of growing support", None, "altered", [match], explanation="close"))
+    assert "<del>growing</del>" in rendered and "<ins>unflagging</ins>" in rendered
+    assert "verdict altered" in rendered and "Volodymyr Zelensky" in rendered
+
+
+# --- live server -----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ui")
+    corpus = root / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    (corpus / "html.txt").write_text(
+        "Markup test article\n\nThe observers said <script>window.__pwned = 1</script> the Zanzibar ballot was peaceful.\n",
+        encoding="utf-8",
+    )
+    settings = ui.Settings(corpus_dir=corpus, index_dir=root / "index", answer_mode="extractive")
+    state = ui.load_state(settings, log=lambda _: None)
+    port = free_port()
+    app = ui.create_app(state)
+    ui.launch(app, port, block=False)
+    yield f"http://127.0.0.1:{port}/", state
+    app.close()
+
+
+@pytest.mark.slow
+def test_api_ask_quote_and_add_article(live_app):
+    from gradio_client import Client
+
+    url, state = live_app
+    client = Client(url, verbose=False)
+    answer = client.predict("How many countries abstained in the February 2023 vote?", "[]", "extractive", api_name="/ask")
+    assert not answer["refused"] and answer["citations"]
+    for c in answer["citations"]:
+        assert (state.settings.corpus_dir / c["source"]).read_text(encoding="utf-8")[c["start"] : c["end"]] == c["text"]
+    quote = client.predict("It shows who stands where", "Mariana Betsa", api_name="/quote")
+    assert quote["verdict"] == "misattributed" and quote["matches"][0]["speaker"] == "Dmytro Kuleba"
+    before = len(state.index.documents())
+    added = client.predict("geneva-talks.txt", "Negotiators met in Geneva on Tuesday to discuss a prisoner exchange.", api_name="/add_article")
+    assert added["added"] and added["documents"] == before + 1 and "1 embedded" in added["summary"]
+    rejected = client.predict("../../etc/passwd.txt", "x", api_name="/add_article")
+    assert not rejected["added"] and "unsafe" in rejected["error"]
+    found = client.predict("Where did negotiators discuss a prisoner exchange?", "[]", "extractive", api_name="/ask")
+    assert any(c["source"] == "geneva-talks.txt" for c in found["citations"])
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (.ci/run installs it)")
+def test_browser_click_citation_shows_highlighted_passage(live_app, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    url, _ = live_app
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        page.locator("#question textarea").fill("Which countries voted against the resolution?")
+        page.locator("#ask").click()
+        first_cite = page.locator("#chatbot a.cite").first
+        first_cite.wait_for(timeout=60_000)
+        first_cite.click()
+        highlighted = page.locator("#sources .src-card.active mark")
+        highlighted.wait_for(state="visible", timeout=10_000)
+        assert highlighted.is_visible() and highlighted.inner_text().strip()
+        page.screenshot(path=str(tmp_path / "citation.png"), full_page=True)
+
+        page.locator("#question textarea").fill("What did observers say about the Zanzibar ballot?")
+        page.locator("#ask").click()
+        page.locator("#chatbot a.cite").nth(1).wait_for(timeout=60_000)
+        page.get_by_text("window.__pwned").first.wait_for(timeout=10_000)
+        assert page.evaluate("window.__pwned") is None
+        page.screenshot(path=str(tmp_path / "escaped.png"), full_page=True)
+        browser.close()
+    assert (tmp_path / "citation.png").stat().st_size > 10_000

@@ -1,0 +1,383 @@
+"""The chat app: a thin Gradio shell over `rag.answer`, `rag.quotes` and `rag.store`.
+
+    python ui.py [--port 7860] [--corpus seeds] [--index index]
+
+Tabs: Chat (streaming cited answers; each [n] opens the cited passage, highlighted, in the
+source panel), Quote check, Library (list, add, remove, re-index). Named API endpoints `ask`,
+`quote` and `add_article` return the JSON of ../shared/eval/README.md for `gradio_client`.
+Binds 127.0.0.1; no share links. Article text is untrusted: everything shown is escaped here,
+and the only HTML is what these helpers write around it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import gradio as gr
+
+from rag.answer import Answer, Turn, stream_answer
+from rag.embed import Embedder, SentenceTransformerEmbedder
+from rag.errors import RagError
+from rag.generate import Generator, make_generator
+from rag.ingest import remove_article, save_article
+from rag.quotes import QuoteCheck, check_quote, tokenize
+from rag.settings import Settings
+from rag.store import Index, build_index, ensure_index
+
+EXAMPLES = [
+    "How many countries abstained in the February 2023 vote?",
+    "Which countries voted against the resolution?",
+    "Did Borrell say Russia has sent a positive signal?",
+    "What happened at the General Assembly on the third anniversary of the invasion?",
+]
+CONTEXT_CHARS = 700
+
+CSS = """
+.cite { font-weight: 600; text-decoration: none; cursor: pointer; padding: 0 1px; }
+.src-card { display: none; border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px; }
+.src-card.active { display: block; }
+.src-card .article { max-height: 360px; overflow-y: auto; white-space: pre-wrap; line-height: 1.5; }
+.src-card mark { background: #ffe58a; padding: 1px 0; }
+.src-meta { font-size: 0.9em; color: var(--body-text-color-subdued); margin-bottom: 6px; }
+.sources-line { font-size: 0.85em; color: var(--body-text-color-subdued); }
+.verdict { font-weight: 700; padding: 2px 8px; border-radius: 6px; }
+.verdict.verified { background: #c8f7c5; } .verdict.misattributed, .verdict.altered { background: #ffe3b3; }
+.verdict.not_found { background: #f7c5c5; }
+del { background: #f7c5c5; } ins { background: #c8f7c5; text-decoration: none; }
+"""
+
+# Clicking a [n] marker shows its card in the source panel and scrolls the highlight into view.
+HEAD = """
+<script>
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a.cite");
+  if (!link) return;
+  event.preventDefault();
+  event.stopPropagation();
+  const key = link.getAttribute("data-cite");
+  document.querySelectorAll(".src-card").forEach((card) => card.classList.remove("active"));
+  const card = document.getElementById("src-" + key);
+  if (!card) return;
+  card.classList.add("active");
+  const mark = card.querySelector("mark");
+  (mark || card).scrollIntoView({block: "center", behavior: "instant"});
+}, true);
+</script>
+"""
+
+
+@dataclass
+class AppState:
+    """What the running app holds: settings, the models (loaded once) and the current index."""
+
+    settings: Settings
+    embedder: Embedder
+    generator: Generator | None
+    index: Index
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def reindex(self, progress=None) -> str:
+        with self.lock:
+            report = build_index(self.settings, self.embedder, on_progress=progress)
+            self.index = ensure_index(self.settings, self.embedder)
+        return report.summary()
+
+
+# --- pure formatting helpers -------------------------------------------------------------------------
+
+
+def escape(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def answer_html(answer: Answer, turn: int) -> str:
+    """The answer with each [n] as a link to its source card, then a compact list of sources."""
+    if answer.refused:
+        reason = next((n for n in answer.notes if n.startswith("refused")), "")
+        return f"<p><b>{escape(answer.answer)}</b></p><p class='sources-line'>{escape(reason)}</p>"
+    body = re.sub(
+        r"\[(\d+)\]",
+        lambda m: f"<a class='cite' href='#src-{turn}-{m.group(1)}' data-cite='{turn}-{m.group(1)}'>[{m.group(1)}]</a>",
+        escape(answer.answer),
+    )
+    sources = " · ".join(
+        f"<a class='cite' href='#src-{turn}-{c.n}' data-cite='{turn}-{c.n}'>[{c.n}]</a> "
+        f"{escape(c.outlet or c.title or c.source)}{', ' + escape(c.published) if c.published else ''}"
+        for c in answer.citations
+    )
+    notes = "".join(f"<br><i>{escape(n)}</i>" for n in answer.notes if not n.startswith("refused"))
+    return f"<p>{body}</p><p class='sources-line'>Sources: {sources}{notes}</p>"
+
+
+def source_cards_html(answer: Answer, turn: int, texts: dict[str, str]) -> str:
+    """One card per citation: article title, outlet, date, and the text around the highlighted span."""
+    cards = []
+    for c in answer.citations:
+        text = texts.get(c.source, "")
+        lo, hi = max(0, c.start - CONTEXT_CHARS), min(len(text), c.end + CONTEXT_CHARS)
+        before, cited, after = text[lo : c.start], text[c.start : c.end], text[c.end : hi]
+        meta = " · ".join(escape(x) for x in (c.title, c.outlet, c.published, c.source) if x)
+        cards.append(
+            f"<div class='src-card' id='src-{turn}-{c.n}'><div class='src-meta'><b>[{c.n}]</b> {meta} "
+            f"(characters {c.start}–{c.end})</div><div class='article'>{'…' if lo else ''}{escape(before)}"
+            f"<mark>{escape(cited)}</mark>{escape(after)}{'…' if hi < len(text) else ''}</div></div>"
+        )
+    return "".join(cards)
+
+
+def marked_differences(quote: str, found: str) -> str:
+    """The article's wording with words the quote lacks in <ins> and the quote's other words in <del>."""
+    from rapidfuzz.distance import Levenshtein
+
+    q, f = [t.word for t in tokenize(quote)], [t.word for t in tokenize(found)]
+    parts = []
+    for op in Levenshtein.opcodes(q, f):
+        if op.tag == "equal":
+            parts.append(escape(" ".join(f[op.dest_start : op.dest_end])))
+            continue
+        if op.src_end > op.src_start:
+            parts.append(f"<del>{escape(' '.join(q[op.src_start:op.src_end]))}</del>")
+        if op.dest_end > op.dest_start:
+            parts.append(f"<ins>{escape(' '.join(f[op.dest_start:op.dest_end]))}</ins>")
+    return " ".join(parts)
+
+
+def quote_html(check: QuoteCheck) -> str:
+    rows = [f"<p><span class='verdict {check.verdict}'>{escape(check.verdict)}</span> {escape(check.explanation)}</p>"]
+    for m in check.matches:
+        meta = " · ".join(escape(x) for x in (m.outlet, m.published, m.source) if x)
+        who = f"<br>Speaker, as the article tells it: <b>{escape(m.speaker)}</b>" if m.speaker else "<br>Speaker: not stated"
+        via = f" (reported by {escape(m.reported_by)})" if m.reported_by else ""
+        rows.append(
+            f"<div class='src-card active'><div class='src-meta'>{meta} · {m.similarity:.0%} alike</div>"
+            f"“{escape(m.text)}”<br>Differences: {marked_differences(check.quote, m.text)}{who}{via}</div>"
+        )
+    if check.variants:
+        rows.append("<p>Wordings across outlets: " + " | ".join(f"“{escape(v)}”" for v in check.variants) + "</p>")
+    return "".join(rows)
+
+
+def status_line(state: AppState) -> str:
+    docs = len(state.index.documents())
+    model = f"{state.generator.name} ({state.settings.llm_runtime})" if state.generator else "none installed (extractive)"
+    return f"**{docs} articles indexed** · {state.index.vectors.ntotal} chunks · model: {model} · mode: {state.settings.answer_mode}"
+
+
+def library_rows(state: AppState) -> list[list]:
+    counts = state.index.chunk_counts()
+    return [
+        [d.source, d.title or "", d.outlet or "", d.published or "", counts.get(d.doc_id, 0), ", ".join(d.aliases)]
+        for d in state.index.documents().values()
+    ]
+
+
+def _texts(state: AppState, answer: Answer) -> dict[str, str]:
+    return {c.source: (state.settings.corpus_dir / c.source).read_text(encoding="utf-8") for c in answer.citations}
+
+
+def _history_turns(messages: list[dict]) -> list[Turn]:
+    turns = []
+    for m in messages:
+        content = m.get("content")
+        if isinstance(content, list):
+            content = " ".join(str(p.get("text", "")) if isinstance(p, dict) else str(p) for p in content)
+        turns.append(Turn(m.get("role", "user"), re.sub(r"<[^>]+>", "", str(content or ""))))
+    return turns
+
+
+# --- the app ----------------------------------------------------------------------------------------
+
+
+def create_app(state: AppState) -> gr.Blocks:
+    """Build the Blocks without launching them (tests call this)."""
+
+    def chat(message: str, messages: list[dict], cards: str, mode: str, passages: int):
+        messages = list(messages or [])
+        history = _history_turns(messages)
+        messages.append({"role": "user", "content": escape(message or "")})
+        messages.append({"role": "assistant", "content": "…"})
+        yield messages, cards, ""
+        settings = state.settings.with_overrides(answer_mode=mode, answer_chunks=int(passages))
+        generator = None if mode == "extractive" else state.generator
+        turn = len(messages) // 2
+        streamed = ""
+        try:
+            for event in stream_answer(message, state.index, state.embedder, settings, history, generator):
+                if isinstance(event, Answer):
+                    messages[-1] = {"role": "assistant", "content": answer_html(event, turn)}
+                    cards = cards + source_cards_html(event, turn, _texts(state, event))
+                else:
+                    streamed += event
+                    messages[-1] = {"role": "assistant", "content": escape(streamed)}
+                yield messages, cards, ""
+        except RagError as exc:
+            messages[-1] = {"role": "assistant", "content": f"<b>{escape(str(exc))}</b>"}
+            yield messages, cards, ""
+
+    def run_quote(text: str, speaker: str) -> str:
+        try:
+            return quote_html(check_quote(text, state.index, state.settings, speaker=speaker or None))
+        except RagError as exc:
+            return f"<b>{escape(str(exc))}</b>"
+
+    def add_files(files, progress=gr.Progress()):
+        messages = []
+        for f in files or []:
+            path = Path(f if isinstance(f, str) else f.name)
+            try:
+                save_article(state.settings.corpus_dir, path.name, path.read_bytes())
+                messages.append(f"added {path.name}")
+            except (ValueError, OSError) as exc:
+                messages.append(str(exc))
+        if any(m.startswith("added") for m in messages):
+            messages.append(state.reindex(lambda p, d: progress(p, desc=d)))
+        return "\n".join(messages), library_rows(state), status_line(state)
+
+    def add_pasted(name: str, text: str, progress=gr.Progress()):
+        try:
+            save_article(state.settings.corpus_dir, name.strip() or "pasted.txt", (text or "").encode("utf-8"))
+        except ValueError as exc:
+            return str(exc), library_rows(state), status_line(state)
+        return state.reindex(lambda p, d: progress(p, desc=d)), library_rows(state), status_line(state)
+
+    def remove(name: str, progress=gr.Progress()):
+        try:
+            remove_article(state.settings.corpus_dir, name or "")
+        except ValueError as exc:
+            return str(exc), library_rows(state), status_line(state)
+        return state.reindex(lambda p, d: progress(p, desc=d)), library_rows(state), status_line(state)
+
+    def reindex(progress=gr.Progress()):
+        return state.reindex(lambda p, d: progress(p, desc=d)), library_rows(state), status_line(state)
+
+    with gr.Blocks(title="News articles: cited answers") as app:
+        status = gr.Markdown(status_line(state), elem_id="status")
+        with gr.Tab("Chat"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(elem_id="chatbot", height=480, sanitize_html=False, label="Answers with citations")
+                    question = gr.Textbox(placeholder="Ask about the articles…", show_label=False, elem_id="question")
+                    with gr.Row():
+                        send = gr.Button("Ask", variant="primary", elem_id="ask")
+                        clear = gr.Button("Clear conversation")
+                    gr.Examples(EXAMPLES, inputs=question, label="Try")
+                with gr.Column(scale=2):
+                    gr.Markdown("**Source** — click a [n] in an answer")
+                    cards = gr.HTML("", elem_id="sources")
+            with gr.Accordion("Settings", open=False):
+                mode = gr.Radio(["auto", "llm", "extractive"], value=state.settings.answer_mode, label="Answer mode")
+                passages = gr.Slider(2, 12, value=state.settings.answer_chunks, step=1, label="Passages retrieved")
+            send.click(chat, [question, chatbot, cards, mode, passages], [chatbot, cards, question], api_visibility="private")
+            question.submit(chat, [question, chatbot, cards, mode, passages], [chatbot, cards, question], api_visibility="private")
+            clear.click(lambda: ([], ""), None, [chatbot, cards], api_visibility="private")
+        with gr.Tab("Quote check"):
+            quote_text = gr.Textbox(label="Quoted words", lines=3, elem_id="quote-text")
+            quote_speaker = gr.Textbox(label="Speaker (optional)", elem_id="quote-speaker")
+            quote_button = gr.Button("Check", variant="primary")
+            quote_result = gr.HTML()
+            quote_button.click(run_quote, [quote_text, quote_speaker], quote_result, api_visibility="private")
+        with gr.Tab("Library"):
+            table = gr.Dataframe(
+                library_rows(state), headers=["file", "title", "outlet", "published", "chunks", "also named"],
+                interactive=False, label="Articles",
+            )
+            log = gr.Textbox(label="Result", interactive=False)
+            with gr.Row():
+                upload = gr.File(file_count="multiple", file_types=[".txt", ".md"], label="Add .txt or .md files (2 MB each)")
+                with gr.Column():
+                    paste_name = gr.Textbox(label="File name for pasted text", placeholder="my-article.txt")
+                    paste_text = gr.Textbox(label="Article text", lines=6)
+                    paste_button = gr.Button("Add pasted article")
+            with gr.Row():
+                remove_name = gr.Textbox(label="File to remove")
+                remove_button = gr.Button("Remove")
+                reindex_button = gr.Button("Re-index")
+            upload.upload(add_files, upload, [log, table, status], api_visibility="private")
+            paste_button.click(add_pasted, [paste_name, paste_text], [log, table, status], api_visibility="private")
+            remove_button.click(remove, remove_name, [log, table, status], api_visibility="private")
+            reindex_button.click(reindex, None, [log, table, status], api_visibility="private")
+
+        @gr.api(api_name="ask")
+        def api_ask(question: str, history_json: str = "[]", mode: str = "") -> dict:
+            """Answer a question; returns the JSON of `rag ask --json`."""
+            history = [Turn(t["role"], t["content"]) for t in json.loads(history_json or "[]")]
+            settings = state.settings.with_overrides(answer_mode=mode or None)
+            generator = None if settings.answer_mode == "extractive" else state.generator
+            try:
+                final = None
+                for event in stream_answer(question, state.index, state.embedder, settings, history, generator):
+                    final = event
+                return final.to_json()
+            except RagError as exc:
+                return {"question": question, "error": str(exc)}
+
+        @gr.api(api_name="quote")
+        def api_quote(text: str, speaker: str = "") -> dict:
+            """Check a quote; returns the JSON of `rag quote --json`."""
+            try:
+                return check_quote(text, state.index, state.settings, speaker=speaker or None).to_json()
+            except RagError as exc:
+                return {"quote": text, "error": str(exc)}
+
+        @gr.api(api_name="add_article")
+        def api_add_article(name: str, text: str) -> dict:
+            """Add an article (UTF-8 text) to the corpus and index it."""
+            try:
+                save_article(state.settings.corpus_dir, name, text.encode("utf-8"))
+            except ValueError as exc:
+                return {"added": False, "error": str(exc)}
+            return {"added": True, "summary": state.reindex(), "documents": len(state.index.documents())}
+
+    return app
+
+
+def load_state(settings: Settings, log=print) -> AppState:
+    """Load the models once and open the index, building or updating it first when needed."""
+    embedder = SentenceTransformerEmbedder(settings.embed_model)
+    index = ensure_index(settings, embedder, log=log)
+    generator = None if settings.answer_mode == "extractive" else make_generator(settings.llm_model, settings.llm_runtime)
+    if generator is not None:
+        started = time.perf_counter()
+        generator.load()
+        log(f"loaded {generator.name} in {time.perf_counter() - started:.1f} s")
+    embedder.load()
+    return AppState(settings, embedder, generator, index)
+
+
+def launch(app: gr.Blocks, port: int | None, host: str = "127.0.0.1", block: bool = True):
+    app.queue(default_concurrency_limit=4, max_size=64)
+    return app.launch(
+        server_name=host, server_port=port, share=False, css=CSS, head=HEAD, prevent_thread_lock=not block,
+        show_error=False, quiet=not block,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Chat with cited answers over a folder of news articles.")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: this machine only)")
+    parser.add_argument("--corpus", type=Path, help="folder of articles (default: seeds/)")
+    parser.add_argument("--index", type=Path, help="index folder (default: index/)")
+    parser.add_argument("--mode", choices=["auto", "llm", "extractive"])
+    parser.add_argument("--llm", help="packaged model (default: qwen2.5-0.5b)")
+    args = parser.parse_args()
+    settings = Settings().with_overrides(corpus_dir=args.corpus, index_dir=args.index, answer_mode=args.mode, llm_model=args.llm)
+    started = time.perf_counter()
+    try:
+        state = load_state(settings)
+    except RagError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    print(f"ready in {time.perf_counter() - started:.1f} s: http://{args.host}:{args.port}")
+    launch(create_app(state), args.port, args.host)
+
+
+if __name__ == "__main__":
+    main()

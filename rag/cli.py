@@ -86,12 +86,13 @@ def load_history(path: Path | None) -> list:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from rag.answer import answer_question
+    from rag.answer import answer_question, clean_question
     from rag.embed import SentenceTransformerEmbedder
     from rag.generate import make_generator
     from rag.store import ensure_index
 
     settings = settings_from(args)
+    clean_question(args.question, settings)
     history = load_history(args.history)
     embedder = SentenceTransformerEmbedder(settings.embed_model)
     index = ensure_index(settings, embedder, log=_log)

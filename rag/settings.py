@@ -48,6 +48,10 @@ class Settings:
     )
     max_question_chars: int = field(default=2000, metadata={"doc": "longer questions are refused with a message"})
 
+    def __post_init__(self) -> None:
+        for name in ("corpus_dir", "index_dir"):
+            object.__setattr__(self, name, Path(getattr(self, name)))
+
     def with_overrides(self, **changes: object) -> "Settings":
         """Return a copy with `changes` applied; None values are ignored, unknown names rejected."""
         known = {f.name for f in dataclasses.fields(self)}
@@ -57,9 +61,6 @@ class Settings:
         given = {k: v for k, v in changes.items() if v is not None}
         if given.get("answer_mode", "auto") not in ("auto", "llm", "extractive"):
             raise SettingsError(f"unknown mode {given['answer_mode']!r}; choose auto, llm or extractive")
-        for name in ("corpus_dir", "index_dir"):
-            if name in given:
-                given[name] = Path(given[name])
         return dataclasses.replace(self, **given)
 
     def index_signature(self) -> dict[str, object]:

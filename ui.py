@@ -23,7 +23,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from rag.answer import Answer, Turn, stream_answer
+from rag.answer import Answer, Turn, answer_question, stream_answer
 from rag.embed import Embedder, SentenceTransformerEmbedder
 from rag.errors import RagError
 from rag.generate import Generator, make_generator
@@ -312,10 +312,7 @@ def create_app(state: AppState) -> gr.Blocks:
             settings = state.settings.with_overrides(answer_mode=mode or None)
             generator = None if settings.answer_mode == "extractive" else state.generator
             try:
-                final = None
-                for event in stream_answer(question, state.index, state.embedder, settings, history, generator):
-                    final = event
-                return final.to_json()
+                return answer_question(question, state.index, state.embedder, settings, history, generator).to_json()
             except RagError as exc:
                 return {"question": question, "error": str(exc)}
 

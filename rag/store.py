@@ -39,7 +39,7 @@ from rag.ingest import Document, Skipped, iter_article_files, load_corpus
 from rag.settings import Settings
 
 FORMAT_VERSION = 1
-FLAT_INDEX_LIMIT = 200_000
+FLAT_INDEX_LIMIT = 100_000
 
 SCHEMA = """
 CREATE TABLE documents (
@@ -283,15 +283,22 @@ def index_lock(index_dir: Path) -> Iterator[None]:
 
 
 def make_vector_index(vectors: np.ndarray, dimension: int):
-    """Exact inner-product search while small; HNSW beyond FLAT_INDEX_LIMIT vectors (see benchmarks)."""
+    """Exact search up to FLAT_INDEX_LIMIT vectors, HNSW over 8-bit scalar-quantised vectors beyond.
+
+    Measured in benchmarks/bench_scale.py on 2 cores: flat search costs 15 ms at 100k chunks and
+    146 ms at 1M; HNSW32 with SQ8 keeps recall@10 near 0.98 at a fraction of a millisecond and
+    about 40% of flat's memory (HNSW over float vectors needs 1.8 GB at 1M).
+    """
     import faiss
 
     if len(vectors) <= FLAT_INDEX_LIMIT:
         index = faiss.IndexFlatIP(dimension)
     else:
-        index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 64
+        index = faiss.index_factory(dimension, "HNSW32,SQ8", faiss.METRIC_INNER_PRODUCT)
+        hnsw = faiss.downcast_index(index).hnsw
+        hnsw.efConstruction, hnsw.efSearch = 80, 128
+        sample = np.random.default_rng(0).choice(len(vectors), size=min(len(vectors), 100_000), replace=False)
+        index.train(np.ascontiguousarray(vectors[sample], dtype=np.float32))
     if len(vectors):
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     return index

@@ -124,3 +124,20 @@ def test_failed_build_leaves_previous_index_in_use(settings, fake_embedder, monk
         build_index(settings, fake_embedder)
     assert current_generation(settings.index_dir) == before
     assert open_index(settings).vectors.ntotal > 0
+
+
+def test_large_collections_get_an_approximate_index_that_still_finds_neighbours(monkeypatch):
+    import numpy as np
+
+    from rag import store
+
+    monkeypatch.setattr(store, "FLAT_INDEX_LIMIT", 100)
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(2000, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = store.make_vector_index(vectors, 32)
+    assert "HNSW" in type(index).__name__
+    _, ids = index.search(vectors[:20], 1)
+    assert (ids[:, 0] == np.arange(20)).mean() >= 0.9
+    small = store.make_vector_index(vectors[:50], 32)
+    assert type(small).__name__ == "IndexFlatIP"

@@ -32,6 +32,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         top_k=getattr(args, "k", None),
         answer_mode=getattr(args, "mode", None),
         llm_model=getattr(args, "llm", None),
+        llm_runtime=getattr(args, "runtime", None),
     )
 
 
@@ -187,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--history", type=Path, help="JSON file of earlier turns [{role, content}]")
     ask.add_argument("--mode", choices=["auto", "llm", "extractive"], help="default auto: llm when installed")
     ask.add_argument("--llm", help="packaged model: qwen2.5-0.5b (default), qwen2.5-1.5b, smollm2-135m")
+    ask.add_argument("--runtime", choices=["llama.cpp", "transformers"], help="default llama.cpp; transformers needs gguf and accelerate")
     ask.add_argument("--json", action="store_true", help="print the JSON of the contract")
     _add_paths(ask)
     ask.set_defaults(func=cmd_ask)

@@ -29,8 +29,9 @@ import numpy as np
 
 from rag.embed import Embedder, embed_texts
 from rag.errors import InputError
+from rag.evidence import Evidence, coverage, resolve_relative_dates, select_evidence, spread, stems, with_continuations
 from rag.generate import Generator, GeneratorUnavailable
-from rag.retrieve import Hit, _DATE_IN_TEXT, _NUMBER_IN_TEXT, answer_type, keywords, mentioned_documents, search
+from rag.retrieve import answer_type, search
 from rag.settings import Settings
 from rag.store import DocumentInfo, Index
 
@@ -63,19 +64,6 @@ NUMBER_WORDS = {
 class Turn:
     role: str
     content: str
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """A candidate sentence with the article it comes from and its score for the question."""
-
-    doc: DocumentInfo
-    start: int
-    end: int
-    text: str
-    score: float
-    similarity: float
-    coverage: float
 
 
 @dataclass(frozen=True)
@@ -170,67 +158,7 @@ def standalone_question(question: str, history: Sequence[Turn]) -> str:
     return f"{question} ({'; '.join(named[:3])})"
 
 
-# --- evidence ------------------------------------------------------------------------------------
-
-
-def _stem(word: str) -> str:
-    return word[:5] if len(word) > 5 else word
-
-
-def coverage(question_words: Sequence[str], text: str) -> float:
-    """Share of the question's content words (crudely stemmed) found in `text`."""
-    if not question_words:
-        return 0.0
-    present = {_stem(w) for w in re.findall(r"\w+", text.lower())}
-    return sum(_stem(w) in present for w in question_words) / len(question_words)
-
-
-def select_evidence(
-    question: str, hits: list[Hit], index: Index, query_vector: np.ndarray, limit: int
-) -> list[Evidence]:
-    """The best sentences of the hits for the question, best first, at most `limit`."""
-    words = keywords(question)
-    kind = answer_type(question)
-    type_pattern = {"date": _DATE_IN_TEXT, "number": _NUMBER_IN_TEXT}.get(kind)
-    named = mentioned_documents(question, {h.doc.doc_id: h.doc for h in hits})
-    seen: set[tuple[str, int]] = set()
-    scored: list[Evidence] = []
-    for rank, hit in enumerate(hits):
-        for sentence in index.sentences_in(hit.doc.doc_id, hit.start, hit.end):
-            if (hit.doc.doc_id, sentence.start) in seen:
-                continue
-            seen.add((hit.doc.doc_id, sentence.start))
-            similarity = float(index.sentence_vectors[sentence.id] @ query_vector)
-            covered = coverage(words, sentence.text)
-            score = similarity + 0.5 * covered + 0.05 / (1 + rank)
-            if type_pattern and type_pattern.search(sentence.text):
-                score += 0.15 + (0.1 if kind == "date" and re.search(r"\b(19|20)\d\d\b", sentence.text) else 0.0)
-            if hit.doc.doc_id in named:
-                score += 0.3
-            scored.append(Evidence(hit.doc, sentence.start, sentence.end, sentence.text, score, similarity, covered))
-    scored.sort(key=lambda e: -e.score)
-    return scored[:limit]
-
-
-_CONTINUES = re.compile(r"^([“\"‘]|(he|she|it|they|this|that|these|but|however|instead)\b)", re.I)
-
-
-def with_continuations(chosen: list[Evidence], index: Index, limit: int) -> list[Evidence]:
-    """Add the sentence that follows a chosen one when it carries on the thought.
-
-    A sentence that opens with a quote mark or a pronoun ('“The West didn’t want…”', 'He said…')
-    often holds the answer its predecessor only sets up.
-    """
-    result = list(chosen)
-    for e in chosen:
-        if len(result) >= limit:
-            break
-        following = [s for s in index.sentences_in(e.doc.doc_id, e.end, e.end + 400) if s.start >= e.end][:1]
-        if following and _CONTINUES.match(following[0].text):
-            nxt = following[0]
-            if not any(r.doc.doc_id == e.doc.doc_id and r.start == nxt.start for r in result):
-                result.insert(result.index(e) + 1, Evidence(e.doc, nxt.start, nxt.end, nxt.text, e.score, e.similarity, e.coverage))
-    return result
+# --- refusal -------------------------------------------------------------------------------------
 
 
 def missing_names(question: str, index: Index) -> list[str]:
@@ -288,7 +216,7 @@ def refusal_reason(question: str, evidence: list[Evidence], index: Index, settin
     month = unmentioned_month(question, index)
     if month:
         return f"no article mentions {month}"
-    if not evidence or evidence[0].score < settings.refuse_below:
+    if not evidence or max(e.relevance for e in evidence) < settings.refuse_below:
         return "no passage is close enough to the question"
     return None
 
@@ -296,25 +224,16 @@ def refusal_reason(question: str, evidence: list[Evidence], index: Index, settin
 # --- answers -------------------------------------------------------------------------------------
 
 
-def source_label(doc: DocumentInfo) -> str:
+def source_label(doc: DocumentInfo, inferred_year: int | None = None) -> str:
+    """'Kyodo, 2023-02-23'; an undated article shows the year inferred for it: '004_….txt, undated (2025?)'."""
     outlet = doc.outlet or doc.title or doc.source
-    return f"{outlet}, {doc.published}" if doc.published else outlet
+    if doc.published:
+        return f"{outlet}, {doc.published}"
+    return f"{outlet}, undated ({inferred_year}?)" if inferred_year else outlet
 
 
-def _spread(evidence: list[Evidence], count: int, min_score_ratio: float = 0.8) -> list[Evidence]:
-    """The best sentence, then good ones from other articles before more of the same article."""
-    if not evidence:
-        return []
-    floor = evidence[0].score * min_score_ratio
-    good = [e for e in evidence if e.score >= floor]
-    chosen: list[Evidence] = []
-    for e in good:
-        if len(chosen) < count and e.doc.doc_id not in {c.doc.doc_id for c in chosen}:
-            chosen.append(e)
-    for e in good:
-        if len(chosen) < count and e not in chosen:
-            chosen.append(e)
-    return chosen
+def evidence_label(e: Evidence) -> str:
+    return source_label(e.doc, e.inferred_year)
 
 
 def numbers_in(text: str) -> set[int]:
@@ -323,40 +242,54 @@ def numbers_in(text: str) -> set[int]:
     return found
 
 
-def disagreement_note(question: str, cited: list[tuple[int, Evidence]]) -> str | None:
-    """Say so when cited articles give different figures for a number question, or differ in date."""
-    by_doc: dict[str, list[tuple[int, Evidence]]] = {}
-    for n, e in cited:
-        by_doc.setdefault(e.doc.doc_id, []).append((n, e))
-    if len(by_doc) < 2:
+def disagreement_note(question: str, cited: list[tuple[int, Evidence]], index: Index) -> str | None:
+    """Say so when cited articles are from different years, or give different figures for the same thing.
+
+    Figures are compared only between sentences of different articles that say much the same
+    (embedding similarity >= 0.6), so '32 abstained' is not set against '75 countries spoke'.
+    """
+    if len({e.doc.doc_id for _, e in cited}) < 2:
         return None
-    dates = {e.doc.published[:4] for _, e in cited if e.doc.published}
-    if len(dates) > 1:
-        parts = [f"{source_label(e.doc)} [{n}]" for n, e in cited if e.doc.published]
-        return "The cited articles are from different dates and may describe different events: " + "; ".join(parts) + "."
+    years = {e.year for _, e in cited if e.year}
+    if len(years) > 1:
+        first: dict[str, tuple[int, Evidence]] = {}
+        for n, e in cited:
+            first.setdefault(e.doc.doc_id, (n, e))
+        parts = [f"{evidence_label(e)} [{n}]" for n, e in first.values()]
+        return "The cited articles are from different years and describe different events: " + "; ".join(parts) + "."
     if answer_type(question) == "number":
-        figures = {doc: numbers_in(" ".join(e.text for _, e in items)) for doc, items in by_doc.items()}
-        distinct = {frozenset(f) for f in figures.values() if f}
-        if len(distinct) > 1 and not frozenset.intersection(*distinct):
-            parts = [f"{source_label(items[0][1].doc)} [{items[0][0]}]" for items in by_doc.values()]
-            return "The sources give different figures: " + "; ".join(parts) + "."
+        for i, (n, a) in enumerate(cited):
+            for m, b in cited[i + 1 :]:
+                if a.doc.doc_id == b.doc.doc_id or not numbers_in(a.text) or not numbers_in(b.text):
+                    continue
+                alike = float(index.sentence_vectors[a.sentence_id] @ index.sentence_vectors[b.sentence_id])
+                if alike >= 0.6 and not numbers_in(a.text) & numbers_in(b.text):
+                    return f"The sources give different figures: {evidence_label(a)} [{n}]; {evidence_label(b)} [{m}]."
     return None
 
 
-def extractive_text(chosen: list[Evidence]) -> str:
-    """Each sentence verbatim after its source, with its marker: 'Kyodo, 2023-02-23: ... [1]'."""
-    return " ".join(f"{source_label(e.doc)}: {e.text} [{n}]" for n, e in enumerate(chosen, 1))
+def extractive_text(chosen: list[Evidence], dates: bool = False, first: int = 1) -> str:
+    """Each sentence verbatim after its source, with its marker: 'Kyodo, 2023-02-23: ... [1]'.
+
+    With `dates`, relative dates are read against the article's date: '(“last year”: 2022)'.
+    """
+    parts = []
+    for n, e in enumerate(chosen, first):
+        resolved = resolve_relative_dates(e.text, e.doc.published) if dates else []
+        gloss = " (" + "; ".join(f"“{phrase}”: {value}" for phrase, value in resolved) + ")" if resolved else ""
+        parts.append(f"{evidence_label(e)}: {e.text} [{n}]{gloss}")
+    return " ".join(parts)
 
 
-def build_citations(numbered: list[Evidence]) -> list[Citation]:
+def build_citations(numbered: list[Evidence], first: int = 1) -> list[Citation]:
     return [
         Citation(n, e.doc.source, e.doc.title, e.doc.outlet, e.doc.published, e.start, e.end, e.text)
-        for n, e in enumerate(numbered, 1)
+        for n, e in enumerate(numbered, first)
     ]
 
 
 def format_passages(evidence: list[Evidence]) -> str:
-    return "\n".join(f"[{n}] ({source_label(e.doc)}) {e.text}" for n, e in enumerate(evidence, 1))
+    return "\n".join(f"[{n}] ({evidence_label(e)}) {e.text}" for n, e in enumerate(evidence, 1))
 
 
 def split_answer_sentences(text: str) -> list[str]:
@@ -376,13 +309,20 @@ def verify_llm_answer(
     vectors = embed_texts(embedder, [re.sub(r"\[\d+\]", "", s) for s in sentences])
     evidence_vectors = embed_texts(embedder, [e.text for e in evidence])
     kept: list[tuple[str, list[int]]] = []
+    kept_vectors: list[np.ndarray] = []
+    labels = {f"({evidence_label(e)})" for e in evidence}
     for sentence, vector in zip(sentences, vectors):
         markers = [int(m) for m in re.findall(r"\[(\d+)\]", sentence)]
         valid = [m for m in markers if 1 <= m <= len(evidence)]
         if len(valid) < len(markers):
             notes.append(f"dropped citation markers that point at no passage: {sorted(set(markers) - set(valid))}")
         body = re.sub(r"\s*\[\d+\](\s*\[\d+\])*", "", sentence).strip()
+        for label in labels:
+            body = body.replace(label, "").strip()
         if not body or NOT_IN_ARTICLES.lower() in body.lower():
+            continue
+        if any(float(vector @ other) > 0.95 for other in kept_vectors):
+            notes.append(f"removed a repeated sentence: {body[:80]!r}")
             continue
         support = [_support(body, vector, evidence[m - 1], evidence_vectors[m - 1]) for m in range(1, len(evidence) + 1)]
         supported = [m for m in dict.fromkeys(valid) if support[m - 1] >= min_support]
@@ -395,12 +335,13 @@ def verify_llm_answer(
                 notes.append(f"moved citation {valid} -> [{best}]: the cited passage did not support the sentence")
             supported = [best]
         kept.append((body, supported))
+        kept_vectors.append(vector)
     return kept, notes
 
 
 def _support(sentence: str, vector: np.ndarray, evidence: Evidence, evidence_vector: np.ndarray) -> float:
     """How well one passage supports one answer sentence: embedding similarity and word overlap."""
-    words = keywords(sentence)
+    words = dict.fromkeys(stems(sentence), 1.0)
     return 0.6 * float(vector @ evidence_vector) + 0.4 * coverage(words, evidence.text)
 
 
@@ -491,8 +432,9 @@ def stream_answer(
         return
     query_vector = embed_texts(embedder, [standalone])[0]
     hits = search(standalone, index, embedder, settings, k=settings.answer_chunks, query_vector=query_vector)
-    evidence = select_evidence(standalone, hits, index, query_vector, settings.evidence_sentences)
-    evidence = with_continuations(evidence, index, settings.evidence_sentences + 2)
+    candidates = select_evidence(standalone, hits, index, embedder, query_vector, limit=40)
+    top = candidates[: settings.evidence_sentences]
+    evidence = with_continuations(top, top, index, settings.evidence_sentences + 2)
     retrieved = time.perf_counter()
     timings = {"retrieve": (retrieved - started) * 1000}
     answer = Answer(question, "", False, [], timings, mode="extractive", standalone_question=standalone)
@@ -511,7 +453,7 @@ def stream_answer(
     if mode in ("llm", "auto") and generator is not None:
         try:
             yield from _llm_answer(answer, standalone, evidence, embedder, generator)
-            if answer.refused and evidence[0].score >= settings.refuse_below + 0.15:
+            if answer.refused and max(e.relevance for e in evidence) >= settings.refuse_below + 0.15:
                 answer.answer, answer.refused = "", False
                 answer.notes.append("the model found no answer, but the passages match the question well: showing them")
         except GeneratorUnavailable as exc:
@@ -523,20 +465,40 @@ def stream_answer(
     elif mode == "auto":
         answer.notes.append("extractive answer: no language model is installed")
 
-    if not answer.answer and not answer.refused:
-        chosen = with_continuations(_spread(evidence, settings.extractive_sentences), index, settings.extractive_sentences + 1)
-        answer.mode = "extractive"
-        answer.answer = extractive_text(chosen)
-        answer.citations = build_citations(chosen)
-        yield answer.answer
     if not answer.refused:
-        note = disagreement_note(standalone, [(c.n, _evidence_for(c, evidence)) for c in answer.citations])
+        chosen = with_continuations(spread(evidence, settings.extractive_sentences, index), evidence, index, settings.extractive_sentences + 1)
+        dates = answer_type(standalone) == "date"
+        if not answer.answer:
+            answer.mode = "extractive"
+            answer.answer = extractive_text(chosen, dates=dates)
+            answer.citations = build_citations(chosen)
+            yield answer.answer
+        else:
+            yield from _append_quotes(answer, chosen, dates)
+        note = disagreement_note(standalone, [(c.n, _evidence_for(c, evidence)) for c in answer.citations], index)
         if note:
             answer.answer += " " + note
             yield " " + note
     timings["generate"] = (time.perf_counter() - retrieved) * 1000
     timings["total"] = (time.perf_counter() - started) * 1000
     yield answer
+
+
+def _append_quotes(answer: Answer, chosen: list[Evidence], dates: bool) -> Iterator[str]:
+    """After the model's answer, the best evidence sentences it did not cite, verbatim and cited.
+
+    A small model's phrasing can drop the detail a reader needs (the tally, the exact words);
+    the quotes keep it in the answer, each checkable at its source.
+    """
+    cited = {(c.source, c.start) for c in answer.citations}
+    new = [e for e in chosen if (e.doc.source, e.start) not in cited]
+    if not new:
+        return
+    first = len(answer.citations) + 1
+    text = " From the articles: " + extractive_text(new, dates=dates, first=first)
+    answer.answer += text
+    answer.citations += build_citations(new, first=first)
+    yield text
 
 
 def _evidence_for(citation: Citation, evidence: list[Evidence]) -> Evidence:

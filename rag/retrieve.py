@@ -19,13 +19,13 @@ from rag.store import DocumentInfo, Index
 from rag.settings import Settings
 
 STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being below
-    between both but by can could did do does doing down during each few for from further had has have having
-    he her here hers herself him himself his how i if in into is it its itself just me more most my myself no
-    nor not of off on once only or other our ours ourselves out over own same she should so some such than that
+    """a about again all am an and any are as at be because been being
+    between both but by can could did do does doing down during each for from further had has have having
+    he her here hers herself him himself his how i if in into is it its itself just me many much my myself
+    of off on once only or other our ours ourselves out own same she should so some such than that
     the their theirs them themselves then there these they this those through to too under until up very was
     we were what when where which while who whom why will with would you your yours yourself yourselves say
-    said says tell told according did does article articles""".split()
+    said says tell told according did does article articles name names mention mentions mentioned""".split()
 )
 
 
@@ -86,6 +86,24 @@ _DATE_IN_TEXT = re.compile(
 _NUMBER_IN_TEXT = re.compile(r"\b\d+\b|\b(two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand)\b", re.I)
 
 
+_LIST_QUESTION = re.compile(
+    r"\b(which|what)\s+(?:\w+\s+){0,2}?(countries|nations|states|members|people|officials|leaders|outlets|"
+    r"governments|allies|ministers|diplomats|names|ones)\b|\bwho\s+(voted|abstained|joined|opposed|supported)\b|\blist\b",
+    re.I,
+)
+_NAME = r"(?:the\s+)?[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*"
+_ENUMERATION = re.compile(rf"{_NAME}(?:\s*,\s*(?:and\s+)?{_NAME}|\s+and\s+{_NAME}|\s+along with\s+{_NAME}){{2,}}")
+
+
+def is_list_question(question: str) -> bool:
+    return bool(_LIST_QUESTION.search(question))
+
+
+def has_enumeration(text: str) -> bool:
+    """Three or more names in a row ('Belarus, Mali and Syria', 'the US along with Russia and Israel')."""
+    return bool(_ENUMERATION.search(text))
+
+
 def answer_type(question: str) -> str | None:
     """'date' or 'number' when the question asks for one, else None."""
     if _DATE_QUESTION.search(question):
@@ -102,11 +120,13 @@ def mentioned_documents(question: str, documents: dict[str, DocumentInfo]) -> se
 
 
 def hint_ranking(question: str, chunks: dict, documents: dict[str, DocumentInfo], order: list[int]) -> list[int] | None:
-    """Chunks that carry what the question asks for (its answer type, its named outlet) first."""
+    """Chunks that carry what the question asks for (a date, a number, a list of names; its named outlet) first."""
     kind, named = answer_type(question), mentioned_documents(question, documents)
+    if is_list_question(question) and not kind:
+        kind = "list"
     if not kind and not named:
         return None
-    pattern = {"date": _DATE_IN_TEXT, "number": _NUMBER_IN_TEXT}.get(kind)
+    pattern = {"date": _DATE_IN_TEXT, "number": _NUMBER_IN_TEXT, "list": _ENUMERATION}.get(kind)
 
     def hints(i: int) -> int:
         return int(chunks[i].doc_id in named) * 2 + int(bool(pattern and pattern.search(chunks[i].text)))

@@ -39,12 +39,12 @@ class Settings:
     llm_model: str = field(default="qwen2.5-0.5b", metadata={"doc": "packaged generator (see rag.generate.PACKAGED_LLMS)"})
     llm_runtime: str = field(default="llama.cpp", metadata={"doc": "llama.cpp (4-bit, fast) or transformers (fp32)"})
     answer_mode: str = field(default="auto", metadata={"doc": "llm, extractive, or auto (llm if installed)"})
-    answer_chunks: int = field(default=6, metadata={"doc": "chunks retrieved to pick evidence sentences from"})
+    answer_chunks: int = field(default=10, metadata={"doc": "chunks retrieved to pick evidence sentences from"})
     evidence_sentences: int = field(default=6, metadata={"doc": "numbered evidence sentences shown to the model"})
     extractive_sentences: int = field(default=3, metadata={"doc": "sentences quoted by an extractive answer"})
     refuse_below: float = field(
-        default=0.74,
-        metadata={"doc": "refuse when the best evidence scores below this (dev answerable >= 0.78, off-topic probes <= 0.71)"},
+        default=0.65,
+        metadata={"doc": "refuse when the best evidence relevance is below this (benchmarks/calibrate_refusal.py)"},
     )
     max_question_chars: int = field(default=2000, metadata={"doc": "longer questions are refused with a message"})
 

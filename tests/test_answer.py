@@ -93,14 +93,14 @@ def test_llm_answer_markers_are_checked_and_unsupported_sentences_dropped(index,
 
 
 def test_model_refusal_stands_unless_the_evidence_is_strong(index, fake_embedder, loose):
-    from rag.answer import select_evidence
+    from rag.evidence import select_evidence
     from rag.embed import embed_texts
     from rag.retrieve import search
 
     question = "What did Zbigniew Rau say?"
     vector = embed_texts(fake_embedder, [question])[0]
     hits = search(question, index, fake_embedder, loose, k=loose.answer_chunks, query_vector=vector)
-    best = select_evidence(question, hits, index, vector, 6)[0].score
+    best = max(e.relevance for e in select_evidence(question, hits, index, fake_embedder, vector, 6))
     weak = loose.with_overrides(refuse_below=best - 0.05)
     answer = answer_question(question, index, fake_embedder, weak, generator=FakeGenerator("NOT IN ARTICLES"))
     assert answer.refused and not answer.citations

@@ -2,8 +2,9 @@ from rag.retrieve import Filters, answer_type, diversify, fts_query, keywords, r
 from rag.store import build_index, open_index
 
 
-def test_keywords_drop_stopwords_and_keep_numbers():
-    assert keywords("How many countries abstained in 2023?") == ["many", "countries", "abstained", "2023"]
+def test_keywords_drop_stopwords_and_keep_numbers_and_negations():
+    assert keywords("How many countries abstained in 2023?") == ["countries", "abstained", "2023"]
+    assert keywords("Who voted against it, and who did not?") == ["voted", "against", "not"]
     assert fts_query("What did he say?") == ""
     assert fts_query('the "vote"') == '"vote"'
 

@@ -1,0 +1,368 @@
+"""Hits -> evidence: the sentences of the retrieved chunks that answer the question, best first.
+
+A sentence's score adds up signals that each fix a known way to pick the wrong sentence:
+- meaning: embedding similarity to the question; for a date or number question, also the
+  similarity of the few words around each date or number in the sentence, so that a long
+  sentence whose subordinate clause holds the answer ("... since Russia's full-scale invasion on
+  Feb. 24, 2022") is not drowned by its main clause;
+- wording: the share of the question's content words (Snowball stems) the sentence holds,
+  weighted by how rare each word is in the corpus, so "third" in "third anniversary" counts
+  for more than "assembly";
+- answer shape: a date question prefers full dates, a "which countries" question prefers
+  sentences that list names, a question naming an outlet prefers that outlet's article;
+- scope: a sentence about the "first anniversary" is marked down for a question about the
+  third, and an article dated 2023 for a question that names only 2025.
+
+`relevance` (meaning + wording, no bonuses) is what refusal compares with its threshold.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Sequence
+
+import numpy as np
+import snowballstemmer
+
+from rag.embed import Embedder, embed_texts
+from rag.retrieve import (
+    _DATE_IN_TEXT, _NUMBER_IN_TEXT, STOPWORDS, Hit, answer_type, has_enumeration, is_list_question, mentioned_documents,
+)
+from rag.store import DocumentInfo, Index
+
+WORDING_WEIGHT = 0.5
+TYPE_BONUS = 0.15
+FULL_DATE = re.compile(
+    r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+(19|20)\d\d\b"
+    r"|\b\d{1,2}\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?\s+(19|20)\d\d\b"
+)
+ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
+_ORDINAL_PHRASE = re.compile(rf"\b({'|'.join(ORDINALS)}|\d+(?:st|nd|rd|th))\s+(\w+)", re.I)
+_YEAR = re.compile(r"\b(19|20)\d\d\b")
+_MONTH = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December|"
+                    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b\.?")
+_stemmer = snowballstemmer.stemmer("english")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A candidate sentence with the article it comes from and its scores for the question."""
+
+    doc: DocumentInfo
+    start: int
+    end: int
+    text: str
+    score: float
+    similarity: float
+    coverage: float
+    relevance: float = 0.0
+    sentence_id: int = -1
+    inferred_year: int | None = None
+
+    @property
+    def year(self) -> int | None:
+        return int(self.doc.published[:4]) if self.doc.published else self.inferred_year
+
+
+def stems(text: str) -> list[str]:
+    """Snowball stems of the content words of `text`, in order, without repeats."""
+    words = [w for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    return list(dict.fromkeys(_stemmer.stemWords(words)))
+
+
+_FREQUENCIES: dict[str, tuple[dict[str, int], int]] = {}
+
+
+def _document_frequencies(index: Index) -> tuple[dict[str, int], int]:
+    """Sentences holding each stem, and the number of sentences; computed once per index generation."""
+    key = str(index.path)
+    if key not in _FREQUENCIES:
+        frequencies: dict[str, int] = {}
+        sentences = index.all_sentences()
+        for sentence in sentences:
+            for stem in stems(sentence.text):
+                frequencies[stem] = frequencies.get(stem, 0) + 1
+        _FREQUENCIES[key] = (frequencies, len(sentences))
+    return _FREQUENCIES[key]
+
+
+def word_weights(question: str, index: Index) -> dict[str, float]:
+    """Inverse sentence frequency of each question stem.
+
+    A stem no sentence holds still weighs half as much as the rarest one: no passage can
+    cover it, which keeps 'how did the stock market react to the earnings report?' from
+    looking answered, without sinking a question that merely words things differently.
+    Outlet and title words are left out: they pick the article (see `mentioned_documents`).
+    """
+    frequencies, total = _document_frequencies(index)
+    about = {stem for d in index.documents().values() for stem in stems(" ".join(filter(None, (d.outlet, d.title))))}
+    unseen = 0.5 * math.log(1 + total)
+    return {
+        stem: math.log(1 + total / frequencies[stem]) if stem in frequencies else unseen
+        for stem in stems(question)
+        if stem in frequencies or stem not in about
+    }
+
+
+def coverage(weights: dict[str, float], text: str) -> float:
+    """Weighted share of the question's stems found in `text` (0..1)."""
+    if not weights:
+        return 0.0
+    present = set(stems(text))
+    return sum(w for s, w in weights.items() if s in present) / sum(weights.values())
+
+
+def has_full_date(text: str, doc: DocumentInfo) -> bool:
+    """A day, month and year: written out, or relative ('Feb. 24 last year') in a dated article."""
+    return bool(FULL_DATE.search(text)) or any(
+        _is_day_of_year(phrase) for phrase, _ in resolve_relative_dates(text, doc.published)
+    )
+
+
+def _is_day_of_year(relative: str) -> bool:
+    """'Feb. 24 last year' names a day; 'last year' and 'Thursday' do not name one with its year."""
+    return bool(re.match(r"[A-Z]", relative)) and relative.lower().endswith("year")
+
+
+_ANNIVERSARY = re.compile(
+    rf"\b({'|'.join(ORDINALS)}|\d+(?:st|nd|rd|th))\s+anniversary\s+of\s+((?:[\w’'-]+\s+){{0,5}}[\w’'-]+)", re.I
+)
+
+
+@dataclass(frozen=True)
+class InferredYear:
+    year: int
+    reason: str
+
+
+_YEARS: dict[str, dict[str, InferredYear]] = {}
+
+
+def inferred_years(index: Index) -> dict[str, InferredYear]:
+    """Years of undated articles, read from an anniversary they mention.
+
+    'the third anniversary of Russia's full-scale invasion' plus another article's 'Russia's
+    invasion on Feb. 24 last year' (dated 2023-02-23, so 2022) gives 2025. Computed once per index.
+    """
+    key = str(index.path)
+    if key in _YEARS:
+        return _YEARS[key]
+    documents = index.documents()
+    sentences = index.all_sentences()
+    years: dict[str, InferredYear] = {}
+    for doc_id, doc in documents.items():
+        if doc.published:
+            continue
+        for sentence in (s for s in sentences if s.doc_id == doc_id):
+            match = _ANNIVERSARY.search(sentence.text)
+            if not match:
+                continue
+            ordinal = match.group(1).lower()
+            n = ORDINALS.index(ordinal) + 1 if ordinal in ORDINALS else int(re.match(r"\d+", ordinal).group())
+            event = [w for w in stems(match.group(2)) if not w.startswith("russia")] or stems(match.group(2))
+            start = _event_year(event, sentences, documents)
+            if start:
+                years[doc_id] = InferredYear(start + n, f"“{match.group(0)}”, the event dated {start} in another article")
+                break
+    _YEARS[key] = years
+    return years
+
+
+def _event_year(event: list[str], sentences: list, documents: dict[str, DocumentInfo]) -> int | None:
+    """The year most sentences give for an event: a full date near the event's words."""
+    votes: dict[int, int] = {}
+    for sentence in sentences:
+        if event[-1] not in stems(sentence.text):
+            continue
+        doc = documents[sentence.doc_id]
+        found = [int(m.group()[-4:]) for m in FULL_DATE.finditer(sentence.text)]
+        found += [int(v) for phrase, v in resolve_relative_dates(sentence.text, doc.published) if _is_day_of_year(phrase)]
+        for year in found:
+            votes[year] = votes.get(year, 0) + 1
+    return max(votes, key=votes.get) if votes else None
+
+
+def document_year(doc: DocumentInfo, index: Index | None = None) -> int | None:
+    """The year of the article's date, or the year inferred for an undated one."""
+    if doc.published:
+        return int(doc.published[:4])
+    inferred = inferred_years(index).get(doc.doc_id) if index is not None else None
+    return inferred.year if inferred else None
+
+
+def scope_mismatch(question: str, text: str, doc: DocumentInfo, index: Index | None = None) -> bool:
+    """True when the sentence is about another occurrence than the one asked about.
+
+    'first anniversary' for a question about the 'third anniversary', 'October' for one about
+    February, an article dated 2023 for a question that names years but not 2023.
+    """
+    asked = {m.group(2).lower(): m.group(1).lower() for m in _ORDINAL_PHRASE.finditer(question)}
+    for m in _ORDINAL_PHRASE.finditer(text):
+        noun = m.group(2).lower()
+        if noun in asked and m.group(1).lower() != asked[noun]:
+            return True
+    asked_months = {m.group()[:3].lower() for m in _MONTH.finditer(question)}
+    months = {m.group()[:3].lower() for m in _MONTH.finditer(text)}
+    if asked_months and months and not asked_months & months:
+        return True
+    years = {int(m.group()) for m in _YEAR.finditer(question)}
+    year = document_year(doc, index)
+    return bool(years and year and year not in years)
+
+
+def _answer_windows(text: str, pattern: re.Pattern, before: int = 14, after: int = 4) -> list[str]:
+    """The words around each date or number in `text`."""
+    windows = []
+    for match in pattern.finditer(text):
+        head = text[: match.start()].split()[-before:]
+        tail = text[match.end() :].split()[:after]
+        windows.append(" ".join(head + [match.group()] + tail))
+    return windows
+
+
+def select_evidence(
+    question: str, hits: list[Hit], index: Index, embedder: Embedder, query_vector: np.ndarray, limit: int
+) -> list[Evidence]:
+    """The best sentences of the hits for the question, best first, at most `limit`."""
+    weights = word_weights(question, index)
+    kind = answer_type(question)
+    wants_list = is_list_question(question)
+    type_pattern = {"date": _DATE_IN_TEXT, "number": _NUMBER_IN_TEXT}.get(kind)
+    named = mentioned_documents(question, {h.doc.doc_id: h.doc for h in hits})
+    inferred = {doc_id: found.year for doc_id, found in inferred_years(index).items()}
+    candidates = []
+    seen: set[tuple[str, int]] = set()
+    for rank, hit in enumerate(hits):
+        for sentence in index.sentences_in(hit.doc.doc_id, hit.start, hit.end):
+            if (hit.doc.doc_id, sentence.start) not in seen:
+                seen.add((hit.doc.doc_id, sentence.start))
+                candidates.append((rank, hit.doc, sentence))
+    if not candidates:
+        return []
+    similarity = index.sentence_vectors[[s.id for _, _, s in candidates]] @ query_vector
+    if type_pattern:
+        similarity = np.maximum(similarity, _window_similarity(candidates, type_pattern, embedder, query_vector))
+    scored = []
+    for (rank, doc, sentence), sim in zip(candidates, similarity):
+        covered = coverage(weights, sentence.text)
+        relevance = float(sim) + WORDING_WEIGHT * covered
+        score = relevance + 0.05 / (1 + rank)
+        if type_pattern:
+            counts = kind == "number" and has_enumeration(sentence.text)
+            score += TYPE_BONUS if type_pattern.search(sentence.text) or counts else -2 * TYPE_BONUS
+            if kind == "date" and has_full_date(sentence.text, doc):
+                score += 0.1
+        if wants_list and has_enumeration(sentence.text):
+            score += 0.15
+        if doc.doc_id in named:
+            score += 0.3
+        if scope_mismatch(question, sentence.text, doc, index):
+            score -= 0.3
+        scored.append(
+            Evidence(
+                doc, sentence.start, sentence.end, sentence.text, score, float(sim), covered, relevance,
+                sentence.id, inferred.get(doc.doc_id),
+            )
+        )
+    scored.sort(key=lambda e: -e.score)
+    return scored[:limit]
+
+
+def _window_similarity(candidates: list, pattern: re.Pattern, embedder: Embedder, query_vector: np.ndarray) -> np.ndarray:
+    """Per candidate, the best similarity of a window around a date or number (0 without one)."""
+    owners, windows = [], []
+    for i, (_, _, sentence) in enumerate(candidates):
+        for window in _answer_windows(sentence.text, pattern)[:4]:
+            owners.append(i)
+            windows.append(window)
+    best = np.zeros(len(candidates), dtype=np.float32)
+    if windows:
+        for owner, sim in zip(owners, embed_texts(embedder, windows) @ query_vector):
+            best[owner] = max(best[owner], float(sim))
+    return best
+
+
+_CONTINUES = re.compile(r"^([“\"‘]|(he|she|it|they|this|that|these|but|however|instead)\b)", re.I)
+
+
+def with_continuations(chosen: list[Evidence], pool: list[Evidence], index: Index, limit: int) -> list[Evidence]:
+    """Add the sentence that follows a chosen one when it carries on the thought.
+
+    It does when it opens with a quote mark or a pronoun ('“The West didn’t want…”', 'He said…'),
+    or when it is itself in the evidence `pool`: news copy often sets up a fact in one sentence
+    and gives the detail in the next ('...demand Russia withdraw its troops.' 'The document demands
+    that Russia "immediately, completely, and unconditionally" remove its troops').
+    """
+    strong = {(e.doc.doc_id, e.start): e for e in pool}
+    result = list(chosen)
+    for e in chosen:
+        if len(result) >= limit:
+            break
+        following = [s for s in index.sentences_in(e.doc.doc_id, e.end, e.end + 600) if s.start >= e.end][:1]
+        if not following or any(r.doc.doc_id == e.doc.doc_id and r.start == following[0].start for r in result):
+            continue
+        nxt = following[0]
+        if _CONTINUES.match(nxt.text) or (e.doc.doc_id, nxt.start) in strong:
+            scored = strong.get((e.doc.doc_id, nxt.start))
+            result.insert(
+                result.index(e) + 1,
+                scored or replace(e, start=nxt.start, end=nxt.end, text=nxt.text, sentence_id=nxt.id),
+            )
+    return result
+
+
+def spread(
+    evidence: list[Evidence], count: int, index: Index, min_score_ratio: float = 0.75, redundancy: float = 0.3
+) -> list[Evidence]:
+    """Pick `count` sentences by maximal marginal relevance: good ones that add something new.
+
+    Each pick maximises its score minus `redundancy` times its similarity to the sentences
+    already picked, and a small penalty for an article already quoted, so three outlets
+    restating the lede give way to the sentence that carries the detail.
+    """
+    if not evidence:
+        return []
+    floor = evidence[0].score * min_score_ratio
+    pool = [e for e in evidence if e.score >= floor]
+    vectors = index.sentence_vectors[[max(e.sentence_id, 0) for e in pool]]
+    chosen: list[int] = [0]
+    while len(chosen) < min(count, len(pool)):
+        def marginal(i: int) -> float:
+            overlap = max(float(vectors[i] @ vectors[j]) for j in chosen)
+            same_article = any(pool[j].doc.doc_id == pool[i].doc.doc_id for j in chosen)
+            return pool[i].score - redundancy * overlap - (0.1 if same_article else 0.0)
+
+        chosen.append(max((i for i in range(len(pool)) if i not in chosen), key=marginal))
+    return [pool[i] for i in chosen]
+
+
+_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+_RELATIVE_DATE = re.compile(
+    r"\b((?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}\s+)?(last|this|next) year)\b"
+    r"|\b(on\s+)?(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b",
+    re.I,
+)
+
+
+def resolve_relative_dates(text: str, published: str | None) -> list[tuple[str, str]]:
+    """('Feb. 24 last year', '2022'), ('Thursday', '2023-02-23'): relative dates read against the article's date."""
+    if not published:
+        return []
+    try:
+        day = date.fromisoformat(published[:10])
+    except ValueError:
+        return []
+    resolved = []
+    for match in _RELATIVE_DATE.finditer(text):
+        if match.group(2):
+            offset = {"last": -1, "this": 0, "next": 1}[match.group(2).lower()]
+            resolved.append((match.group(1), str(day.year + offset)))
+        else:
+            weekday = _WEEKDAYS.index(match.group(4).lower())
+            back = (day.weekday() - weekday) % 7
+            resolved.append((match.group(4), (day - timedelta(days=back)).isoformat()))
+    return resolved
+

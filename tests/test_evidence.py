@@ -1,0 +1,129 @@
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from rag.answer import disagreement_note, verify_llm_answer
+from rag.evidence import (
+    Evidence, coverage, has_full_date, inferred_years, resolve_relative_dates, scope_mismatch, select_evidence, spread,
+    with_continuations, word_weights,
+)
+from rag.retrieve import has_enumeration, is_list_question, search
+from rag.store import DocumentInfo, build_index, open_index
+from rag.embed import embed_texts
+
+DATED = DocumentInfo("a", "a.txt", None, "Kyodo", "2023-02-23", None)
+UNDATED = DocumentInfo("b", "b.txt", None, None, None, None)
+
+
+@pytest.fixture
+def index(settings, fake_embedder):
+    build_index(settings, fake_embedder)
+    return open_index(settings)
+
+
+def evidence(doc, text, score, sentence_id=0, inferred_year=None):
+    return Evidence(doc, 0, len(text), text, score, score, 0.0, score, sentence_id, inferred_year)
+
+
+def test_rare_question_words_weigh_more_than_common_ones(index):
+    weights = word_weights("third anniversary General Assembly", index)
+    assert weights["third"] > weights["assembl"]
+    assert coverage(weights, "on the third anniversary") > coverage(weights, "the General Assembly voted")
+
+
+def test_words_no_article_uses_still_count_against_coverage(index):
+    weights = word_weights("stock market earnings resolution", index)
+    assert weights["stock"] > 0
+    assert coverage(weights, "The resolution passed.") < 0.5
+
+
+def test_outlet_names_pick_the_article_and_do_not_count_as_content(index):
+    assert "euromaidan" not in word_weights("Which countries does the Euromaidan Press article name?", index)
+
+
+def test_list_questions_and_enumerations():
+    assert is_list_question("Which countries voted against the resolution?")
+    assert is_list_question("Who abstained?")
+    assert not is_list_question("How many countries abstained?")
+    assert has_enumeration("Belarus, Eritrea, Mali and Syria voted against.")
+    assert has_enumeration("The US along with Russia, Israel and North Korea voted no.")
+    assert not has_enumeration("Russia and Belarus voted against.")
+
+
+def test_scope_mismatch_by_ordinal_month_and_year():
+    assert scope_mismatch("What happened on the third anniversary?", "a day before the first anniversary", UNDATED)
+    assert not scope_mismatch("What happened on the third anniversary?", "on the third anniversary", UNDATED)
+    assert scope_mismatch("What passed in February 2023?", "In October, 143 members voted", UNDATED)
+    assert scope_mismatch("How did the 2025 vote go?", "The resolution passed.", DATED)
+    assert not scope_mismatch("How did the 2023 vote go?", "The resolution passed.", DATED)
+
+
+def test_relative_dates_are_read_against_the_article_date():
+    text = "since the start of Russia's invasion on Feb. 24 last year, the assembly said on Thursday"
+    assert resolve_relative_dates(text, "2023-02-23") == [("Feb. 24 last year", "2022"), ("Thursday", "2023-02-23")]
+    assert resolve_relative_dates(text, None) == []
+    assert has_full_date(text, DATED) and not has_full_date(text, UNDATED)
+    assert has_full_date("on Feb. 24, 2022.", UNDATED)
+
+
+def test_undated_articles_get_a_year_from_an_anniversary(index):
+    documents = {d.source: d for d in index.documents().values()}
+    years = inferred_years(index)
+    third = years[documents["004_5b56f0ea11ebe318.txt"].doc_id]
+    assert third.year == 2025 and "third anniversary" in third.reason
+    assert years[documents["003_a924d3cbd27e2289.txt"].doc_id].year == 2023
+    assert documents["000_2b55d0e275b52fac.txt"].doc_id not in years  # dated: nothing to infer
+
+
+def test_date_questions_prefer_sentences_that_hold_a_date(index, fake_embedder, settings):
+    question = "On what date did the invasion start?"
+    vector = embed_texts(fake_embedder, [question])[0]
+    hits = search(question, index, fake_embedder, settings, k=10, query_vector=vector)
+    chosen = select_evidence(question, hits, index, fake_embedder, vector, limit=3)
+    assert has_full_date(chosen[0].text, chosen[0].doc), chosen[0].text
+
+
+def test_spread_prefers_a_sentence_that_adds_something_new():
+    vectors = np.array([[1.0, 0.0], [0.999, 0.045], [0.0, 1.0]], dtype=np.float32)
+    fake_index = SimpleNamespace(sentence_vectors=vectors)
+    other = DocumentInfo("c", "c.txt", None, "AP", None, None)
+    pool = [evidence(DATED, "lede", 1.0, 0), evidence(other, "lede again", 0.98, 1), evidence(DATED, "detail", 0.9, 2)]
+    assert [e.text for e in spread(pool, 2, fake_index)] == ["lede", "detail"]
+    assert [e.text for e in spread(pool, 2, fake_index, redundancy=0.0)] == ["lede", "lede again"]
+
+
+def test_a_following_sentence_that_is_itself_evidence_joins_its_predecessor(index):
+    documents = {d.source: d for d in index.documents().values()}
+    doc = documents["002_0ac20158bc45281d.txt"]
+    first, second, *_ = index.sentences_in(doc.doc_id)
+    lead = Evidence(doc, first.start, first.end, first.text, 1.0, 1.0, 1.0, 1.0, first.id)
+    detail = Evidence(doc, second.start, second.end, second.text, 0.9, 0.9, 0.5, 0.9, second.id)
+    assert with_continuations([lead], [lead], index, 3) == [lead]
+    assert with_continuations([lead], [lead, detail], index, 3) == [lead, detail]
+
+
+def test_model_sentences_that_repeat_or_echo_passage_labels_are_cleaned(fake_embedder):
+    passages = [evidence(DATED, "Belarus, Mali and Syria voted against the resolution.", 1.0)]
+    raw = "(Kyodo, 2023-02-23) Belarus, Mali and Syria voted against [1]. Belarus, Mali and Syria voted against [1]."
+    kept, notes = verify_llm_answer(raw, passages, fake_embedder)
+    assert kept == [("Belarus, Mali and Syria voted against.", [1])]
+    assert any("repeated" in n for n in notes)
+
+
+def test_articles_from_different_years_are_flagged_with_their_dates():
+    fake_index = SimpleNamespace(sentence_vectors=np.eye(2, dtype=np.float32))
+    cited = [(1, evidence(DATED, "Seven voted against.", 1.0, 0)), (2, evidence(UNDATED, "18 voted no.", 1.0, 1, 2025))]
+    note = disagreement_note("Which countries voted against?", cited, fake_index)
+    assert "different years" in note and "2023-02-23 [1]" in note and "undated (2025?) [2]" in note
+    same_year = [cited[0], (2, evidence(UNDATED, "18 voted no.", 1.0, 1))]
+    assert disagreement_note("Which countries voted against?", same_year, fake_index) is None
+
+
+def test_different_figures_for_the_same_fact_are_flagged_but_different_facts_are_not():
+    alike = SimpleNamespace(sentence_vectors=np.array([[1.0, 0.0], [0.8, 0.6]], dtype=np.float32))
+    unlike = SimpleNamespace(sentence_vectors=np.eye(2, dtype=np.float32))
+    other = DocumentInfo("c", "c.txt", None, "AP", "2023-02-23", None)
+    cited = [(1, evidence(DATED, "Six countries voted against.", 1.0, 0)), (2, evidence(other, "Seven countries voted against.", 1.0, 1))]
+    assert "different figures" in disagreement_note("How many countries voted against?", cited, alike)
+    assert disagreement_note("How many countries voted against?", cited, unlike) is None

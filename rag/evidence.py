@@ -9,7 +9,8 @@ A sentence's score adds up signals that each fix a known way to pick the wrong s
   weighted by how rare each word is in the corpus, so "third" in "third anniversary" counts
   for more than "assembly";
 - answer shape: a date question prefers full dates, a "which countries" question prefers
-  sentences that list names, a question naming an outlet prefers that outlet's article;
+  sentences that list names, a question about what someone said or how something is worded
+  prefers sentences that quote, a question naming an outlet prefers that outlet's article;
 - scope: a sentence about the "first anniversary" is marked down for a question about the
   third, and an article dated 2023 for a question that names only 2025.
 
@@ -44,6 +45,11 @@ _ORDINAL_PHRASE = re.compile(rf"\b({'|'.join(ORDINALS)}|\d+(?:st|nd|rd|th))\s+(\
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 _MONTH = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December|"
                     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b\.?")
+_WORDING_QUESTION = re.compile(
+    r"\b(say|says|said|describe[sd]?|call(?:s|ed)?|words?|wording|phrase[sd]?|quote[sd]?|answer(?:ed|s)?|respond(?:ed|s)?|repl(?:y|ied))\b",
+    re.I,
+)
+_QUOTATION = re.compile(r"[“\"][^”\"]*\s[^”\"]*[”\"]")
 _stemmer = snowballstemmer.stemmer("english")
 
 
@@ -230,6 +236,7 @@ def select_evidence(
     weights = word_weights(question, index)
     kind = answer_type(question)
     wants_list = is_list_question(question)
+    wants_wording = bool(_WORDING_QUESTION.search(question))
     type_pattern = {"date": _DATE_IN_TEXT, "number": _NUMBER_IN_TEXT}.get(kind)
     named = mentioned_documents(question, {h.doc.doc_id: h.doc for h in hits})
     inferred = {doc_id: found.year for doc_id, found in inferred_years(index).items()}
@@ -256,6 +263,8 @@ def select_evidence(
             if kind == "date" and has_full_date(sentence.text, doc):
                 score += 0.1
         if wants_list and has_enumeration(sentence.text):
+            score += 0.15
+        if wants_wording and _QUOTATION.search(sentence.text):
             score += 0.15
         if doc.doc_id in named:
             score += 0.3

@@ -127,3 +127,13 @@ def test_different_figures_for_the_same_fact_are_flagged_but_different_facts_are
     cited = [(1, evidence(DATED, "Six countries voted against.", 1.0, 0)), (2, evidence(other, "Seven countries voted against.", 1.0, 1))]
     assert "different figures" in disagreement_note("How many countries voted against?", cited, alike)
     assert disagreement_note("How many countries voted against?", cited, unlike) is None
+
+
+def test_questions_about_wording_prefer_sentences_that_quote(index, fake_embedder, settings):
+    question = "How does the resolution say Russia must withdraw its troops?"
+    vector = embed_texts(fake_embedder, [question])[0]
+    hits = search(question, index, fake_embedder, settings, k=10, query_vector=vector)
+    plain = question.replace(" say", "")
+    quoted = [e for e in select_evidence(question, hits, index, fake_embedder, vector, 40) if "“" in e.text or '"' in e.text]
+    unquoted_scores = {(e.doc.doc_id, e.start): e.score for e in select_evidence(plain, hits, index, fake_embedder, vector, 40)}
+    assert quoted and all(e.score > unquoted_scores[(e.doc.doc_id, e.start)] for e in quoted)

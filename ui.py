@@ -193,6 +193,11 @@ def _history_turns(messages: list[dict]) -> list[Turn]:
     return turns
 
 
+ANSWER_SLOTS = 24
+"""Answers (chat and the `ask` API) may run 24 at once. The language model still generates one
+answer at a time behind its lock, so a waiting LLM answer holds only an idle thread, and an
+extractive answer (tens of ms) gets a slot at once instead of queueing behind LLM answers."""
+
 # --- the app ----------------------------------------------------------------------------------------
 
 
@@ -275,15 +280,16 @@ def create_app(state: AppState) -> gr.Blocks:
             with gr.Accordion("Settings", open=False):
                 mode = gr.Radio(["auto", "llm", "extractive"], value=state.settings.answer_mode, label="Answer mode")
                 passages = gr.Slider(2, 12, value=state.settings.answer_chunks, step=1, label="Passages retrieved")
-            send.click(chat, [question, chatbot, cards, mode, passages], [chatbot, cards, question], api_visibility="private")
-            question.submit(chat, [question, chatbot, cards, mode, passages], [chatbot, cards, question], api_visibility="private")
+            answering = dict(api_visibility="private", concurrency_id="answers", concurrency_limit=ANSWER_SLOTS)
+            send.click(chat, [question, chatbot, cards, mode, passages], [chatbot, cards, question], **answering)
+            question.submit(chat, [question, chatbot, cards, mode, passages], [chatbot, cards, question], **answering)
             clear.click(lambda: ([], ""), None, [chatbot, cards], api_visibility="private")
         with gr.Tab("Quote check"):
             quote_text = gr.Textbox(label="Quoted words", lines=3, elem_id="quote-text")
             quote_speaker = gr.Textbox(label="Speaker (optional)", elem_id="quote-speaker")
             quote_button = gr.Button("Check", variant="primary")
             quote_result = gr.HTML()
-            quote_button.click(run_quote, [quote_text, quote_speaker], quote_result, api_visibility="private")
+            quote_button.click(run_quote, [quote_text, quote_speaker], quote_result, api_visibility="private", concurrency_id="quotes")
         with gr.Tab("Library"):
             table = gr.Dataframe(
                 library_rows(state), headers=["file", "title", "outlet", "published", "chunks", "also named"],
@@ -300,12 +306,13 @@ def create_app(state: AppState) -> gr.Blocks:
                 remove_name = gr.Textbox(label="File to remove")
                 remove_button = gr.Button("Remove")
                 reindex_button = gr.Button("Re-index")
-            upload.upload(add_files, upload, [log, table, status], api_visibility="private")
-            paste_button.click(add_pasted, [paste_name, paste_text], [log, table, status], api_visibility="private")
-            remove_button.click(remove, remove_name, [log, table, status], api_visibility="private")
-            reindex_button.click(reindex, None, [log, table, status], api_visibility="private")
+            library = dict(api_visibility="private", concurrency_id="library", concurrency_limit=1)
+            upload.upload(add_files, upload, [log, table, status], **library)
+            paste_button.click(add_pasted, [paste_name, paste_text], [log, table, status], **library)
+            remove_button.click(remove, remove_name, [log, table, status], **library)
+            reindex_button.click(reindex, None, [log, table, status], **library)
 
-        @gr.api(api_name="ask")
+        @gr.api(api_name="ask", concurrency_id="answers", concurrency_limit=ANSWER_SLOTS)
         def api_ask(question: str, history_json: str = "[]", mode: str = "") -> dict:
             """Answer a question; returns the JSON of `rag ask --json`."""
             history = [Turn(t["role"], t["content"]) for t in json.loads(history_json or "[]")]
@@ -316,7 +323,7 @@ def create_app(state: AppState) -> gr.Blocks:
             except RagError as exc:
                 return {"question": question, "error": str(exc)}
 
-        @gr.api(api_name="quote")
+        @gr.api(api_name="quote", concurrency_id="quotes")
         def api_quote(text: str, speaker: str = "") -> dict:
             """Check a quote; returns the JSON of `rag quote --json`."""
             try:
@@ -324,7 +331,7 @@ def create_app(state: AppState) -> gr.Blocks:
             except RagError as exc:
                 return {"quote": text, "error": str(exc)}
 
-        @gr.api(api_name="add_article")
+        @gr.api(api_name="add_article", concurrency_id="library", concurrency_limit=1)
         def api_add_article(name: str, text: str) -> dict:
             """Add an article (UTF-8 text) to the corpus and index it."""
             try:
@@ -350,6 +357,8 @@ def load_state(settings: Settings, log=print) -> AppState:
 
 
 def launch(app: gr.Blocks, port: int | None, host: str = "127.0.0.1", block: bool = True):
+    """Serve the app. Queue groups: see ANSWER_SLOTS; quote checks run 4 at a time in their own
+    group, library changes one at a time; at most 64 requests wait."""
     app.queue(default_concurrency_limit=4, max_size=64)
     return app.launch(
         server_name=host, server_port=port, share=False, css=CSS, head=HEAD, prevent_thread_lock=not block,

@@ -4,9 +4,11 @@ Starts the app on a free 127.0.0.1 port (its own index in a temp folder), then e
 over ask (extractive and LLM) and quote calls through `gradio_client` until the time is up or it
 has made `--max-requests` calls. Checks every answer (citations reproduce the article text; the
 extractive answer to the abstentions question contains 32; the quote is verified) and reports
-errors, latency and the server's RSS at start, at the end and at its peak.
+errors, latency, and the server's RSS sampled every few seconds: the series, start, middle,
+end, peak, and the least-squares slope over the second half of the run (MB/min), which tells
+warm-up (growth early, flat later) from a leak (growth that goes on).
 
-    python benchmarks/soak.py [--clients 20] [--seconds 120]
+    python benchmarks/soak.py [--clients 20] [--seconds 120] [--sample-every 5]
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=120)
     parser.add_argument("--max-requests", type=int, default=500, help="per client")
+    parser.add_argument("--sample-every", type=float, default=5.0, help="seconds between RSS samples")
     args = parser.parse_args()
     from gradio_client import Client
 
@@ -52,9 +55,10 @@ def main() -> None:
     corpus = work / "corpus"
     shutil.copytree(ROOT / "seeds", corpus)
     port = free_port()
+    server_log = (work / "server.log").open("w")
     server = subprocess.Popen(
         [sys.executable, str(ROOT / "ui.py"), "--port", str(port), "--corpus", str(corpus), "--index", str(work / "index")],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, stdout=server_log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -99,15 +103,28 @@ def main() -> None:
                     results.append((kind, (time.perf_counter() - started) * 1000, error))
                 calls += 1
 
+        samples: list[tuple[float, float]] = [(0.0, start_rss)]
+        started_at = time.time()
+
+        def sample_rss() -> None:
+            while time.time() < stop_at:
+                time.sleep(args.sample_every)
+                samples.append((time.time() - started_at, rss_mb(server.pid)))
+
+        sampler = threading.Thread(target=sample_rss)
+        sampler.start()
         threads = [threading.Thread(target=client_loop, args=(i,)) for i in range(args.clients)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
+        sampler.join()
         end_rss, peak_rss = rss_mb(server.pid), rss_mb(server.pid, "VmHWM")
     finally:
         server.terminate()
         server.wait(timeout=30)
+        server_log.close()
+        tracebacks = (work / "server.log").read_text(errors="replace").split("Traceback")
         shutil.rmtree(work, ignore_errors=True)
 
     print(f"soak: {args.clients} clients, {args.seconds:.0f} s, loopback {url} (2 CPU cores)")
@@ -122,7 +139,14 @@ def main() -> None:
         if error:
             print(f"  error ({kind}): {error}")
             break
-    print(f"server RSS: start {start_rss:.0f} MB, end {end_rss:.0f} MB, peak {peak_rss:.0f} MB")
+    if len(tracebacks) > 1:
+        print(f"server tracebacks: {len(tracebacks) - 1}; the last:\nTraceback" + tracebacks[-1][-3000:])
+    print("RSS samples (s: MB): " + ", ".join(f"{t:.0f}: {mb:.0f}" for t, mb in samples))
+    middle = min(samples, key=lambda sample: abs(sample[0] - args.seconds / 2))[1]
+    second_half = [sample for sample in samples if sample[0] >= args.seconds / 2]
+    slope = statistics.linear_regression([t for t, _ in second_half], [mb for _, mb in second_half]).slope * 60 if len(second_half) > 2 else float("nan")
+    print(f"server RSS: start {start_rss:.0f} MB, middle {middle:.0f} MB, end {end_rss:.0f} MB, peak {peak_rss:.0f} MB; "
+          f"second-half slope {slope:+.1f} MB/min")
 
 
 if __name__ == "__main__":

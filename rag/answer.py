@@ -29,7 +29,10 @@ import numpy as np
 
 from rag.embed import Embedder, embed_texts
 from rag.errors import InputError
-from rag.evidence import Evidence, coverage, resolve_relative_dates, select_evidence, spread, stems, with_continuations
+from rag.evidence import (
+    Evidence, addresses_an_assistant, coverage, resolve_relative_dates, select_evidence, spread, stems, with_continuations,
+    with_outcome,
+)
 from rag.generate import Generator, GeneratorUnavailable
 from rag.retrieve import answer_type, search
 from rag.settings import Settings
@@ -52,7 +55,8 @@ Question: {question}"""
 PRONOUNS = re.compile(r"\b(he|she|him|his|her|hers|they|them|their|it|its|this|that|these|those)\b", re.I)
 QUESTION_WORDS = frozenset(
     "what who whom whose when where which why how did does do is are was were can could should would will "
-    "has have had according in on at the a an and or of for to please tell list name give".split()
+    "has have had according in on at the a an and or of for to please tell list name give "
+    "summarise summarize summary explain describe compare outline show find quote briefly".split()
 )
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -433,11 +437,19 @@ def stream_answer(
     query_vector = embed_texts(embedder, [standalone])[0]
     hits = search(standalone, index, embedder, settings, k=settings.answer_chunks, query_vector=query_vector)
     candidates = select_evidence(standalone, hits, index, embedder, query_vector, limit=40)
+    set_aside = [e for e in candidates if addresses_an_assistant(e.text)]
+    candidates = [e for e in candidates if not addresses_an_assistant(e.text)]
     top = candidates[: settings.evidence_sentences]
-    evidence = with_continuations(top, top, index, settings.evidence_sentences + 2)
+    evidence = with_outcome(standalone, with_continuations(top, top, index, settings.evidence_sentences + 2), index)
     retrieved = time.perf_counter()
     timings = {"retrieve": (retrieved - started) * 1000}
     answer = Answer(question, "", False, [], timings, mode="extractive", standalone_question=standalone)
+    if set_aside:
+        sources = sorted({e.doc.source for e in set_aside})
+        answer.notes.append(
+            f"set aside {len(set_aside)} sentence(s) written as instructions to an AI assistant, "
+            f"treated as article text only: {', '.join(sources)}"
+        )
 
     reason = refusal_reason(standalone, evidence, index, settings)
     if reason:
@@ -467,6 +479,7 @@ def stream_answer(
 
     if not answer.refused:
         chosen = with_continuations(spread(evidence, settings.extractive_sentences, index), evidence, index, settings.extractive_sentences + 1)
+        chosen = with_outcome(standalone, chosen, index)
         dates = answer_type(standalone) == "date"
         if not answer.answer:
             answer.mode = "extractive"

@@ -15,12 +15,18 @@ A sentence's score adds up signals that each fix a known way to pick the wrong s
   third, and an article dated 2023 for a question that names only 2025.
 
 `relevance` (meaning + wording, no bonuses) is what refusal compares with its threshold.
+
+Sentences written to an AI assistant ("ignore your previous instructions...", "SYSTEM: ...") are
+set aside by `addresses_an_assistant`: article text is data, and a small model given such a
+sentence as evidence loses the thread. They stay in the index, so `rag quote` and `rag search`
+still find them.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import threading
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Sequence
@@ -50,7 +56,14 @@ _WORDING_QUESTION = re.compile(
     re.I,
 )
 _QUOTATION = re.compile(r"[“\"][^”\"]*\s[^”\"]*[”\"]")
-_stemmer = snowballstemmer.stemmer("english")
+_TO_AN_ASSISTANT = re.compile(
+    r"^\W*(system|assistant|user|developer)\s*:"
+    r"|<\|?im_(start|end)\|?>|\[/?INST\]"
+    r"|\b(ignore|disregard|forget)\b[^.;]{0,30}\b(previous|prior|above|earlier|your|system)\b[^.;]{0,20}\b(instructions?|prompts?)\b"
+    r"|\byou are (now )?an? (ai|assistant|language model|chatbot|llm)\b",
+    re.I,
+)
+_local = threading.local()
 
 
 @dataclass(frozen=True)
@@ -73,10 +86,22 @@ class Evidence:
         return int(self.doc.published[:4]) if self.doc.published else self.inferred_year
 
 
+def addresses_an_assistant(text: str) -> bool:
+    """True for a sentence that gives orders to an AI model rather than reporting news."""
+    return bool(_TO_AN_ASSISTANT.search(text))
+
+
 def stems(text: str) -> list[str]:
     """Snowball stems of the content words of `text`, in order, without repeats."""
     words = [w for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
-    return list(dict.fromkeys(_stemmer.stemWords(words)))
+    return list(dict.fromkeys(_thread_stemmer().stemWords(words)))
+
+
+def _thread_stemmer():
+    """A stemmer per thread: a Snowball stemmer keeps its word in itself, so threads must not share one."""
+    if not hasattr(_local, "stemmer"):
+        _local.stemmer = snowballstemmer.stemmer("english")
+    return _local.stemmer
 
 
 _FREQUENCIES: dict[str, tuple[dict[str, int], int]] = {}
@@ -314,6 +339,8 @@ def with_continuations(chosen: list[Evidence], pool: list[Evidence], index: Inde
         if not following or any(r.doc.doc_id == e.doc.doc_id and r.start == following[0].start for r in result):
             continue
         nxt = following[0]
+        if addresses_an_assistant(nxt.text):
+            continue
         if _CONTINUES.match(nxt.text) or (e.doc.doc_id, nxt.start) in strong:
             scored = strong.get((e.doc.doc_id, nxt.start))
             result.insert(
@@ -321,6 +348,49 @@ def with_continuations(chosen: list[Evidence], pool: list[Evidence], index: Inde
                 scored or replace(e, start=nxt.start, end=nxt.end, text=nxt.text, sentence_id=nxt.id),
             )
     return result
+
+
+_EVENT_QUESTION = re.compile(
+    r"\bwhat (happened|occurred|took place|went on)\b|\bwhat was the (outcome|result)\b|\bhow did (it|the \w+) (end|turn out)\b",
+    re.I,
+)
+
+
+_FIGURE = re.compile(r"\b(?!(?:19|20)\d\d\b)\d[\d,.]*\b")
+
+
+def is_event_question(question: str) -> bool:
+    return bool(_EVENT_QUESTION.search(question))
+
+
+def with_outcome(question: str, chosen: list[Evidence], index: Index, window: int = 8) -> list[Evidence]:
+    """For 'what happened at ...', add the outcome: the sentence with figures nearest the best one.
+
+    News copy places the occasion in one sentence ('on the third anniversary ... the UN General
+    Assembly refused to approve a US-backed resolution') and reports the result, a tally or a
+    count, a few sentences away in the same article (after it, or before it in a summary), in
+    words that share little with the question.
+    """
+    if not chosen or not is_event_question(question):
+        return chosen
+    anchor = chosen[0]
+    article = index.sentences_in(anchor.doc.doc_id, max(0, anchor.start - 3000), anchor.end + 3000)
+    position = next((i for i, s in enumerate(article) if s.start == anchor.start), None)
+    if position is None:
+        return chosen
+    nearest_first = sorted(
+        (i for i in range(max(0, position - window), min(len(article), position + window + 1)) if i != position),
+        key=lambda i: (abs(i - position), i < position),
+    )
+    for i in nearest_first:
+        sentence = article[i]
+        if addresses_an_assistant(sentence.text) or not _FIGURE.search(sentence.text):
+            continue
+        if any(e.doc.doc_id == anchor.doc.doc_id and e.start == sentence.start for e in chosen):
+            return chosen
+        outcome = replace(anchor, start=sentence.start, end=sentence.end, text=sentence.text, sentence_id=sentence.id)
+        return [anchor, outcome, *chosen[1:]]
+    return chosen
 
 
 def spread(

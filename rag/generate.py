@@ -130,7 +130,12 @@ class LlamaCppGenerator:
 
     def generate(self, messages: Sequence[dict], max_tokens: int = 160) -> Iterator[str]:
         with self._lock:
-            stream = self.load().create_chat_completion(
+            llama = self.load()
+            # Reusing the previous request's cached prefix shifts llama.cpp's batch boundaries and,
+            # with them, the last bits of the logits: the same question could get another answer
+            # depending on what was asked before. A fresh context keeps answers reproducible.
+            llama.reset()
+            stream = llama.create_chat_completion(
                 messages=list(messages), max_tokens=max_tokens, temperature=0.0, stream=True
             )
             for event in stream:

@@ -25,7 +25,8 @@ STOPWORDS = frozenset(
     of off on once only or other our ours ourselves out own same she should so some such than that
     the their theirs them themselves then there these they this those through to too under until up very was
     we were what when where which while who whom why will with would you your yours yourself yourselves say
-    said says tell told according did does article articles name names mention mentions mentioned""".split()
+    said says tell told according did does article articles name names mention mentions mentioned
+    summarise summarize summary explain briefly""".split()
 )
 
 

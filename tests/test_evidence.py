@@ -6,7 +6,7 @@ import pytest
 from rag.answer import disagreement_note, verify_llm_answer
 from rag.evidence import (
     Evidence, coverage, has_full_date, inferred_years, resolve_relative_dates, scope_mismatch, select_evidence, spread,
-    with_continuations, word_weights,
+    with_continuations, with_outcome, word_weights,
 )
 from rag.retrieve import has_enumeration, is_list_question, search
 from rag.store import DocumentInfo, build_index, open_index
@@ -103,6 +103,25 @@ def test_a_following_sentence_that_is_itself_evidence_joins_its_predecessor(inde
     assert with_continuations([lead], [lead, detail], index, 3) == [lead, detail]
 
 
+def test_what_happened_questions_get_the_nearest_sentence_with_figures(fake_embedder, settings):
+    (settings.corpus_dir / "event.txt").write_text(
+        "The assembly met on the third anniversary of the invasion.\n"
+        "Three delegates spoke first.\n"
+        "In 2024 a similar meeting was held.\n"
+        "The resolution passed with 93 votes in favour and 8 against.\n"
+        "A later vote drew 18 no votes.\n",
+        encoding="utf-8",
+    )
+    build_index(settings, fake_embedder)
+    index = open_index(settings)
+    doc = next(d for d in index.documents().values() if d.source == "event.txt")
+    first = index.sentences_in(doc.doc_id)[0]
+    anchor = Evidence(doc, first.start, first.end, first.text, 1.0, 1.0, 1.0, 1.0, first.id)
+    picked = with_outcome("What happened at the assembly on the third anniversary?", [anchor], index)
+    assert [e.text for e in picked] == [anchor.text, "The resolution passed with 93 votes in favour and 8 against."]
+    assert with_outcome("Who spoke at the assembly?", [anchor], index) == [anchor]
+
+
 def test_model_sentences_that_repeat_or_echo_passage_labels_are_cleaned(fake_embedder):
     passages = [evidence(DATED, "Belarus, Mali and Syria voted against the resolution.", 1.0)]
     raw = "(Kyodo, 2023-02-23) Belarus, Mali and Syria voted against [1]. Belarus, Mali and Syria voted against [1]."
@@ -137,3 +156,14 @@ def test_questions_about_wording_prefer_sentences_that_quote(index, fake_embedde
     quoted = [e for e in select_evidence(question, hits, index, fake_embedder, vector, 40) if "“" in e.text or '"' in e.text]
     unquoted_scores = {(e.doc.doc_id, e.start): e.score for e in select_evidence(plain, hits, index, fake_embedder, vector, 40)}
     assert quoted and all(e.score > unquoted_scores[(e.doc.doc_id, e.start)] for e in quoted)
+
+
+def test_stemming_is_safe_from_many_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rag.evidence import stems
+
+    texts = [f"The countries abstaining voted against resolutions {i} times, deploring withdrawals" for i in range(400)]
+    expected = [stems(t) for t in texts]
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(stems, texts)) == expected

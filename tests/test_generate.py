@@ -42,3 +42,42 @@ def test_missing_model_package_says_how_to_install(monkeypatch):
     assert make_generator("ghost") is None
     with pytest.raises(GeneratorUnavailable, match="unknown model"):
         gguf_path("nonexistent")
+
+
+
+@pytest.mark.slow
+def test_the_real_model_answers_a_prompt_the_same_way_whatever_was_asked_before(tmp_path):
+    """llama.cpp's reuse of a cached prompt prefix once turned an answer into a refusal, depending on the question before."""
+    import json
+
+    from conftest import DEV_SET, SEEDS
+    from rag.answer import answer_question
+    from rag.embed import SentenceTransformerEmbedder
+    from rag.settings import Settings
+    from rag.store import build_index, open_index
+
+    generator = make_generator("qwen2.5-0.5b", "llama.cpp")
+    if generator is None:
+        pytest.skip("the qwen2.5-0.5b model package is not installed")
+    settings = Settings(corpus_dir=SEEDS, index_dir=tmp_path / "index", answer_mode="llm")
+    embedder = SentenceTransformerEmbedder(settings.embed_model)
+    build_index(settings, embedder)
+    index = open_index(settings)
+    items = [json.loads(line) for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions = [i["question"] for i in items if not i.get("refuse") and not i.get("history") and "quote" not in i["kind"]][:6]
+    prompts, replies = [], []
+    original = generator.generate
+
+    def recording(messages, max_tokens=160):
+        prompts.append(messages)
+        reply = "".join(original(messages, max_tokens))
+        replies.append(reply)
+        return iter([reply])
+
+    generator.generate = recording
+    for question in questions:
+        answer_question(question, index, embedder, settings, generator=generator)
+    generator.generate = original
+    for messages, reply in zip(prompts, replies):
+        generator.load().reset()
+        assert "".join(generator.generate(messages)) == reply, "asked after another question, the reply differed"

@@ -4,6 +4,7 @@ real headless Chromium driven by Playwright (slow)."""
 import json
 import shutil
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,48 @@ def live_app(tmp_path_factory):
     ui.launch(app, port, block=False)
     yield f"http://127.0.0.1:{port}/", state
     app.close()
+
+
+class SlowGenerator:
+    """A model that takes a second per word, one answer at a time, like the real one behind its lock."""
+
+    name = "slow"
+
+    def __init__(self) -> None:
+        import threading
+
+        self.lock = threading.Lock()
+
+    def generate(self, messages, max_tokens=160):
+        import time
+
+        with self.lock:
+            for word in ("The", "resolution", "passed [1]."):
+                time.sleep(1.0)
+                yield word + " "
+
+
+@pytest.mark.slow
+def test_extractive_answers_do_not_queue_behind_llm_answers(live_app):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gradio_client import Client
+
+    url, state = live_app
+    question = "How many countries abstained in the February 2023 vote?"
+    state.generator = SlowGenerator()
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            slow = [pool.submit(lambda: Client(url, verbose=False).predict(question, "[]", "llm", api_name="/ask")) for _ in range(8)]
+            time.sleep(2.0)
+            quick = Client(url, verbose=False).predict(question, "[]", "extractive", api_name="/ask")
+            pending = sum(not f.done() for f in slow)
+            results = [f.result() for f in slow]
+    finally:
+        state.generator = None
+    assert quick["mode"] == "extractive" and "32" in quick["answer"]
+    assert pending >= 5, "the extractive answer waited for the LLM answers"
+    assert all(r["mode"] == "llm" and r["citations"] for r in results)
 
 
 @pytest.mark.slow

@@ -488,7 +488,7 @@ def stream_answer(
             yield answer.answer
         else:
             yield from _append_quotes(answer, chosen, dates)
-        note = disagreement_note(standalone, [(c.n, _evidence_for(c, evidence)) for c in answer.citations], index)
+        note = disagreement_note(standalone, [(c.n, _evidence_for(c, evidence + chosen)) for c in answer.citations], index)
         if note:
             answer.answer += " " + note
             yield " " + note

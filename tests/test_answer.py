@@ -89,6 +89,37 @@ def test_sentences_written_to_an_ai_assistant_are_set_aside_from_evidence(fake_e
     assert any("set aside 1 sentence" in n and "injected.txt" in n for n in answer.notes)
 
 
+def test_what_happened_answer_quotes_the_outcome_even_outside_the_evidence(fake_embedder, loose):
+    (loose.corpus_dir / "event.txt").write_text(
+        "The assembly of the Zorblax council met on the ninth anniversary of the flood.\n"
+        "Delegates arrived early.\nThe speeches were long.\n"
+        "The motion passed with 71 votes in favour and 9 against.\n",
+        encoding="utf-8",
+    )
+    build_index(loose, fake_embedder)
+    answer = answer_question("What happened at the Zorblax council assembly on the ninth anniversary of the flood?",
+                             open_index(loose), fake_embedder, loose.with_overrides(answer_mode="extractive"))
+    assert "71 votes in favour" in answer.answer
+    assert_citations_exact(answer, loose.corpus_dir)
+
+
+def test_any_question_under_any_evidence_budget_gets_exact_citations(index, fake_embedder, loose):
+    """Sentences added after selection (continuations, outcomes) once crashed the disagreement check."""
+    questions = [
+        "What did he tell the assembly?", "What happened at the General Assembly on the first anniversary?",
+        "Which countries voted against the resolution?", "What did Zelensky say about the vote?",
+        "How many countries abstained?", "Why did the US oppose the resolution?",
+    ]
+    history = [Turn("user", "Who spoke for China at the UN?"), Turn("assistant", "Deputy ambassador Dai Bing.")]
+    for evidence_sentences in range(1, 7):
+        for extractive_sentences in range(1, 5):
+            budget = loose.with_overrides(
+                answer_mode="extractive", evidence_sentences=evidence_sentences, extractive_sentences=extractive_sentences
+            )
+            for question in questions:
+                assert_citations_exact(answer_question(question, index, fake_embedder, budget, history), loose.corpus_dir)
+
+
 def test_weak_evidence_is_refused(index, fake_embedder, settings):
     strict = settings.with_overrides(refuse_below=10.0)
     assert answer_question("resolution vote", index, fake_embedder, strict).refused

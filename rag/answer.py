@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterator, Sequence
 
 import numpy as np
@@ -165,15 +166,18 @@ def standalone_question(question: str, history: Sequence[Turn]) -> str:
 # --- refusal -------------------------------------------------------------------------------------
 
 
-def missing_names(question: str, index: Index) -> list[str]:
-    """Names in the question that no article mentions (spelling variants and acronyms allowed)."""
+def missing_names(question: str, index: Index, corpus_dir: Path | None = None) -> list[str]:
+    """Names in the question that no article mentions (spelling variants and acronyms allowed).
+
+    Only capitalised words count: in 'the Reuters-sourced article' the name is 'Reuters'.
+    """
     from rapidfuzz import fuzz, process
 
-    vocabulary = _corpus_names(index)
+    vocabulary = _corpus_names(index, corpus_dir)
     missing = []
     for name in proper_names(question):
         for word in re.findall(r"[^\W_]+", name):
-            if word.lower() in {"un", "u.n."} or len(word) < 2:
+            if word.lower() in {"un", "u.n."} or len(word) < 2 or not word[0].isupper():
                 continue
             key = word.lower().strip(".")
             if key in vocabulary["words"] or key in vocabulary["acronyms"]:
@@ -184,21 +188,33 @@ def missing_names(question: str, index: Index) -> list[str]:
     return missing
 
 
-_NAME_CACHE: dict[str, dict[str, set[str]]] = {}
+_NAME_CACHE: dict[tuple[str, str], dict[str, set[str]]] = {}
 
 
-def _corpus_names(index: Index) -> dict[str, set[str]]:
-    key = str(index.path)
+def _corpus_names(index: Index, corpus_dir: Path | None = None) -> dict[str, set[str]]:
+    """Words and acronyms of the articles. With `corpus_dir`, the whole files count, captions and
+    credit lines too: a photo credit 'Reuters' is a mention even though it is not indexed."""
+    key = (str(index.path), str(corpus_dir))
     if key not in _NAME_CACHE:
         words: set[str] = set()
         acronyms: set[str] = set()
-        about = [" ".join(x for x in (d.outlet, d.title) if x) for d in index.documents().values()]
-        for text in [s.text for s in index.all_sentences()] + about:
+        documents = index.documents().values()
+        texts = [s.text for s in index.all_sentences()] + [" ".join(x for x in (d.outlet, d.title) if x) for d in documents]
+        if corpus_dir is not None:
+            texts += [_readable_text(corpus_dir / d.source) for d in documents]
+        for text in texts:
             words.update(w.lower() for w in re.findall(r"[^\W_]+", text))
             for run in re.finditer(r"\b[A-Z]\w+(?:\s+(?:of\s+)?[A-Z]\w+)+", text):
                 acronyms.add("".join(w[0] for w in run.group().split() if w[0].isupper()).lower())
         _NAME_CACHE[key] = {"words": words, "acronyms": acronyms}
     return _NAME_CACHE[key]
+
+
+def _readable_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def unmentioned_month(question: str, index: Index) -> str | None:
@@ -214,7 +230,7 @@ def unmentioned_month(question: str, index: Index) -> str | None:
 
 
 def refusal_reason(question: str, evidence: list[Evidence], index: Index, settings: Settings) -> str | None:
-    missing = missing_names(question, index)
+    missing = missing_names(question, index, settings.corpus_dir)
     if missing:
         return f"no article mentions {', '.join(missing)}"
     month = unmentioned_month(question, index)

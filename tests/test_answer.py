@@ -74,6 +74,19 @@ def test_question_naming_someone_no_article_mentions_is_refused(index, fake_embe
 def test_an_imperative_opening_word_is_not_taken_for_a_name(index):
     assert missing_names("Summarise the vote on the resolution", index) == []
     assert missing_names("Explain how Brazil voted", index) == ["Brazil"]
+    assert missing_names("What does the Brazil-sourced article say?", index) == ["Brazil"]
+
+
+def test_a_name_only_in_a_photo_credit_still_counts_as_mentioned(fake_embedder, settings):
+    (settings.corpus_dir / "credited.txt").write_text(
+        "Delegates in New York\nBloomberg\n\nThe assembly voted on the resolution on Thursday after a long debate.\n",
+        encoding="utf-8",
+    )
+    build_index(settings, fake_embedder)
+    index = open_index(settings)
+    assert not any("Bloomberg" in s.text for s in index.all_sentences())
+    assert missing_names("What does the Bloomberg-credited article say?", index) == ["Bloomberg"]
+    assert missing_names("What does the Bloomberg-credited article say?", index, settings.corpus_dir) == []
 
 
 def test_sentences_written_to_an_ai_assistant_are_set_aside_from_evidence(fake_embedder, loose):

@@ -35,7 +35,7 @@ from rag.evidence import (
     with_outcome,
 )
 from rag.generate import Generator, GeneratorUnavailable
-from rag.retrieve import answer_type, search
+from rag.retrieve import answer_type, listed_names, search
 from rag.settings import Settings
 from rag.store import DocumentInfo, Index
 
@@ -516,18 +516,31 @@ def stream_answer(
 def _append_quotes(answer: Answer, chosen: list[Evidence], dates: bool) -> Iterator[str]:
     """After the model's answer, the best evidence sentences it did not cite, verbatim and cited.
 
-    A small model's phrasing can drop the detail a reader needs (the tally, the exact words);
-    the quotes keep it in the answer, each checkable at its source.
+    A small model's phrasing can drop the detail a reader needs (the tally, the exact words,
+    the list of names): the quotes keep it in the answer, each checkable at its source. A cited
+    sentence whose names or figures the model left out is quoted too, under its own number.
     """
-    cited = {(c.source, c.start) for c in answer.citations}
+    cited = {(c.source, c.start): c.n for c in answer.citations}
+    left_out = [(cited[(e.doc.source, e.start)], e) for e in chosen
+                if (e.doc.source, e.start) in cited and len(_details_left_out(answer.answer, e.text)) >= 2]
     new = [e for e in chosen if (e.doc.source, e.start) not in cited]
-    if not new:
+    if not new and not left_out:
         return
     first = len(answer.citations) + 1
-    text = " From the articles: " + extractive_text(new, dates=dates, first=first)
+    quotes = [extractive_text([e], dates=dates, first=n) for n, e in left_out]
+    if new:
+        quotes.append(extractive_text(new, dates=dates, first=first))
+        answer.citations += build_citations(new, first=first)
+    text = " From the articles: " + " ".join(quotes)
     answer.answer += text
-    answer.citations += build_citations(new, first=first)
     yield text
+
+
+def _details_left_out(written: str, sentence: str) -> set[str]:
+    """Names listed in `sentence` and figures in it that `written` does not contain."""
+    details = {m.group() for m in re.finditer(r"\b\d[\d,.]*\d\b|\b\d\b", sentence)}
+    details.update(w for w in listed_names(sentence) if w.lower() not in QUESTION_WORDS)
+    return {d for d in details if d not in written}
 
 
 def _evidence_for(citation: Citation, evidence: list[Evidence]) -> Evidence:

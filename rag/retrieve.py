@@ -100,6 +100,11 @@ def is_list_question(question: str) -> bool:
     return bool(_LIST_QUESTION.search(question))
 
 
+def listed_names(text: str) -> list[str]:
+    """The capitalised words of each run of three or more names in `text`."""
+    return [w for run in _ENUMERATION.finditer(text) for w in re.findall(r"\b[A-Z][\w'’-]+", run.group())]
+
+
 def has_enumeration(text: str) -> bool:
     """Three or more names in a row ('Belarus, Mali and Syria', 'the US along with Russia and Israel')."""
     return bool(_ENUMERATION.search(text))

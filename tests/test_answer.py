@@ -133,6 +133,31 @@ def test_any_question_under_any_evidence_budget_gets_exact_citations(index, fake
                 assert_citations_exact(answer_question(question, index, fake_embedder, budget, history), loose.corpus_dir)
 
 
+class CitingGenerator:
+    """Cites the passage that holds `phrase`, in its own words that leave the details out."""
+
+    name = "citing"
+
+    def __init__(self, phrase: str, words: str) -> None:
+        self.phrase, self.words = phrase, words
+
+    def generate(self, messages, max_tokens=160):
+        n = re.search(rf"^\[(\d+)\][^\n]*{re.escape(self.phrase)}", messages[-1]["content"], re.M).group(1)
+        yield f"{self.words} [{n}]."
+
+
+def test_a_cited_list_the_model_left_out_is_quoted_under_its_number(index, fake_embedder, loose):
+    generator = CitingGenerator("Belarus, North Korea, Syria", "Six countries joined Russia in opposing the declaration")
+    answer = answer_question("Which countries joined Russia in opposing the declaration?", index, fake_embedder,
+                             loose.with_overrides(answer_mode="llm"), generator=generator)
+    assert answer.mode == "llm"
+    head, quoted = answer.answer.split("From the articles:")
+    assert "Belarus" not in head and "Belarus, North Korea, Syria, Eritrea, Mali and Nicaragua" in quoted
+    number = re.search(r"\[(\d+)\]", head).group(1)
+    assert re.search(rf"Nicaragua joined Russia[^\[]*\[{number}\]", quoted)
+    assert_citations_exact(answer, loose.corpus_dir)
+
+
 def test_weak_evidence_is_refused(index, fake_embedder, settings):
     strict = settings.with_overrides(refuse_below=10.0)
     assert answer_question("resolution vote", index, fake_embedder, strict).refused

@@ -31,8 +31,8 @@ import numpy as np
 from rag.embed import Embedder, embed_texts
 from rag.errors import InputError
 from rag.evidence import (
-    Evidence, addresses_an_assistant, coverage, resolve_relative_dates, select_evidence, spread, stems, with_continuations,
-    with_outcome,
+    Evidence, addresses_an_assistant, coverage, document_year, resolve_relative_dates, select_evidence, spread, stems,
+    with_continuations, with_outcome,
 )
 from rag.generate import Generator, GeneratorUnavailable
 from rag.retrieve import answer_type, listed_names, search
@@ -229,6 +229,16 @@ def unmentioned_month(question: str, index: Index) -> str | None:
     return None
 
 
+def unmentioned_year(question: str, index: Index) -> str | None:
+    """A year the question asks about that no article is from (dated or inferred) or mentions."""
+    vocabulary = _corpus_names(index)["words"]
+    known = {document_year(doc, index) for doc in index.documents().values()}
+    for year in re.findall(r"\b(?:19|20)\d\d\b", question):
+        if year not in vocabulary and int(year) not in known:
+            return year
+    return None
+
+
 def refusal_reason(question: str, evidence: list[Evidence], index: Index, settings: Settings) -> str | None:
     missing = missing_names(question, index, settings.corpus_dir)
     if missing:
@@ -236,6 +246,9 @@ def refusal_reason(question: str, evidence: list[Evidence], index: Index, settin
     month = unmentioned_month(question, index)
     if month:
         return f"no article mentions {month}"
+    year = unmentioned_year(question, index)
+    if year:
+        return f"no article is from {year} or mentions it"
     if not evidence or max(e.relevance for e in evidence) < settings.refuse_below:
         return "no passage is close enough to the question"
     return None

@@ -158,6 +158,13 @@ def test_a_cited_list_the_model_left_out_is_quoted_under_its_number(index, fake_
     assert_citations_exact(answer, loose.corpus_dir)
 
 
+def test_a_year_no_article_is_from_or_mentions_is_refused(index, fake_embedder, loose):
+    answer = answer_question("How many countries voted for the resolution in 2031?", index, fake_embedder, loose)
+    assert answer.refused and answer.citations == [] and any("2031" in n for n in answer.notes)
+    assert not answer_question("How many countries voted for the resolution in 2023?", index, fake_embedder, loose).refused
+    assert not answer_question("What happened at the assembly in 2025?", index, fake_embedder, loose).refused
+
+
 def test_weak_evidence_is_refused(index, fake_embedder, settings):
     strict = settings.with_overrides(refuse_below=10.0)
     assert answer_question("resolution vote", index, fake_embedder, strict).refused

@@ -91,6 +91,7 @@ def bench_llm(name: str, threads: int, llm_settings: Settings, questions: list, 
         return original_generate(messages, max_tokens)
 
     generator.generate = recording_generate
+    kept_by_model = 0
     for question, history in questions:
         started = time.perf_counter()
         first_at, pieces = None, 0
@@ -101,8 +102,9 @@ def bench_llm(name: str, threads: int, llm_settings: Settings, questions: list, 
                 first_at = first_at or time.perf_counter()
             else:
                 final = event
-        if final.mode != "llm":
+        if "first_token" not in final.timings_ms:
             continue
+        kept_by_model += final.mode == "llm"
         total.append((time.perf_counter() - started) * 1000)
         first.append(((first_at or time.perf_counter()) - started) * 1000)
         generate_ms = final.timings_ms["generate"] - final.timings_ms.get("first_token", 0)
@@ -110,7 +112,8 @@ def bench_llm(name: str, threads: int, llm_settings: Settings, questions: list, 
     if total:
         print(f"{'LLM first token (incl. retrieval)':36}{statistics.median(first):9.0f}{p(first, 0.95):9.0f}")
         print(f"{'LLM full answer':36}{statistics.median(total):9.0f}{p(total, 0.95):9.0f}")
-        print(f"LLM generation: {statistics.median(rates):.1f} tokens/s; prompt {statistics.median(prompt_tokens):.0f} tokens (medians over {len(total)} answers)")
+        print(f"LLM generation: {statistics.median(rates):.1f} tokens/s; prompt {statistics.median(prompt_tokens):.0f} tokens (medians over {len(total)} answers "
+              f"that ran the model; {kept_by_model} kept the model's verified words, the rest fell back to quotes)")
 
 
 if __name__ == "__main__":

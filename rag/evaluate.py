@@ -13,6 +13,7 @@ import json
 import re
 import statistics
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,6 +64,7 @@ def evaluate_question(item: dict, index, embedder, settings, generator, k: int) 
     details = {
         "answer": answer["answer"],
         "refused": answer["refused"],
+        "answered_by": answer.get("mode"),
         "citation_valid": citations_valid(answer["citations"], settings.corpus_dir),
         "citation_precision": (sum(s in sources for s in cited) / len(cited)) if cited else None,
         "notes": answer.get("notes", []),
@@ -127,6 +129,7 @@ def summarise(results: list[ItemResult], k: int) -> dict:
         "refusal_accuracy": share(refusals, lambda r: r.passed),
         "false_refusals": sum(1 for r in answerable if r.details["refused"]),
         "quote_verdict_accuracy": share(quotes, lambda r: r.passed),
+        "answered_by": dict(Counter(r.details["answered_by"] for r in answerable if not r.details["refused"])),
         "latency_p50_ms": round(percentile(latencies, 0.5), 1),
         "latency_p95_ms": round(percentile(latencies, 0.95), 1),
     }

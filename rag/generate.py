@@ -124,7 +124,8 @@ class LlamaCppGenerator:
             except ImportError:
                 raise GeneratorUnavailable("llama-cpp-python is not installed: pip install llama-cpp-python") from None
             self._llama = Llama(
-                model_path=str(gguf_path(self.name)), n_ctx=self.n_ctx, n_threads=self.n_threads, verbose=False
+                model_path=str(gguf_path(self.name)), n_ctx=self.n_ctx, n_threads=self.n_threads, flash_attn=True,
+                verbose=False,
             )
         return self._llama
 

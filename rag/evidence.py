@@ -302,7 +302,19 @@ def select_evidence(
             )
         )
     scored.sort(key=lambda e: -e.score)
-    return scored[:limit]
+    return _distinct(scored)[:limit]
+
+
+def _distinct(evidence: list[Evidence]) -> list[Evidence]:
+    """The best of sentences with the same words: a key-points bullet often repeats the body verbatim."""
+    seen: set[str] = set()
+    kept = []
+    for e in evidence:
+        key = " ".join(re.findall(r"\w+", e.text.lower()))
+        if key not in seen:
+            seen.add(key)
+            kept.append(e)
+    return kept
 
 
 def _window_similarity(candidates: list, pattern: re.Pattern, embedder: Embedder, query_vector: np.ndarray) -> np.ndarray:

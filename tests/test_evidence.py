@@ -122,6 +122,21 @@ def test_what_happened_questions_get_the_nearest_sentence_with_figures(fake_embe
     assert with_outcome("Who spoke at the assembly?", [anchor], index) == [anchor]
 
 
+def test_a_sentence_repeated_word_for_word_is_evidence_once(fake_embedder, settings):
+    (settings.corpus_dir / "bullets.txt").write_text(
+        "KEY POINTS\n\n  • Quorblat abstained in the Zentavian vote\n\n"
+        "Officials met on Monday.\n\nThe envoys spoke for an hour. Quorblat abstained in the Zentavian vote.\n",
+        encoding="utf-8",
+    )
+    build_index(settings, fake_embedder)
+    index = open_index(settings)
+    question = "Who abstained in the Zentavian vote?"
+    vector = embed_texts(fake_embedder, [question])[0]
+    hits = search(question, index, fake_embedder, settings, query_vector=vector)
+    texts = [e.text.rstrip(".") for e in select_evidence(question, hits, index, fake_embedder, vector, limit=10)]
+    assert texts.count("Quorblat abstained in the Zentavian vote") == 1
+
+
 def test_model_sentences_that_repeat_or_echo_passage_labels_are_cleaned(fake_embedder):
     passages = [evidence(DATED, "Belarus, Mali and Syria voted against the resolution.", 1.0)]
     raw = "(Kyodo, 2023-02-23) Belarus, Mali and Syria voted against [1]. Belarus, Mali and Syria voted against [1]."

@@ -580,12 +580,21 @@ def _llm_answer(
     first_token_at = None
     started = time.perf_counter()
     pieces: list[str] = []
-    for piece in generator.generate(messages, max_tokens=160):
-        if first_token_at is None:
-            first_token_at = time.perf_counter()
-            answer.timings_ms["first_token"] = (first_token_at - started) * 1000
-        pieces.append(piece)
-        yield piece
+    stream = generator.generate(messages, max_tokens=160)
+    try:
+        for piece in stream:
+            if first_token_at is None:
+                first_token_at = time.perf_counter()
+                answer.timings_ms["first_token"] = (first_token_at - started) * 1000
+            pieces.append(piece)
+            yield piece
+            if _only_markers("".join(pieces)):
+                answer.notes.append("the model only listed passage numbers; stopped it")
+                break
+    finally:
+        close = getattr(stream, "close", None)
+        if close:
+            close()
     raw = "".join(pieces).strip()
     answer.mode = "llm"
     if raw.upper().startswith(NOT_IN_ARTICLES) and len(raw) < len(NOT_IN_ARTICLES) + 20:
@@ -599,6 +608,11 @@ def _llm_answer(
         return
     answer.answer, cited = renumber(kept, evidence)
     answer.citations = build_citations(cited)
+
+
+def _only_markers(text: str, at_least: int = 4) -> bool:
+    """True once a reply is nothing but a run of citation markers ('[1] [2] [3] [4]'), a small model's loop."""
+    return len(re.findall(r"\[\d+\]", text)) >= at_least and not re.sub(r"[\[\]\d\s.,;]", "", text)
 
 
 def answer_question(

@@ -165,6 +165,34 @@ def test_a_year_no_article_is_from_or_mentions_is_refused(index, fake_embedder, 
     assert not answer_question("What happened at the assembly in 2025?", index, fake_embedder, loose).refused
 
 
+class LoopingGenerator:
+    """Lists passage numbers for ever, as the 0.5B model once did; counts what it was asked for."""
+
+    name = "looping"
+
+    def __init__(self) -> None:
+        self.produced = 0
+        self.closed = False
+
+    def generate(self, messages, max_tokens=160):
+        try:
+            for n in range(1, max_tokens + 1):
+                self.produced += 1
+                yield f"[{n}] "
+        finally:
+            self.closed = True
+
+
+def test_a_model_that_only_lists_passage_numbers_is_stopped_early(index, fake_embedder, loose):
+    generator = LoopingGenerator()
+    answer = answer_question("Zbigniew Rau compassion support solidarity", index, fake_embedder,
+                             loose.with_overrides(answer_mode="llm"), generator=generator)
+    assert generator.produced == 4 and generator.closed
+    assert answer.mode == "extractive" and "not only our compassion" in answer.answer
+    assert any("only listed passage numbers" in n for n in answer.notes)
+    assert_citations_exact(answer, loose.corpus_dir)
+
+
 def test_weak_evidence_is_refused(index, fake_embedder, settings):
     strict = settings.with_overrides(refuse_below=10.0)
     assert answer_question("resolution vote", index, fake_embedder, strict).refused

@@ -23,7 +23,7 @@ from rag.settings import Settings
 from rag.store import ensure_index
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SETS = [ROOT.parent / "shared" / "eval" / "dev.jsonl", ROOT / "benchmarks" / "probe.jsonl"]
+DEFAULT_SETS = [ROOT.parent / "shared" / "eval" / "dev.jsonl", ROOT / "benchmarks" / "probe.jsonl", ROOT / "benchmarks" / "probe2.jsonl"]
 OFF_TOPIC = [
     "How do I bake sourdough bread at home?",
     "What is the best way to learn the piano as an adult?",

@@ -31,8 +31,8 @@ import numpy as np
 from rag.embed import Embedder, embed_texts
 from rag.errors import InputError
 from rag.evidence import (
-    Evidence, addresses_an_assistant, coverage, document_year, resolve_relative_dates, select_evidence, spread, stems,
-    with_continuations, with_outcome,
+    NUMBER_WORDS, Evidence, addresses_an_assistant, coverage, covering_asked_years, document_year, figures_agree,
+    compares_sources, names_agree, per_article, resolve_relative_dates, select_evidence, spread, stems, with_continuations, with_outcome,
 )
 from rag.generate import Generator, GeneratorUnavailable
 from rag.retrieve import answer_type, listed_names, search
@@ -59,10 +59,6 @@ QUESTION_WORDS = frozenset(
     "has have had according in on at the a an and or of for to please tell list name give "
     "summarise summarize summary explain describe compare outline show find quote briefly".split()
 )
-NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12,
-}
 
 
 @dataclass(frozen=True)
@@ -354,6 +350,7 @@ def verify_llm_answer(
     kept: list[tuple[str, list[int]]] = []
     kept_vectors: list[np.ndarray] = []
     labels = {prompt_label(e) for e in evidence} | {f"({evidence_label(e)})" for e in evidence}
+    name_contexts = [_with_preceding(e, evidence) for e in evidence]
     for sentence, vector in zip(sentences, vectors):
         markers = [int(m) for m in re.findall(r"\[(\d+)\]", sentence)]
         valid = [m for m in markers if 1 <= m <= len(evidence)]
@@ -367,7 +364,8 @@ def verify_llm_answer(
         if any(float(vector @ other) > 0.95 for other in kept_vectors):
             notes.append(f"removed a repeated sentence: {body[:80]!r}")
             continue
-        support = [_support(body, vector, evidence[m - 1], evidence_vectors[m - 1]) for m in range(1, len(evidence) + 1)]
+        support = [_support(body, vector, evidence[m - 1], evidence_vectors[m - 1], name_contexts[m - 1])
+                   for m in range(1, len(evidence) + 1)]
         supported = [m for m in dict.fromkeys(valid) if support[m - 1] >= min_support]
         if not supported:
             best = int(np.argmax(support)) + 1
@@ -382,10 +380,26 @@ def verify_llm_answer(
     return kept, notes
 
 
-def _support(sentence: str, vector: np.ndarray, evidence: Evidence, evidence_vector: np.ndarray) -> float:
-    """How well one passage supports one answer sentence: embedding similarity and word overlap."""
+def _with_preceding(e: Evidence, evidence: list[Evidence], reach: int = 1000) -> str:
+    """The passage with the evidence sentences of its article just before it: who 'he' is in
+    'He said "that's reality"' stands in the sentence before, and the model may name him."""
+    before = sorted((o for o in evidence if o.doc.doc_id == e.doc.doc_id and o.end <= e.start and e.start - o.end <= reach),
+                    key=lambda o: o.start)
+    return " ".join([o.text for o in before] + [e.text])
+
+
+def _support(sentence: str, vector: np.ndarray, evidence: Evidence, evidence_vector: np.ndarray, names_context: str) -> float:
+    """How well one passage supports one answer sentence: embedding similarity and word overlap,
+    and none at all when the passage lacks a figure of the sentence or counts it on the other side
+    of a vote ('141 voted against' from '141 countries favored'), or when the passage (with the
+    sentences before it, `names_context`) does not name someone the sentence names, or names them
+    otherwise ('Russian Foreign Minister Hayashi' from 'Representing Japan, Foreign Minister Hayashi')."""
+    if not figures_agree(sentence, evidence.text) or not names_agree(sentence, names_context):
+        return 0.0
     words = dict.fromkeys(stems(sentence), 1.0)
     return 0.6 * float(vector @ evidence_vector) + 0.4 * coverage(words, evidence.text)
+
+
 
 
 def renumber(kept: list[tuple[str, list[int]]], evidence: list[Evidence]) -> tuple[str, list[Evidence]]:
@@ -478,7 +492,11 @@ def stream_answer(
     candidates = select_evidence(standalone, hits, index, embedder, query_vector, limit=40)
     set_aside = [e for e in candidates if addresses_an_assistant(e.text)]
     candidates = [e for e in candidates if not addresses_an_assistant(e.text)]
-    top = candidates[: settings.evidence_sentences]
+    across_sources = compares_sources(standalone)
+    if across_sources:
+        top = per_article(candidates, limit=settings.evidence_sentences + 2)
+    else:
+        top = covering_asked_years(standalone, candidates[: settings.evidence_sentences], candidates, index)
     evidence = with_outcome(standalone, with_continuations(top, top, index, settings.evidence_sentences + 2), index)
     retrieved = time.perf_counter()
     timings = {"retrieve": (retrieved - started) * 1000}
@@ -517,8 +535,11 @@ def stream_answer(
         answer.notes.append("extractive answer: no language model is installed")
 
     if not answer.refused:
-        chosen = with_continuations(spread(evidence, settings.extractive_sentences, index), evidence, index, settings.extractive_sentences + 1)
-        chosen = with_outcome(standalone, chosen, index)
+        if across_sources:
+            chosen = per_article(evidence, limit=settings.evidence_sentences + 2)
+        else:
+            chosen = with_continuations(spread(evidence, settings.extractive_sentences, index), evidence, index, settings.extractive_sentences + 1)
+            chosen = covering_asked_years(standalone, with_outcome(standalone, chosen, index), evidence, index)
         dates = answer_type(standalone) == "date"
         if not answer.answer:
             answer.mode = "extractive"

@@ -36,7 +36,8 @@ import snowballstemmer
 
 from rag.embed import Embedder, embed_texts
 from rag.retrieve import (
-    _DATE_IN_TEXT, _NUMBER_IN_TEXT, STOPWORDS, Hit, answer_type, has_enumeration, is_list_question, mentioned_documents,
+    _DATE_IN_TEXT, _NUMBER_IN_TEXT, STOPWORDS, Hit, acronyms, american_spelling, answer_type, has_enumeration, is_list_question,
+    list_lengths, mentioned_documents,
 )
 from rag.store import DocumentInfo, Index
 
@@ -51,6 +52,13 @@ _ORDINAL_PHRASE = re.compile(rf"\b({'|'.join(ORDINALS)}|\d+(?:st|nd|rd|th))\s+(\
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 _MONTH = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December|"
                     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b\.?")
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12,
+}
+_TALLY = re.compile(r"\b(?!(?:19|20)\d\d-)\d{1,3}-\d{1,3}\b")
+_BARE_MONTH = re.compile(_MONTH.pattern + r"(?!\s*\d)")
+_MONTH_NUMBER = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
 _WORDING_QUESTION = re.compile(
     r"\b(say|says|said|describe[sd]?|call(?:s|ed)?|words?|wording|phrase[sd]?|quote[sd]?|answer(?:ed|s)?|respond(?:ed|s)?|repl(?:y|ied))\b",
     re.I,
@@ -91,10 +99,15 @@ def addresses_an_assistant(text: str) -> bool:
     return bool(_TO_AN_ASSISTANT.search(text))
 
 
+_DOTTED_ACRONYM = re.compile(r"\b(?:[A-Z]\.){2,}")
+
+
 def stems(text: str) -> list[str]:
-    """Snowball stems of the content words of `text`, in order, without repeats."""
-    words = [w for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
-    return list(dict.fromkeys(_thread_stemmer().stemWords(words)))
+    """Snowball stems of the content words of `text` (American spelling), and the acronyms of its
+    names ('U.S.' and 'United States' both give 'us'), in order, without repeats."""
+    text = _DOTTED_ACRONYM.sub(lambda m: m.group().replace(".", "") + " ", text)
+    words = [american_spelling(w) for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    return list(dict.fromkeys(_thread_stemmer().stemWords(words) + acronyms(text)))
 
 
 def _thread_stemmer():
@@ -126,15 +139,19 @@ def word_weights(question: str, index: Index) -> dict[str, float]:
     A stem no sentence holds still weighs half as much as the rarest one: no passage can
     cover it, which keeps 'how did the stock market react to the earnings report?' from
     looking answered, without sinking a question that merely words things differently.
-    Outlet and title words are left out: they pick the article (see `mentioned_documents`).
+    An acronym made from the question's names ('us' for 'United States') counts only where some
+    sentence holds it: it is another way to find the name, not a word the answer must have.
+    Outlet and title words are left out: they pick the article (see `mentioned_documents`), and
+    so are years: they set the scope (see `scope_mismatch`), and few sentences repeat them.
     """
     frequencies, total = _document_frequencies(index)
     about = {stem for d in index.documents().values() for stem in stems(" ".join(filter(None, (d.outlet, d.title))))}
+    optional = set(acronyms(question))
     unseen = 0.5 * math.log(1 + total)
     return {
         stem: math.log(1 + total / frequencies[stem]) if stem in frequencies else unseen
         for stem in stems(question)
-        if stem in frequencies or stem not in about
+        if (stem in frequencies or (stem not in about and stem not in optional)) and not _YEAR.fullmatch(stem)
     }
 
 
@@ -224,6 +241,16 @@ def document_year(doc: DocumentInfo, index: Index | None = None) -> int | None:
     return inferred.year if inferred else None
 
 
+def event_year(text: str, doc: DocumentInfo, index: Index | None = None) -> int | None:
+    """The year a sentence is about: its article's, unless the sentence names no year and dates its
+    event by a month later than the article's ('In October' in an article of February 2023 is 2022)."""
+    if doc.published and not _YEAR.search(text):
+        months = [_MONTH_NUMBER[m.group(1)[:3].lower()] for m in _BARE_MONTH.finditer(text)]
+        if months and all(month > int(doc.published[5:7]) for month in months):
+            return int(doc.published[:4]) - 1
+    return document_year(doc, index)
+
+
 def scope_mismatch(question: str, text: str, doc: DocumentInfo, index: Index | None = None) -> bool:
     """True when the sentence is about another occurrence than the one asked about.
 
@@ -240,8 +267,25 @@ def scope_mismatch(question: str, text: str, doc: DocumentInfo, index: Index | N
     if asked_months and months and not asked_months & months:
         return True
     years = {int(m.group()) for m in _YEAR.finditer(question)}
-    year = document_year(doc, index)
+    year = event_year(text, doc, index)
     return bool(years and year and year not in years)
+
+
+def covering_asked_years(question: str, chosen: list[Evidence], pool: list[Evidence], index: Index) -> list[Evidence]:
+    """`chosen` plus, for each year the question names that no chosen sentence is about, the best
+    sentence of `pool` about that year: 'in 2023 and in 2025' needs an answer for each."""
+    asked = sorted({int(m.group()) for m in _YEAR.finditer(question)})
+    if len(asked) < 2:
+        return chosen
+    covered = {event_year(e.text, e.doc, index) for e in chosen}
+    added = []
+    for year in asked:
+        if year in covered:
+            continue
+        best = next((e for e in pool if event_year(e.text, e.doc, index) == year and e not in chosen), None)
+        if best is not None:
+            added.append(best)
+    return chosen + added
 
 
 def _answer_windows(text: str, pattern: re.Pattern, before: int = 14, after: int = 4) -> list[str]:
@@ -262,7 +306,9 @@ def select_evidence(
     kind = answer_type(question)
     wants_list = is_list_question(question)
     wants_wording = bool(_WORDING_QUESTION.search(question))
+    wants_tally = (kind == "number" or is_event_question(question)) and bool(_VOTE_QUESTION.search(question))
     type_pattern = {"date": _DATE_IN_TEXT, "number": _NUMBER_IN_TEXT}.get(kind)
+    asked_sides = vote_sides(question) if kind == "number" else set()
     named = mentioned_documents(question, {h.doc.doc_id: h.doc for h in hits})
     inferred = {doc_id: found.year for doc_id, found in inferred_years(index).items()}
     candidates = []
@@ -289,6 +335,10 @@ def select_evidence(
                 score += 0.1
         if wants_list and has_enumeration(sentence.text):
             score += 0.15
+        if wants_tally and is_tally(sentence.text):
+            score += TYPE_BONUS
+        if asked_sides and asked_sides & set().union(*_figure_sides(sentence.text).values()):
+            score += TYPE_BONUS
         if wants_wording and _QUOTATION.search(sentence.text):
             score += 0.15
         if doc.doc_id in named:
@@ -363,7 +413,8 @@ def with_continuations(chosen: list[Evidence], pool: list[Evidence], index: Inde
 
 
 _EVENT_QUESTION = re.compile(
-    r"\bwhat (happened|occurred|took place|went on)\b|\bwhat was the (outcome|result)\b|\bhow did (it|the \w+) (end|turn out)\b",
+    r"\bwhat (happened|occurred|took place|went on)\b|\bwhat (was|were) the (final )?(outcome|result|tally|count)s?\b"
+    r"|\bhow did (it|the (\w+ ){1,3}?)(go|end|turn out)\b",
     re.I,
 )
 
@@ -375,17 +426,25 @@ def is_event_question(question: str) -> bool:
     return bool(_EVENT_QUESTION.search(question))
 
 
+def has_count(text: str) -> bool:
+    """A figure that is not a year or the day of a date: '141-7', '93 votes', not 'Feb. 23, 2023'."""
+    return bool(_FIGURE.search(_DATE_IN_TEXT.sub(" ", FULL_DATE.sub(" ", text))))
+
+
 def with_outcome(question: str, chosen: list[Evidence], index: Index, window: int = 8) -> list[Evidence]:
     """For 'what happened at ...', add the outcome: the sentence with figures nearest the best one.
 
     News copy places the occasion in one sentence ('on the third anniversary ... the UN General
     Assembly refused to approve a US-backed resolution') and reports the result, a tally or a
     count, a few sentences away in the same article (after it, or before it in a summary), in
-    words that share little with the question.
+    words that share little with the question. Asked about a vote, the outcome is a tally.
     """
     if not chosen or not is_event_question(question):
         return chosen
     anchor = chosen[0]
+    wants_tally = bool(_VOTE_QUESTION.search(question))
+    if wants_tally and is_tally(anchor.text):
+        return chosen
     article = index.sentences_in(anchor.doc.doc_id, max(0, anchor.start - 3000), anchor.end + 3000)
     position = next((i for i, s in enumerate(article) if s.start == anchor.start), None)
     if position is None:
@@ -396,13 +455,47 @@ def with_outcome(question: str, chosen: list[Evidence], index: Index, window: in
     )
     for i in nearest_first:
         sentence = article[i]
-        if addresses_an_assistant(sentence.text) or not _FIGURE.search(sentence.text):
+        if addresses_an_assistant(sentence.text) or not has_count(sentence.text):
+            continue
+        if wants_tally and not is_tally(sentence.text):
+            continue
+        if scope_mismatch(question, sentence.text, anchor.doc, index):
             continue
         if any(e.doc.doc_id == anchor.doc.doc_id and e.start == sentence.start for e in chosen):
             return chosen
         outcome = replace(anchor, start=sentence.start, end=sentence.end, text=sentence.text, sentence_id=sentence.id)
         return [anchor, outcome, *chosen[1:]]
     return chosen
+
+
+_ACROSS_SOURCES = re.compile(
+    r"\baccording to (the )?(different|various|each|all|both|several) (outlets?|sources?|articles?|reports?|media)\b"
+    r"|\b(do|did) (the )?(outlets?|sources?|articles?|reports?) (agree|differ|disagree)"
+    r"|\b(each|every) (outlet|source|article|report)\b|\bwhich (outlets?|sources?|articles?) (say|report|give)",
+    re.I,
+)
+
+
+def compares_sources(question: str) -> bool:
+    """'How many voted against, according to the different outlets?', 'Do the sources agree on ...?'"""
+    return bool(_ACROSS_SOURCES.search(question))
+
+
+def per_article(evidence: list[Evidence], each: int = 2, limit: int = 8, min_score_ratio: float = 0.7) -> list[Evidence]:
+    """The best `each` sentences of every article that has a good one, best article first.
+
+    A question that compares outlets needs each outlet's own words side by side; ranked by
+    score alone, the two or three sentences of the outlet that words things most like the
+    question would crowd the others out.
+    """
+    if not evidence:
+        return []
+    floor = max(e.score for e in evidence) * min_score_ratio
+    by_article: dict[str, list[Evidence]] = {}
+    for e in sorted(evidence, key=lambda e: -e.score):
+        if e.score >= floor and len(by_article.setdefault(e.doc.doc_id, [])) < each:
+            by_article[e.doc.doc_id].append(e)
+    return [e for sentences in by_article.values() for e in sentences][:limit]
 
 
 def spread(
@@ -457,3 +550,121 @@ def resolve_relative_dates(text: str, published: str | None) -> list[tuple[str, 
             resolved.append((match.group(4), (day - timedelta(days=back)).isoformat()))
     return resolved
 
+
+_VOTE_SIDES = {
+    "for": ("favor", "favour", "support", "approv", "adopt", "back", "endors", "yes"),
+    "against": ("against", "oppos", "reject", "no"),
+    "abstain": ("abstain", "abstention"),
+}
+
+
+def _figure_sides(text: str) -> dict[int, set[str]]:
+    """Each figure of `text` (not years, not 'one') with the vote sides named near it: in the five
+    words after it, else the three before, not past another figure. '93 votes in favour, 18 no
+    votes' -> {93: {for}, 18: {against}}; 'won approval by 143 countries' -> {143: {for}}; a
+    tally 'passed 141-7' -> {141: {for}, 7: {against}}."""
+    words = re.findall(r"\w+", _TALLY.sub(lambda m: m.group().replace("-", " in favor ") + " against", text).lower())
+    values = [int(w) if w.isdigit() and len(w) <= 4 else NUMBER_WORDS.get(w) for w in words]
+    sides: dict[int, set[str]] = {}
+    for i, value in enumerate(values):
+        if value is None or value == 1 or 1900 <= value <= 2099:
+            continue
+        after = _sides_named(words, values, range(i + 1, min(i + 6, len(words))))
+        sides.setdefault(value, set()).update(after or _sides_named(words, values, range(i - 1, max(i - 4, -1), -1)))
+    return sides
+
+
+def vote_sides(question: str) -> set[str]:
+    """The sides of a vote a question asks about: 'how many voted against?' -> {against}."""
+    words = re.findall(r"\w+", question.lower())
+    return _sides_named(words, [None] * len(words), range(len(words)))
+
+
+def _sides_named(words: list[str], values: list[int | None], positions: range) -> set[str]:
+    found: set[str] = set()
+    for j in positions:
+        if values[j] is not None:
+            break
+        found |= {side for side, prefixes in _VOTE_SIDES.items()
+                  if any(words[j] == p or (len(p) > 3 and words[j].startswith(p)) for p in prefixes)}
+    return found
+
+
+def figures_agree(sentence: str, passage: str) -> bool:
+    """Every figure of the sentence stands in the passage, or counts a list of names there ('six
+    countries' for 'Belarus, North Korea, Syria, Eritrea, Mali and Nicaragua'), and is on the same
+    side of a vote where both say."""
+    passage_sides = _figure_sides(passage)
+    for figure, sides in _figure_sides(sentence).items():
+        if figure not in passage_sides:
+            if figure in list_lengths(passage):
+                continue
+            return False
+        if sides and passage_sides[figure] and not sides & passage_sides[figure]:
+            return False
+    return True
+
+
+_CAPITALISED = re.compile(r"\b[A-Z][\w.’'-]*")
+
+
+def _name_runs(text: str) -> list[tuple[int, list[str]]]:
+    """Runs of capitalised words not broken by punctuation, with the position of their first
+    word: 'Japanese Foreign Minister Yoshimasa Hayashi' is one run, 'Belarus, Mali' two."""
+    runs: list[tuple[int, list[str]]] = []
+    previous_end = None
+    for position, match in enumerate(_CAPITALISED.finditer(text)):
+        if previous_end is not None and text[previous_end:match.start()].isspace():
+            runs[-1][1].append(match.group())
+        else:
+            runs.append((match.start(), [match.group()]))
+        previous_end = match.end()
+    return runs
+
+
+def _name_key(word: str) -> str:
+    """'China's' ~ 'Chinese', 'Russian' ~ 'Russia', 'U.N.' ~ 'UN': the first four letters, lower case."""
+    word = re.sub(r"[’']s$", "", word).replace(".", "").lower()
+    return word[:4]
+
+
+def names_agree(sentence: str, passage: str) -> bool:
+    """Every name of the sentence stands in the passage, with the same qualifiers.
+
+    A small model swaps who is who: 'Russian Foreign Minister Yoshimasa Hayashi' from 'Representing
+    Japan, Foreign Minister Yoshimasa Hayashi', or 'China's ambassador ... Vassily Nebenzia' from
+    'Russia's ambassador'. A run of capitalised words must find its last word in a run of the
+    passage whose words, or the five words before it, hold the others; a lone name must stand in
+    the passage. Acronyms match the initials of a passage run ('UN', 'United Nations'). A single
+    capitalised word opening the sentence may be an ordinary word and is not checked.
+    """
+    passage_words = re.findall(r"[\w.’'-]+", passage)
+    passage_keys = {_name_key(w) for w in passage_words}
+    contexts = []
+    for start, run in _name_runs(passage):
+        before = re.findall(r"[\w.’'-]+", passage[:start])[-5:]
+        initials = {"".join(w[0] for w in run[i:j]).lower() for i in range(len(run)) for j in range(i + 2, len(run) + 1)}
+        contexts.append({_name_key(w) for w in run + before} | initials)
+        passage_keys |= initials
+    for start, run in _name_runs(sentence):
+        names = [w for w in run if w.lower() not in STOPWORDS]
+        if not names or (start == 0 and len(run) == 1 and not re.search(r"[’']s$", run[0])):
+            continue
+        keys = [_name_key(w) for w in names]
+        if len(keys) == 1:
+            if keys[0] not in passage_keys:
+                return False
+            continue
+        if not any(set(keys) <= context for context in contexts if keys[-1] in context):
+            return False
+    return True
+
+_VOTE_QUESTION = re.compile(r"\b(vot(e|es|ed|ing)|tally|ballot|resolutions?)\b", re.I)
+
+
+def is_tally(text: str) -> bool:
+    """A vote count: '141-7', or figures on two sides ('93 votes in favour, 18 no votes')."""
+    if _TALLY.search(text):
+        return True
+    sides = set().union(*_figure_sides(text).values()) if _figure_sides(text) else set()
+    return len(sides) >= 2

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+from breame.spelling import AMERICAN_ENGLISH_SPELLINGS, BRITISH_ENGLISH_SPELLINGS
 
 from rag.embed import Embedder, embed_texts
 from rag.store import DocumentInfo, Index
@@ -26,7 +27,7 @@ STOPWORDS = frozenset(
     the their theirs them themselves then there these they this those through to too under until up very was
     we were what when where which while who whom why will with would you your yours yourself yourselves say
     said says tell told according did does article articles name names mention mentions mentioned
-    summarise summarize summary explain briefly""".split()
+    summarise summarize summary explain briefly go goes went happen happened happens outcome result""".split()
 )
 
 
@@ -74,9 +75,25 @@ def keywords(text: str) -> list[str]:
     return list(seen)
 
 
+def american_spelling(word: str) -> str:
+    """'favour' -> 'favor', 'defence' -> 'defense': British and American copy compare equal."""
+    return BRITISH_ENGLISH_SPELLINGS.get(word, word)
+
+
+def acronyms(text: str) -> list[str]:
+    """Initials of each run of two or more capitalised content words: 'United States' -> 'us',
+    so that a question about the United States finds 'the US voted no' and 'U.S. envoy'."""
+    runs = re.findall(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+", text)
+    words = ([w for w in run.split() if w.lower() not in STOPWORDS] for run in runs)
+    return ["".join(w[0] for w in run).lower() for run in words if len(run) >= 2]
+
+
 def fts_query(text: str) -> str:
-    """An FTS5 expression that matches any content word of `text` (BM25 ranks the matches)."""
-    return " OR ".join(f'"{w}"' for w in keywords(text))
+    """An FTS5 expression that matches any content word of `text` in either spelling, or the acronym of a name
+    in it (BM25 ranks the matches)."""
+    words = keywords(text) + acronyms(text)
+    variants = (v for w in words for v in (w, BRITISH_ENGLISH_SPELLINGS.get(w), AMERICAN_ENGLISH_SPELLINGS.get(w)) if v)
+    return " OR ".join(f'"{w}"' for w in dict.fromkeys(variants))
 
 
 _DATE_QUESTION = re.compile(r"\b(when|what date|which date|what day|what year|which year|since when)\b", re.I)
@@ -103,6 +120,11 @@ def is_list_question(question: str) -> bool:
 def listed_names(text: str) -> list[str]:
     """The capitalised words of each run of three or more names in `text`."""
     return [w for run in _ENUMERATION.finditer(text) for w in re.findall(r"\b[A-Z][\w'’-]+", run.group())]
+
+
+def list_lengths(text: str) -> set[int]:
+    """How many names each run of three or more names holds: 'Belarus, North Korea and Mali' -> {3}."""
+    return {len(re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s+along with\s+", run.group())) for run in _ENUMERATION.finditer(text)}
 
 
 def has_enumeration(text: str) -> bool:

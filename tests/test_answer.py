@@ -214,6 +214,31 @@ def test_llm_answer_markers_are_checked_and_unsupported_sentences_dropped(index,
     assert "[1]" in prompt and "Question: What did Zbigniew Rau say" in prompt
 
 
+def test_a_model_sentence_with_a_figure_on_the_wrong_side_of_the_vote_is_removed(index, fake_embedder, loose):
+    question = "How many countries voted in favour of the resolution in February 2023?"
+    wrong = FakeGenerator("141 countries voted against the resolution [1]. 32 countries abstained [1].")
+    answer = answer_question(question, index, fake_embedder, loose.with_overrides(answer_mode="llm"), generator=wrong)
+    assert "141 countries voted against" not in answer.answer
+    assert any("no passage supports" in n and "141 countries voted against" in n for n in answer.notes)
+    right = FakeGenerator("141 countries voted in favour of the resolution [1].")
+    answer = answer_question(question, index, fake_embedder, loose.with_overrides(answer_mode="llm"), generator=right)
+    assert answer.answer.startswith("141 countries voted in favour of the resolution [")
+    assert_citations_exact(answer, loose.corpus_dir)
+
+
+def test_a_model_sentence_that_gives_a_person_the_wrong_country_is_removed(index, fake_embedder, loose):
+    question = "What did Japan's foreign minister Yoshimasa Hayashi say at the session?"
+    llm = loose.with_overrides(answer_mode="llm")
+    wrong = FakeGenerator("Russian Foreign Minister Yoshimasa Hayashi said Russia should withdraw from Ukraine [1].")
+    answer = answer_question(question, index, fake_embedder, llm, generator=wrong)
+    assert "Russian Foreign Minister" not in answer.answer
+    assert any("no passage supports" in n and "Russian Foreign Minister" in n for n in answer.notes)
+    right = FakeGenerator("Foreign Minister Yoshimasa Hayashi of Japan said Russia should withdraw from Ukraine [1].")
+    answer = answer_question(question, index, fake_embedder, llm, generator=right)
+    assert answer.answer.startswith("Foreign Minister Yoshimasa Hayashi of Japan said Russia should withdraw from Ukraine [")
+    assert_citations_exact(answer, loose.corpus_dir)
+
+
 def test_model_refusal_stands_unless_the_evidence_is_strong(index, fake_embedder, loose):
     from rag.evidence import select_evidence
     from rag.embed import embed_texts

@@ -5,8 +5,9 @@ import pytest
 
 from rag.answer import disagreement_note, verify_llm_answer
 from rag.evidence import (
-    Evidence, coverage, has_full_date, inferred_years, resolve_relative_dates, scope_mismatch, select_evidence, spread,
-    with_continuations, with_outcome, word_weights,
+    Evidence, compares_sources, coverage, covering_asked_years, event_year, figures_agree, has_full_date, inferred_years,
+    is_tally, names_agree, per_article, resolve_relative_dates, scope_mismatch, select_evidence, spread, stems, vote_sides, with_continuations, with_outcome,
+    word_weights,
 )
 from rag.retrieve import has_enumeration, is_list_question, search
 from rag.store import DocumentInfo, build_index, open_index
@@ -145,6 +146,18 @@ def test_model_sentences_that_repeat_or_echo_passage_labels_are_cleaned(fake_emb
     assert any("repeated" in n for n in notes)
 
 
+def test_a_model_may_name_the_person_a_passage_calls_he_when_the_sentence_before_names_him(fake_embedder):
+    named = "EU foreign policy chief Josep Borrell told reporters Ukraine cannot be asked not to defend itself."
+    said = "He said Putin will continue with his special military operation."
+    first = Evidence(DATED, 0, len(named), named, 1.0, 1.0, 0.0, 1.0, 0)
+    second = Evidence(DATED, len(named) + 1, len(named) + 1 + len(said), said, 1.0, 1.0, 0.0, 1.0, 1)
+    raw = "Josep Borrell said Putin will continue with his special military operation [2]."
+    kept, _ = verify_llm_answer(raw, [first, second], fake_embedder)
+    assert kept == [("Josep Borrell said Putin will continue with his special military operation.", [2])]
+    kept, notes = verify_llm_answer(raw, [second], fake_embedder)
+    assert kept == [] and any("no passage supports" in n for n in notes)
+
+
 def test_articles_from_different_years_are_flagged_with_their_dates():
     fake_index = SimpleNamespace(sentence_vectors=np.eye(2, dtype=np.float32))
     cited = [(1, evidence(DATED, "Seven voted against.", 1.0, 0)), (2, evidence(UNDATED, "18 voted no.", 1.0, 1, 2025))]
@@ -182,3 +195,107 @@ def test_stemming_is_safe_from_many_threads():
     expected = [stems(t) for t in texts]
     with ThreadPoolExecutor(8) as pool:
         assert list(pool.map(stems, texts)) == expected
+
+
+def test_british_and_american_spellings_compare_equal():
+    assert stems("votes in favour of the defence programme") == stems("votes in favor of the defense program")
+
+
+def test_a_bare_month_after_the_articles_date_is_the_year_before():
+    assert event_year("In October, 143 members voted in favor.", DATED) == 2022
+    assert event_year("In January the council met.", DATED) == 2023
+    assert event_year("In October 2023 the council met.", DATED) == 2023
+    assert event_year("since the invasion on Feb. 24 last year", DATED) == 2023
+    assert scope_mismatch("How many voted in favour in 2023?", "In October, 143 members voted in favor.", DATED)
+    assert not scope_mismatch("How many voted in favour in 2022?", "In October, 143 members voted in favor.", DATED)
+
+
+def test_a_figure_must_stand_in_the_passage_on_the_same_side_of_the_vote():
+    passage = "In a vote, 141 countries favored the resolution, while 32 abstained, and six joined Russia in voting no."
+    assert figures_agree("141 countries backed the resolution", passage)
+    assert not figures_agree("141 countries voted against the resolution", passage)
+    assert not figures_agree("143 countries backed the resolution", passage)
+    assert figures_agree("Six countries joined Russia in voting no", passage)
+    assert not figures_agree("Six countries abstained", passage)
+    assert figures_agree("The resolution passed in 2023 after one day", passage)
+    assert figures_agree("143 countries approved it", "That tally won approval by 143 countries.")
+    assert not figures_agree("143 countries voted against it", "That tally won approval by 143 countries.")
+    assert figures_agree("Six countries joined Russia", "Belarus, North Korea, Syria, Eritrea, Mali and Nicaragua joined Russia.")
+
+
+def test_a_name_must_stand_in_the_passage_with_the_same_qualifiers():
+    hayashi = ("Representing Japan, Foreign Minister Yoshimasa Hayashi told Thursday's session that Russia "
+               "should withdraw from Ukraine.")
+    nebenzia = "Speaking on Wednesday, Russia's ambassador to the United Nations, Vassily Nebenzia, called it malevolent."
+    assert names_agree("Japanese Foreign Minister Yoshimasa Hayashi said Russia should withdraw.", hayashi)
+    assert names_agree("Foreign Minister Yoshimasa Hayashi of Japan said Russia should withdraw.", hayashi)
+    assert not names_agree("Russian Foreign Minister Yoshimasa Hayashi said Russia should withdraw.", hayashi)
+    assert names_agree("Russia's UN ambassador Vassily Nebenzia called it malevolent.", nebenzia)
+    assert not names_agree("China's ambassador to the United Nations, Vassily Nebenzia, called it malevolent.", nebenzia)
+    assert not names_agree("The minister, Dmytro Kuleba, said Russia should withdraw.", hayashi)
+    assert names_agree("Despite that, Russia should withdraw, Hayashi said.", hayashi)
+
+
+def test_a_question_that_compares_outlets_gets_the_best_sentences_of_each_article():
+    assert compares_sources("How many countries voted against, according to the different outlets?")
+    assert compares_sources("Do the sources agree on the number of abstentions?")
+    assert not compares_sources("How many countries voted against, according to Kyodo?")
+    other = DocumentInfo("c", "c.txt", None, "AP", "2023-02-23", None)
+    third = DocumentInfo("d", "d.txt", None, "Fox", "2023-02-23", None)
+    pool = [evidence(DATED, "Kyodo one.", 1.0), evidence(DATED, "Kyodo two.", 0.95), evidence(DATED, "Kyodo three.", 0.9),
+            evidence(other, "AP one.", 0.8), evidence(third, "Fox one.", 0.5)]
+    picked = [e.text for e in per_article(pool)]
+    assert picked == ["Kyodo one.", "Kyodo two.", "AP one."]
+
+
+def test_a_count_question_prefers_sentences_with_a_figure_on_the_side_it_asks_about(fake_embedder, settings):
+    assert vote_sides("How many countries voted against the resolution?") == {"against"}
+    assert vote_sides("How many abstained?") == {"abstain"}
+    assert vote_sides("How many delegates spoke?") == set()
+    (settings.corpus_dir / "vote.txt").write_text(
+        "In the end 120 member states backed the Zentavian resolution.\n"
+        "In the end 9 member states rejected the Zentavian resolution.\n",
+        encoding="utf-8",
+    )
+    build_index(settings, fake_embedder)
+    index = open_index(settings)
+    question = "How many member states opposed the Zentavian resolution?"
+    vector = embed_texts(fake_embedder, [question])[0]
+    hits = [h for h in search(question, index, fake_embedder, settings, query_vector=vector) if h.doc.source == "vote.txt"]
+    ranked = select_evidence(question, hits, index, fake_embedder, vector, limit=2)
+    assert ranked[0].text == "In the end 9 member states rejected the Zentavian resolution."
+
+
+def test_a_tally_has_figures_on_two_sides_of_a_vote():
+    assert is_tally("The resolution passed 141-7, with 32 abstentions.")
+    assert is_tally("It passed with 93 votes in favour, 18 no votes and 65 abstentions.")
+    assert not is_tally("The vote was below the total of five previous resolutions approved by the 193-member body.")
+    assert not is_tally("The war began on Feb. 24, 2022, 2022-2023.")
+
+
+def test_vote_questions_get_a_tally_as_their_outcome(fake_embedder, settings):
+    (settings.corpus_dir / "vote.txt").write_text(
+        "The assembly voted on the Zentavian resolution on Monday.\n"
+        "More than 75 delegates spoke in two days of debate.\n"
+        "The resolution passed 120-9, with 40 abstentions.\n",
+        encoding="utf-8",
+    )
+    build_index(settings, fake_embedder)
+    index = open_index(settings)
+    doc = next(d for d in index.documents().values() if d.source == "vote.txt")
+    first = index.sentences_in(doc.doc_id)[0]
+    anchor = Evidence(doc, first.start, first.end, first.text, 1.0, 1.0, 1.0, 1.0, first.id)
+    picked = with_outcome("What was the result of the Zentavian vote?", [anchor], index)
+    assert [e.text for e in picked][1] == "The resolution passed 120-9, with 40 abstentions."
+    nearest = with_outcome("What happened at the Zentavian assembly?", [anchor], index)
+    assert [e.text for e in nearest][1] == "More than 75 delegates spoke in two days of debate."
+
+
+def test_a_question_naming_two_years_gets_evidence_from_each(index):
+    dated = DocumentInfo("a", "a.txt", None, "Kyodo", "2023-02-23", None)
+    later = DocumentInfo("c", "c.txt", None, "Reuters", "2025-02-24", None)
+    first, second, third = (evidence(dated, "141 voted in favor.", 0.9), evidence(dated, "32 abstained.", 0.8),
+                            evidence(later, "93 voted in favour.", 0.5))
+    pool = [first, second, third]
+    assert covering_asked_years("How many voted in favour in 2023 and in 2025?", [first, second], pool, index) == pool
+    assert covering_asked_years("How many voted in favour in 2023?", [first, second], pool, index) == [first, second]

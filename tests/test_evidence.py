@@ -27,6 +27,23 @@ def evidence(doc, text, score, sentence_id=0, inferred_year=None):
     return Evidence(doc, 0, len(text), text, score, score, 0.0, score, sentence_id, inferred_year)
 
 
+def index_with_article(settings, embedder, name, text):
+    """The seed index plus one article; returns the index and the article's first sentence as evidence."""
+    (settings.corpus_dir / name).write_text(text, encoding="utf-8")
+    build_index(settings, embedder)
+    index = open_index(settings)
+    doc = next(d for d in index.documents().values() if d.source == name)
+    first = index.sentences_in(doc.doc_id)[0]
+    return index, Evidence(doc, first.start, first.end, first.text, 1.0, 1.0, 1.0, 1.0, first.id)
+
+
+def ranked_evidence(question, index, embedder, settings, limit, source=None):
+    """select_evidence over the hits of the question (only those of `source`, if given)."""
+    vector = embed_texts(embedder, [question])[0]
+    hits = [h for h in search(question, index, embedder, settings, query_vector=vector) if source in (None, h.doc.source)]
+    return select_evidence(question, hits, index, embedder, vector, limit=limit)
+
+
 def test_rare_question_words_weigh_more_than_common_ones(index):
     weights = word_weights("third anniversary General Assembly", index)
     assert weights["third"] > weights["assembl"]
@@ -105,36 +122,27 @@ def test_a_following_sentence_that_is_itself_evidence_joins_its_predecessor(inde
 
 
 def test_what_happened_questions_get_the_nearest_sentence_with_figures(fake_embedder, settings):
-    (settings.corpus_dir / "event.txt").write_text(
+    index, anchor = index_with_article(
+        settings, fake_embedder, "event.txt",
         "The assembly met on the third anniversary of the invasion.\n"
         "Three delegates spoke first.\n"
         "In 2024 a similar meeting was held.\n"
         "The resolution passed with 93 votes in favour and 8 against.\n"
         "A later vote drew 18 no votes.\n",
-        encoding="utf-8",
     )
-    build_index(settings, fake_embedder)
-    index = open_index(settings)
-    doc = next(d for d in index.documents().values() if d.source == "event.txt")
-    first = index.sentences_in(doc.doc_id)[0]
-    anchor = Evidence(doc, first.start, first.end, first.text, 1.0, 1.0, 1.0, 1.0, first.id)
     picked = with_outcome("What happened at the assembly on the third anniversary?", [anchor], index)
     assert [e.text for e in picked] == [anchor.text, "The resolution passed with 93 votes in favour and 8 against."]
     assert with_outcome("Who spoke at the assembly?", [anchor], index) == [anchor]
 
 
 def test_a_sentence_repeated_word_for_word_is_evidence_once(fake_embedder, settings):
-    (settings.corpus_dir / "bullets.txt").write_text(
+    index, _ = index_with_article(
+        settings, fake_embedder, "bullets.txt",
         "KEY POINTS\n\n  • Quorblat abstained in the Zentavian vote\n\n"
         "Officials met on Monday.\n\nThe envoys spoke for an hour. Quorblat abstained in the Zentavian vote.\n",
-        encoding="utf-8",
     )
-    build_index(settings, fake_embedder)
-    index = open_index(settings)
-    question = "Who abstained in the Zentavian vote?"
-    vector = embed_texts(fake_embedder, [question])[0]
-    hits = search(question, index, fake_embedder, settings, query_vector=vector)
-    texts = [e.text.rstrip(".") for e in select_evidence(question, hits, index, fake_embedder, vector, limit=10)]
+    ranked = ranked_evidence("Who abstained in the Zentavian vote?", index, fake_embedder, settings, limit=10)
+    texts = [e.text.rstrip(".") for e in ranked]
     assert texts.count("Quorblat abstained in the Zentavian vote") == 1
 
 
@@ -252,17 +260,13 @@ def test_a_count_question_prefers_sentences_with_a_figure_on_the_side_it_asks_ab
     assert vote_sides("How many countries voted against the resolution?") == {"against"}
     assert vote_sides("How many abstained?") == {"abstain"}
     assert vote_sides("How many delegates spoke?") == set()
-    (settings.corpus_dir / "vote.txt").write_text(
+    index, _ = index_with_article(
+        settings, fake_embedder, "vote.txt",
         "In the end 120 member states backed the Zentavian resolution.\n"
         "In the end 9 member states rejected the Zentavian resolution.\n",
-        encoding="utf-8",
     )
-    build_index(settings, fake_embedder)
-    index = open_index(settings)
     question = "How many member states opposed the Zentavian resolution?"
-    vector = embed_texts(fake_embedder, [question])[0]
-    hits = [h for h in search(question, index, fake_embedder, settings, query_vector=vector) if h.doc.source == "vote.txt"]
-    ranked = select_evidence(question, hits, index, fake_embedder, vector, limit=2)
+    ranked = ranked_evidence(question, index, fake_embedder, settings, limit=2, source="vote.txt")
     assert ranked[0].text == "In the end 9 member states rejected the Zentavian resolution."
 
 
@@ -274,17 +278,12 @@ def test_a_tally_has_figures_on_two_sides_of_a_vote():
 
 
 def test_vote_questions_get_a_tally_as_their_outcome(fake_embedder, settings):
-    (settings.corpus_dir / "vote.txt").write_text(
+    index, anchor = index_with_article(
+        settings, fake_embedder, "vote.txt",
         "The assembly voted on the Zentavian resolution on Monday.\n"
         "More than 75 delegates spoke in two days of debate.\n"
         "The resolution passed 120-9, with 40 abstentions.\n",
-        encoding="utf-8",
     )
-    build_index(settings, fake_embedder)
-    index = open_index(settings)
-    doc = next(d for d in index.documents().values() if d.source == "vote.txt")
-    first = index.sentences_in(doc.doc_id)[0]
-    anchor = Evidence(doc, first.start, first.end, first.text, 1.0, 1.0, 1.0, 1.0, first.id)
     picked = with_outcome("What was the result of the Zentavian vote?", [anchor], index)
     assert [e.text for e in picked][1] == "The resolution passed 120-9, with 40 abstentions."
     nearest = with_outcome("What happened at the Zentavian assembly?", [anchor], index)

@@ -208,19 +208,30 @@ def inferred_years(index: Index) -> dict[str, InferredYear]:
             match = _ANNIVERSARY.search(sentence.text)
             if not match:
                 continue
-            ordinal = match.group(1).lower()
-            n = ORDINALS.index(ordinal) + 1 if ordinal in ORDINALS else int(re.match(r"\d+", ordinal).group())
-            event = [w for w in stems(match.group(2)) if not w.startswith("russia")] or stems(match.group(2))
-            start = _event_year(event, sentences, documents)
+            start = _event_year(_event_words(match.group(2)), sentences, documents)
             if start:
-                years[doc_id] = InferredYear(start + n, f"“{match.group(0)}”, the event dated {start} in another article")
+                years[doc_id] = InferredYear(start + _ordinal_value(match.group(1)), f"“{match.group(0)}”, the event dated {start} in another article")
                 break
     _YEARS[key] = years
     return years
 
 
+def _ordinal_value(ordinal: str) -> int:
+    """'third' -> 3, '3rd' -> 3."""
+    ordinal = ordinal.lower()
+    return ORDINALS.index(ordinal) + 1 if ordinal in ORDINALS else int(re.match(r"\d+", ordinal).group())
+
+
+def _event_words(phrase: str) -> list[str]:
+    """Stems that name an event ('Russia's full-scale invasion' -> 'full', 'scale', 'invas'): the
+    country, named in most sentences, would match them all."""
+    return [w for w in stems(phrase) if not w.startswith("russia")] or stems(phrase)
+
+
 def _event_year(event: list[str], sentences: list, documents: dict[str, DocumentInfo]) -> int | None:
     """The year most sentences give for an event: a full date near the event's words."""
+    if not event:
+        return None
     votes: dict[int, int] = {}
     for sentence in sentences:
         if event[-1] not in stems(sentence.text):
@@ -271,10 +282,29 @@ def scope_mismatch(question: str, text: str, doc: DocumentInfo, index: Index | N
     return bool(years and year and year not in years)
 
 
+_ORDINAL_WORD = rf"(?:{'|'.join(ORDINALS)}|\d+(?:st|nd|rd|th))"
+_ANNIVERSARIES = re.compile(
+    rf"\b({_ORDINAL_WORD}(?:\s*(?:,|and|or)\s*(?:the\s+)?{_ORDINAL_WORD})*)\s+anniversar(?:y|ies)\s+of\s+((?:[\w’'-]+\s+){{0,5}}[\w’'-]+)",
+    re.I,
+)
+
+
+def asked_years(question: str, index: Index) -> set[int]:
+    """The years a question names, and those its anniversaries fall in: 'the first and third
+    anniversaries of the invasion', with the invasion dated 2022 in the articles, asks about 2023 and 2025."""
+    years = {int(m.group()) for m in _YEAR.finditer(question)}
+    for match in _ANNIVERSARIES.finditer(question):
+        start = _event_year(_event_words(match.group(2)), index.all_sentences(), index.documents())
+        if start:
+            years.update(start + _ordinal_value(o) for o in re.findall(_ORDINAL_WORD, match.group(1), re.I))
+    return years
+
+
 def covering_asked_years(question: str, chosen: list[Evidence], pool: list[Evidence], index: Index) -> list[Evidence]:
-    """`chosen` plus, for each year the question names that no chosen sentence is about, the best
-    sentence of `pool` about that year: 'in 2023 and in 2025' needs an answer for each."""
-    asked = sorted({int(m.group()) for m in _YEAR.finditer(question)})
+    """`chosen` plus, for each year the question asks about that no chosen sentence is about, the
+    best sentence of `pool` about that year (with its outcome, for a question about what happened
+    or how something changed): 'in 2023 and in 2025' needs an answer for each."""
+    asked = sorted(asked_years(question, index))
     if len(asked) < 2:
         return chosen
     covered = {event_year(e.text, e.doc, index) for e in chosen}
@@ -284,7 +314,7 @@ def covering_asked_years(question: str, chosen: list[Evidence], pool: list[Evide
             continue
         best = next((e for e in pool if event_year(e.text, e.doc, index) == year and e not in chosen), None)
         if best is not None:
-            added.append(best)
+            added += with_outcome(question, [best], index)
     return chosen + added
 
 
@@ -414,7 +444,8 @@ def with_continuations(chosen: list[Evidence], pool: list[Evidence], index: Inde
 
 _EVENT_QUESTION = re.compile(
     r"\bwhat (happened|occurred|took place|went on)\b|\bwhat (was|were) the (final )?(outcome|result|tally|count)s?\b"
-    r"|\bhow did (it|the (\w+ ){1,3}?)(go|end|turn out)\b",
+    r"|\bhow did (it|the (\w+ ){1,3}?)(go|end|turn out)\b"
+    r"|\bhow (did|has|have) (\w+ ){1,8}?(change|evolve|shift|grow|fall)\b",
     re.I,
 )
 

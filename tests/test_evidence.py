@@ -5,8 +5,9 @@ import pytest
 
 from rag.answer import disagreement_note, verify_llm_answer
 from rag.evidence import (
-    Evidence, compares_sources, coverage, covering_asked_years, event_year, figures_agree, has_full_date, inferred_years,
-    is_tally, names_agree, per_article, resolve_relative_dates, scope_mismatch, select_evidence, spread, stems, vote_sides, with_continuations, with_outcome,
+    Evidence, asked_years, compares_sources, coverage, covering_asked_years, event_year, figures_agree,
+    has_count, has_full_date, inferred_years, is_tally, names_agree, per_article, resolve_relative_dates,
+    scope_mismatch, select_evidence, spread, stems, vote_sides, with_continuations, with_outcome,
     word_weights,
 )
 from rag.retrieve import has_enumeration, is_list_question, search
@@ -268,6 +269,21 @@ def test_a_count_question_prefers_sentences_with_a_figure_on_the_side_it_asks_ab
     question = "How many member states opposed the Zentavian resolution?"
     ranked = ranked_evidence(question, index, fake_embedder, settings, limit=2, source="vote.txt")
     assert ranked[0].text == "In the end 9 member states rejected the Zentavian resolution."
+
+
+def test_a_question_about_anniversaries_asks_about_their_years(index):
+    question = "How did support change between the first and third anniversaries of the invasion?"
+    assert asked_years(question, index) == {2023, 2025}
+    assert asked_years("What happened on the third anniversary of the invasion?", index) == {2025}
+    assert asked_years("What happened in 2023?", index) == {2023}
+
+
+def test_each_asked_year_gets_a_sentence_and_for_a_change_question_its_outcome(index, fake_embedder, settings):
+    question = "How did support for Ukraine change between the first and third anniversaries of the invasion?"
+    pool = ranked_evidence(question, index, fake_embedder, settings, limit=40)
+    first = next(e for e in pool if event_year(e.text, e.doc, index) == 2023)
+    later = [e for e in covering_asked_years(question, [first], pool, index) if event_year(e.text, e.doc, index) == 2025]
+    assert len(later) == 2 and has_count(later[1].text)
 
 
 def test_a_tally_has_figures_on_two_sides_of_a_vote():

@@ -31,8 +31,10 @@ import numpy as np
 from rag.embed import Embedder, embed_texts
 from rag.errors import InputError
 from rag.evidence import (
-    NUMBER_WORDS, Evidence, addresses_an_assistant, coverage, covering_asked_years, document_year, figures_agree,
-    compares_sources, names_agree, per_article, resolve_relative_dates, select_evidence, spread, stems, with_continuations, with_outcome,
+    NUMBER_WORDS, Evidence, addresses_an_assistant, asked_years, compares_sources, coverage,
+    covering_asked_years, document_year, event_year, figures_agree, names_agree, per_article,
+    resolve_relative_dates, select_evidence, spread, stems, with_continuations, with_outcome,
+    without_acronym_dots, years_agree,
 )
 from rag.generate import Generator, GeneratorUnavailable
 from rag.retrieve import answer_type, listed_names, search
@@ -235,10 +237,58 @@ def unmentioned_year(question: str, index: Index) -> str | None:
     return None
 
 
+_WORDS_BY_YEAR: dict[str, dict[int | None, set[str]]] = {}
+_MONTH_WORD = re.compile(r"^(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*$")
+
+
+def _words_by_year(index: Index) -> dict[int | None, set[str]]:
+    """The words of the sentences about each year: the year of the event a sentence reports (see
+    `event_year`) and the years it names. Sentences of undated articles go under None."""
+    key = str(index.path)
+    if key not in _WORDS_BY_YEAR:
+        documents = index.documents()
+        by_year: dict[int | None, set[str]] = {}
+        for sentence in index.all_sentences():
+            text = without_acronym_dots(sentence.text)
+            words = {w.lower() for w in re.findall(r"[^\W_]+", text)}
+            years = {event_year(sentence.text, documents[sentence.doc_id], index)}
+            years |= {int(y) for y in re.findall(r"\b(?:19|20)\d\d\b", sentence.text)}
+            for year in years:
+                by_year.setdefault(year, set()).update(words)
+        _WORDS_BY_YEAR[key] = by_year
+    return _WORDS_BY_YEAR[key]
+
+
+def name_outside_asked_years(question: str, index: Index) -> tuple[str, list[int]] | None:
+    """A name the question asks about in a year (or anniversary) when no sentence about that year
+    mentions it: 'How did Israel vote in 2023?' when only the 2025 vote lists Israel, 'What did
+    Kuleba say after the 2025 vote?' when he is quoted in 2023 only. Spelling variants count."""
+    from rapidfuzz import fuzz, process
+
+    years = asked_years(question, index)
+    if not years:
+        return None
+    by_year = _words_by_year(index)
+    vocabulary = set().union(*(words for year, words in by_year.items() if year is None or year in years))
+    for name in proper_names(without_acronym_dots(question)):
+        for word in re.findall(r"[^\W_]+", name):
+            key = word.lower()
+            if len(word) < 2 or not word[0].isupper() or key in QUESTION_WORDS or _MONTH_WORD.match(key) or key == "un":
+                continue
+            if key in vocabulary or process.extractOne(key, vocabulary, scorer=fuzz.ratio, score_cutoff=85):
+                continue
+            return word, sorted(years)
+    return None
+
+
 def refusal_reason(question: str, evidence: list[Evidence], index: Index, settings: Settings) -> str | None:
     missing = missing_names(question, index, settings.corpus_dir)
     if missing:
         return f"no article mentions {', '.join(missing)}"
+    outside = name_outside_asked_years(question, index)
+    if outside:
+        word, years = outside
+        return f"no article mentions {word} in what it reports of {' or '.join(map(str, years))}"
     month = unmentioned_month(question, index)
     if month:
         return f"no article mentions {month}"
@@ -285,7 +335,8 @@ def disagreement_note(question: str, cited: list[tuple[int, Evidence]], index: I
     """Say so when cited articles are from different years, or give different figures for the same thing.
 
     Figures are compared only between sentences of different articles that say much the same
-    (embedding similarity >= 0.6), so '32 abstained' is not set against '75 countries spoke'.
+    (embedding similarity >= 0.6) about the same year, so '32 abstained' is not set against '75
+    countries spoke', nor October 2022's 143 votes against February 2023's 141.
     """
     if len({e.doc.doc_id for _, e in cited}) < 2:
         return None
@@ -300,6 +351,8 @@ def disagreement_note(question: str, cited: list[tuple[int, Evidence]], index: I
         for i, (n, a) in enumerate(cited):
             for m, b in cited[i + 1 :]:
                 if a.doc.doc_id == b.doc.doc_id or not numbers_in(a.text) or not numbers_in(b.text):
+                    continue
+                if event_year(a.text, a.doc, index) != event_year(b.text, b.doc, index):
                     continue
                 alike = float(index.sentence_vectors[a.sentence_id] @ index.sentence_vectors[b.sentence_id])
                 if alike >= 0.6 and not numbers_in(a.text) & numbers_in(b.text):
@@ -338,10 +391,15 @@ def split_answer_sentences(text: str) -> list[str]:
 
 
 def verify_llm_answer(
-    raw: str, evidence: list[Evidence], embedder: Embedder, min_support: float = 0.45
+    raw: str, evidence: list[Evidence], embedder: Embedder, min_support: float = 0.45, question: str = ""
 ) -> tuple[list[tuple[str, list[int]]], list[str]]:
-    """Answer sentences with their checked citation numbers (1-based into `evidence`), and notes."""
+    """Answer sentences with their checked citation numbers (1-based into `evidence`), and notes.
+
+    The names of the question and the passages tell a name from an ordinary word where a sentence
+    opens with one ('Israel voted against ...' must find Israel in the passage it cites)."""
     notes: list[str] = []
+    known_names = {w for name in proper_names(question) for w in name.split()}
+    known_names |= {w for e in evidence for w in re.findall(r"(?<=[a-z,] )[A-Z][\w’'-]+", e.text)}
     sentences = split_answer_sentences(re.sub(r"\s+", " ", raw).strip())
     if not sentences:
         return [], notes
@@ -364,7 +422,7 @@ def verify_llm_answer(
         if any(float(vector @ other) > 0.95 for other in kept_vectors):
             notes.append(f"removed a repeated sentence: {body[:80]!r}")
             continue
-        support = [_support(body, vector, evidence[m - 1], evidence_vectors[m - 1], name_contexts[m - 1])
+        support = [_support(body, vector, evidence[m - 1], evidence_vectors[m - 1], name_contexts[m - 1], known_names)
                    for m in range(1, len(evidence) + 1)]
         supported = [m for m in dict.fromkeys(valid) if support[m - 1] >= min_support]
         if not supported:
@@ -388,13 +446,19 @@ def _with_preceding(e: Evidence, evidence: list[Evidence], reach: int = 1000) ->
     return " ".join([o.text for o in before] + [e.text])
 
 
-def _support(sentence: str, vector: np.ndarray, evidence: Evidence, evidence_vector: np.ndarray, names_context: str) -> float:
+def _support(
+    sentence: str, vector: np.ndarray, evidence: Evidence, evidence_vector: np.ndarray, names_context: str,
+    known_names: set[str] = frozenset(),
+) -> float:
     """How well one passage supports one answer sentence: embedding similarity and word overlap,
     and none at all when the passage lacks a figure of the sentence or counts it on the other side
-    of a vote ('141 voted against' from '141 countries favored'), or when the passage (with the
+    of a vote ('141 voted against' from '141 countries favored'), or is about another year than
+    the one the sentence names, or when the passage (with the
     sentences before it, `names_context`) does not name someone the sentence names, or names them
     otherwise ('Russian Foreign Minister Hayashi' from 'Representing Japan, Foreign Minister Hayashi')."""
-    if not figures_agree(sentence, evidence.text) or not names_agree(sentence, names_context):
+    if not years_agree(sentence, evidence) or not figures_agree(sentence, evidence.text):
+        return 0.0
+    if not names_agree(sentence, names_context, known_names):
         return 0.0
     words = dict.fromkeys(stems(sentence), 1.0)
     return 0.6 * float(vector @ evidence_vector) + 0.4 * coverage(words, evidence.text)
@@ -622,7 +686,7 @@ def _llm_answer(
         answer.answer, answer.refused = REFUSAL_TEXT, True
         answer.notes.append("refused: the model found no answer in the passages")
         return
-    kept, notes = verify_llm_answer(raw, evidence, embedder)
+    kept, notes = verify_llm_answer(raw, evidence, embedder, question=question)
     answer.notes.extend(notes)
     if not kept:
         answer.notes.append("the model's answer could not be verified against the passages; showing the passages")

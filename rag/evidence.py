@@ -29,7 +29,7 @@ import re
 import threading
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Sequence
+from typing import Collection, Sequence
 
 import numpy as np
 import snowballstemmer
@@ -102,10 +102,15 @@ def addresses_an_assistant(text: str) -> bool:
 _DOTTED_ACRONYM = re.compile(r"\b(?:[A-Z]\.){2,}")
 
 
+def without_acronym_dots(text: str) -> str:
+    """'U.S. envoy' -> 'US envoy'."""
+    return _DOTTED_ACRONYM.sub(lambda m: m.group().replace(".", ""), text)
+
+
 def stems(text: str) -> list[str]:
     """Snowball stems of the content words of `text` (American spelling), and the acronyms of its
     names ('U.S.' and 'United States' both give 'us'), in order, without repeats."""
-    text = _DOTTED_ACRONYM.sub(lambda m: m.group().replace(".", "") + " ", text)
+    text = without_acronym_dots(text)
     words = [american_spelling(w) for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
     return list(dict.fromkeys(_thread_stemmer().stemWords(words) + acronyms(text)))
 
@@ -445,7 +450,7 @@ def with_continuations(chosen: list[Evidence], pool: list[Evidence], index: Inde
 _EVENT_QUESTION = re.compile(
     r"\bwhat (happened|occurred|took place|went on)\b|\bwhat (was|were) the (final )?(outcome|result|tally|count)s?\b"
     r"|\bhow did (it|the (\w+ ){1,3}?)(go|end|turn out)\b"
-    r"|\bhow (did|has|have) (\w+ ){1,8}?(change|evolve|shift|grow|fall)\b",
+    r"|\bhow (did|has|have) ([\w’'-]+ ){1,8}?(change|evolve|shift|grow|fall)\b",
     re.I,
 )
 
@@ -621,6 +626,16 @@ def _sides_named(words: list[str], values: list[int | None], positions: range) -
     return found
 
 
+def years_agree(sentence: str, evidence: Evidence) -> bool:
+    """Every year the sentence names is the passage's (the year of its event or article) or stands
+    in it: 'Baerbock spoke at the 2025 vote' is not supported by an article of 2023."""
+    named = {int(m.group()) for m in _YEAR.finditer(sentence)}
+    if not named:
+        return True
+    in_passage = {int(m.group()) for m in _YEAR.finditer(evidence.text)}
+    return named <= in_passage | {event_year(evidence.text, evidence.doc) or evidence.year}
+
+
 def figures_agree(sentence: str, passage: str) -> bool:
     """Every figure of the sentence stands in the passage, or counts a list of names there ('six
     countries' for 'Belarus, North Korea, Syria, Eritrea, Mali and Nicaragua'), and is on the same
@@ -659,7 +674,7 @@ def _name_key(word: str) -> str:
     return word[:4]
 
 
-def names_agree(sentence: str, passage: str) -> bool:
+def names_agree(sentence: str, passage: str, known_names: Collection[str] = ()) -> bool:
     """Every name of the sentence stands in the passage, with the same qualifiers.
 
     A small model swaps who is who: 'Russian Foreign Minister Yoshimasa Hayashi' from 'Representing
@@ -667,7 +682,8 @@ def names_agree(sentence: str, passage: str) -> bool:
     'Russia's ambassador'. A run of capitalised words must find its last word in a run of the
     passage whose words, or the five words before it, hold the others; a lone name must stand in
     the passage. Acronyms match the initials of a passage run ('UN', 'United Nations'). A single
-    capitalised word opening the sentence may be an ordinary word and is not checked.
+    capitalised word opening the sentence may be an ordinary word ('Despite'): it is checked only
+    when it is one of `known_names` (the names of the question and the passages).
     """
     passage_words = re.findall(r"[\w.’'-]+", passage)
     passage_keys = {_name_key(w) for w in passage_words}
@@ -679,7 +695,8 @@ def names_agree(sentence: str, passage: str) -> bool:
         passage_keys |= initials
     for start, run in _name_runs(sentence):
         names = [w for w in run if w.lower() not in STOPWORDS]
-        if not names or (start == 0 and len(run) == 1 and not re.search(r"[’']s$", run[0])):
+        opening_word = start == 0 and len(run) == 1 and not re.search(r"[’']s$", run[0])
+        if not names or (opening_word and run[0] not in known_names):
             continue
         keys = [_name_key(w) for w in names]
         if len(keys) == 1:

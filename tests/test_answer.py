@@ -3,6 +3,7 @@ import re
 import pytest
 
 from rag.answer import (
+    name_outside_asked_years,
     Answer, Turn, answer_question, clean_question, missing_names, quote_request, standalone_question, stream_answer,
 )
 from rag.errors import InputError
@@ -163,6 +164,16 @@ def test_a_year_no_article_is_from_or_mentions_is_refused(index, fake_embedder, 
     assert answer.refused and answer.citations == [] and any("2031" in n for n in answer.notes)
     assert not answer_question("How many countries voted for the resolution in 2023?", index, fake_embedder, loose).refused
     assert not answer_question("What happened at the assembly in 2025?", index, fake_embedder, loose).refused
+
+
+def test_a_name_no_sentence_about_the_asked_year_mentions_is_refused(index, fake_embedder, loose):
+    assert name_outside_asked_years("How did Israel vote in 2023?", index) == ("Israel", [2023])
+    assert name_outside_asked_years("How did Israel vote in 2025?", index) is None
+    assert name_outside_asked_years("What did Kuleba say on the third anniversary of the invasion?", index) == ("Kuleba", [2025])
+    assert name_outside_asked_years("What did Zelensky say after the 2023 vote?", index) is None
+    assert name_outside_asked_years("What did Kuleba say?", index) is None
+    answer = answer_question("What did Kuleba say after the February 2025 vote?", index, fake_embedder, loose)
+    assert answer.refused and answer.citations == [] and any("Kuleba" in n and "2025" in n for n in answer.notes)
 
 
 class LoopingGenerator:

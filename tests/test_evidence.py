@@ -8,7 +8,7 @@ from rag.evidence import (
     Evidence, asked_years, compares_sources, coverage, covering_asked_years, event_year, figures_agree,
     has_count, has_full_date, inferred_years, is_tally, names_agree, per_article, resolve_relative_dates,
     scope_mismatch, select_evidence, spread, stems, vote_sides, with_continuations, with_outcome,
-    word_weights,
+    word_weights, years_agree,
 )
 from rag.retrieve import has_enumeration, is_list_question, search
 from rag.store import DocumentInfo, build_index, open_index
@@ -183,6 +183,8 @@ def test_different_figures_for_the_same_fact_are_flagged_but_different_facts_are
     cited = [(1, evidence(DATED, "Six countries voted against.", 1.0, 0)), (2, evidence(other, "Seven countries voted against.", 1.0, 1))]
     assert "different figures" in disagreement_note("How many countries voted against?", cited, alike)
     assert disagreement_note("How many countries voted against?", cited, unlike) is None
+    october = [cited[0], (2, evidence(other, "In October, seven countries voted against.", 1.0, 1))]
+    assert disagreement_note("How many countries voted against?", october, alike) is None, "October 2022 is another vote"
 
 
 def test_questions_about_wording_prefer_sentences_that_quote(index, fake_embedder, settings):
@@ -232,6 +234,15 @@ def test_a_figure_must_stand_in_the_passage_on_the_same_side_of_the_vote():
     assert figures_agree("Six countries joined Russia", "Belarus, North Korea, Syria, Eritrea, Mali and Nicaragua joined Russia.")
 
 
+def test_a_year_the_sentence_names_must_be_the_passages():
+    spoke = evidence(DATED, "Kuleba spoke after the vote.", 1.0)
+    assert years_agree("Kuleba spoke at the 2023 vote.", spoke)
+    assert not years_agree("Kuleba spoke at the 2025 vote.", spoke)
+    assert years_agree("Russia invaded in 2022.", evidence(DATED, "Russia invaded on Feb. 24, 2022.", 1.0))
+    assert years_agree("It passed in 2025.", evidence(UNDATED, "It passed.", 1.0, inferred_year=2025))
+    assert not years_agree("It passed in 2023.", evidence(UNDATED, "It passed.", 1.0, inferred_year=2025))
+
+
 def test_a_name_must_stand_in_the_passage_with_the_same_qualifiers():
     hayashi = ("Representing Japan, Foreign Minister Yoshimasa Hayashi told Thursday's session that Russia "
                "should withdraw from Ukraine.")
@@ -243,6 +254,8 @@ def test_a_name_must_stand_in_the_passage_with_the_same_qualifiers():
     assert not names_agree("China's ambassador to the United Nations, Vassily Nebenzia, called it malevolent.", nebenzia)
     assert not names_agree("The minister, Dmytro Kuleba, said Russia should withdraw.", hayashi)
     assert names_agree("Despite that, Russia should withdraw, Hayashi said.", hayashi)
+    assert names_agree("Israel said Russia should withdraw.", hayashi), "an opening word is not known to be a name"
+    assert not names_agree("Israel said Russia should withdraw.", hayashi, known_names={"Israel"})
 
 
 def test_a_question_that_compares_outlets_gets_the_best_sentences_of_each_article():

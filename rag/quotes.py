@@ -147,7 +147,23 @@ def best_window(quote: list[str], tokens: tuple[Token, ...]) -> tuple[float, int
             score = fuzz.ratio(quote, window) / 100
             if score > best[0]:
                 best = (score, first, first + len(window))
-    return best
+    return _stretched_to_the_quotes_ends(quote, words, *best)
+
+
+def _stretched_to_the_quotes_ends(quote: list[str], words: list[str], score: float, first: int, last: int) -> tuple[float, int, int]:
+    """Widen the window to the quote's first and last words when they stand within three words of it.
+
+    Similarity favours short windows: for 'continue to be strengthened and solidified' the best
+    window stops at 'consolidated and', one word shy of the article's 'and to be solidified'. A
+    reader checking the wording needs the whole of it.
+    """
+    if not quote or score == 0.0:
+        return score, first, last
+    if words[last - 1] != quote[-1]:
+        last = next((last + k for k in range(1, 4) if last + k <= len(words) and words[last + k - 1] == quote[-1]), last)
+    if words[first] != quote[0]:
+        first = next((first - k for k in range(1, 4) if first - k >= 0 and words[first - k] == quote[0]), first)
+    return fuzz.ratio(quote, words[first:last]) / 100, first, last
 
 
 def word_differences(quote: list[str], found: list[str]) -> list[str]:
@@ -201,7 +217,7 @@ def _attributions(paragraph: str) -> list[tuple[int, str]]:
 def _last_person_before(text: str, position: int) -> str | None:
     """The person most recently named before `position`: what 'he said' refers to."""
     candidates = [(p, n) for p, n in _attributions(text[:position]) if p < position]
-    names = re.finditer(r"\b([A-ZÀ-Ý][\w'’.-]+\s+[A-ZÀ-Ý][\w'’.-]+)\b", text[:position])
+    names = re.finditer(r"\b([A-ZÀ-Ý][\w'’.-]+(?:\s+[A-ZÀ-Ý][\w'’.-]+)+)\b", text[:position])
     candidates += [(m.start(), _person(m.group(1))) for m in names]
     candidates = [(p, n) for p, n in candidates if n and " " in n]
     return max(candidates)[1] if candidates else None

@@ -27,6 +27,15 @@ def test_best_window_and_word_differences():
     assert "has sent -> has not sent" in word_differences(quote, found)
 
 
+def test_the_real_wording_runs_to_the_quotes_last_word():
+    article = tokenize("and it will only continue to be consolidated and to be solidified, Kuleba said")
+    quote = [t.word for t in tokenize("it will only continue to be strengthened and solidified")]
+    similarity, first, last = best_window(quote, tuple(article))
+    found = [t.word for t in article[first:last]]
+    assert found[0] == "it" and found[-1] == "solidified" and similarity < 1
+    assert "and solidified -> and to be solidified" in word_differences(quote, found)
+
+
 def test_verified_with_speaker_and_name_variants(index, settings):
     result = check_quote("not only our compassion, but also our support and solidarity", index, settings, speaker="Rau")
     assert result.verdict == "verified"
@@ -52,6 +61,13 @@ def test_pronoun_resolves_to_last_named_person(index, settings):
     result = check_quote("Russia has not sent any positive signal of any minimum willingness to work for a peace", index, settings, speaker="Josep Borrell")
     assert result.verdict == "verified"
     assert result.matches[0].speaker == "Josep Borrell"
+
+
+def test_she_resolves_past_titles_to_the_full_name():
+    text = ("Germany’s Foreign Minister Annalena Baerbock asked countries why.\n\n"
+            "“The West didn’t want the war,” she told the assembly. “If Russia stops fighting, this war ends.”\n")
+    start = text.index("If Russia")
+    assert attribute(text, start, start + 20)[0] == "Annalena Baerbock"
 
 
 def test_quote_after_a_colon_paragraph_is_attributed_to_its_speaker(index, settings):

@@ -243,7 +243,8 @@ _MONTH_WORD = re.compile(r"^(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|de
 
 def _words_by_year(index: Index) -> dict[int | None, set[str]]:
     """The words of the sentences about each year: the year of the event a sentence reports (see
-    `event_year`) and the years it names. Sentences of undated articles go under None."""
+    `event_year`) and the years it names; and the outlet and title of each article under its year.
+    Sentences of undated articles go under None."""
     key = str(index.path)
     if key not in _WORDS_BY_YEAR:
         documents = index.documents()
@@ -255,6 +256,9 @@ def _words_by_year(index: Index) -> dict[int | None, set[str]]:
             years |= {int(y) for y in re.findall(r"\b(?:19|20)\d\d\b", sentence.text)}
             for year in years:
                 by_year.setdefault(year, set()).update(words)
+        for doc in documents.values():
+            about = " ".join(filter(None, (doc.outlet, doc.title)))
+            by_year.setdefault(document_year(doc, index), set()).update(w.lower() for w in re.findall(r"[^\W_]+", about))
         _WORDS_BY_YEAR[key] = by_year
     return _WORDS_BY_YEAR[key]
 

@@ -289,7 +289,8 @@ def scope_mismatch(question: str, text: str, doc: DocumentInfo, index: Index | N
 
 _ORDINAL_WORD = rf"(?:{'|'.join(ORDINALS)}|\d+(?:st|nd|rd|th))"
 _ANNIVERSARIES = re.compile(
-    rf"\b({_ORDINAL_WORD}(?:\s*(?:,|and|or)\s*(?:the\s+)?{_ORDINAL_WORD})*)\s+anniversar(?:y|ies)\s+of\s+((?:[\w’'-]+\s+){{0,5}}[\w’'-]+)",
+    rf"\b({_ORDINAL_WORD}(?:\s*(?:,|and|or|to)\s*(?:the\s+)?{_ORDINAL_WORD}(?:\s+anniversary)?)*)\s+anniversar(?:y|ies)"
+    rf"(?:\s+of\s+((?:[\w’'-]+\s+){{0,5}}[\w’'-]+))?",
     re.I,
 )
 
@@ -299,10 +300,18 @@ def asked_years(question: str, index: Index) -> set[int]:
     anniversaries of the invasion', with the invasion dated 2022 in the articles, asks about 2023 and 2025."""
     years = {int(m.group()) for m in _YEAR.finditer(question)}
     for match in _ANNIVERSARIES.finditer(question):
-        start = _event_year(_event_words(match.group(2)), index.all_sentences(), index.documents())
+        events = [match.group(2)] if match.group(2) else _anniversary_events(index)
+        dated = (_event_year(_event_words(e), index.all_sentences(), index.documents()) for e in events)
+        start = next((year for year in dated if year), None)
         if start:
             years.update(start + _ordinal_value(o) for o in re.findall(_ORDINAL_WORD, match.group(1), re.I))
     return years
+
+
+def _anniversary_events(index: Index) -> list[str]:
+    """What the articles mark anniversaries of ('Russia's full-scale invasion'): the events a question
+    may mean by 'the third anniversary vote'."""
+    return [m.group(2) for s in index.all_sentences() for m in [_ANNIVERSARY.search(s.text)] if m]
 
 
 def covering_asked_years(question: str, chosen: list[Evidence], pool: list[Evidence], index: Index) -> list[Evidence]:
@@ -507,7 +516,8 @@ def with_outcome(question: str, chosen: list[Evidence], index: Index, window: in
 _ACROSS_SOURCES = re.compile(
     r"\baccording to (the )?(different|various|each|all|both|several) (outlets?|sources?|articles?|reports?|media)\b"
     r"|\b(do|did) (the )?(outlets?|sources?|articles?|reports?) (agree|differ|disagree)"
-    r"|\b(each|every) (outlet|source|article|report)\b|\bwhich (outlets?|sources?|articles?) (say|report|give)",
+    r"|\b(each|every) (outlet|source|article|report)\b|\bwhich (outlets?|sources?|articles?) (say|report|give)"
+    r"|\b(report|describe|tell|give)s?\b.{0,40}\b(the same way|differently)\b",
     re.I,
 )
 

@@ -37,8 +37,10 @@ SCAN_ALL_UP_TO = 200
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _NAME = r"((?:[A-ZÀ-Ý][\w'’.-]*)(?:\s+(?:[A-ZÀ-Ý][\w'’.-]*|(?:de|van|von|bin)\b)){0,5})"
-_SPEECH = r"(said|says|told|tells|wrote|writes|added|adds|asked|stated|declared|tweeted|posted|warned|noted|insisted|urged|stressed)"
-_NAME_VERB = re.compile(_NAME + r"(?:,\s[^,]{1,60},)?\s+" + _SPEECH + r"\b")
+_SPEECH = (r"(said|says|told|tells|wrote|writes|added|adds|asked|stated|declared|tweeted|posted|warned|noted|insisted|"
+           r"urged|stressed|called|described)")
+_NAME_VERB = re.compile(_NAME + r"(?:,\s([^,]{1,60}))?,?\s+" + _SPEECH + r"\b")
+_FULL_NAME = re.compile(r"[A-ZÀ-Ý][\w'’.-]+(?:\s+[A-ZÀ-Ý][\w'’.-]+){1,3}")
 _VERB_NAME = re.compile(r"[,”\"]\s*" + _SPEECH + r"\s+" + _NAME)  # inverted, after a quote: '," said Kuleba'
 
 _ACCORDING = re.compile(r"\baccording to\s+" + _NAME)
@@ -208,7 +210,10 @@ def _attributions(paragraph: str) -> list[tuple[int, str]]:
     for pattern in (_NAME_VERB, _VERB_NAME, _ACCORDING):
         for match in pattern.finditer(paragraph):
             name_group = 1 if pattern is _NAME_VERB else (2 if pattern is _VERB_NAME else 1)
-            person = _person(match.group(name_group))
+            named = match.group(name_group)
+            if pattern is _NAME_VERB and match.group(2) and _FULL_NAME.fullmatch(match.group(2).strip()):
+                named = match.group(2)  # 'Russia's ambassador to the United Nations, Vassily Nebenzia, called'
+            person = _person(named)
             if person and person[0].isupper():
                 found.append((match.start(), person))
     return found

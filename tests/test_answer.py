@@ -172,6 +172,7 @@ def test_a_name_no_sentence_about_the_asked_year_mentions_is_refused(index, fake
     assert name_outside_asked_years("What did Kuleba say on the third anniversary of the invasion?", index) == ("Kuleba", [2025])
     assert name_outside_asked_years("What did Zelensky say after the 2023 vote?", index) is None
     assert name_outside_asked_years("What did Kuleba say?", index) is None
+    assert name_outside_asked_years("What did Dai Bing call for in 2023, according to Kyodo?", index) is None, "an outlet"
     answer = answer_question("What did Kuleba say after the February 2025 vote?", index, fake_embedder, loose)
     assert answer.refused and answer.citations == [] and any("Kuleba" in n and "2025" in n for n in answer.notes)
 

@@ -261,6 +261,7 @@ def test_a_name_must_stand_in_the_passage_with_the_same_qualifiers():
 def test_a_question_that_compares_outlets_gets_the_best_sentences_of_each_article():
     assert compares_sources("How many countries voted against, according to the different outlets?")
     assert compares_sources("Do the sources agree on the number of abstentions?")
+    assert compares_sources("What did Dai Bing call for, and do AP and Kyodo report his remarks the same way?")
     assert not compares_sources("How many countries voted against, according to Kyodo?")
     other = DocumentInfo("c", "c.txt", None, "AP", "2023-02-23", None)
     third = DocumentInfo("d", "d.txt", None, "Fox", "2023-02-23", None)
@@ -289,6 +290,7 @@ def test_a_question_about_anniversaries_asks_about_their_years(index):
     assert asked_years(question, index) == {2023, 2025}
     assert asked_years("What happened on the third anniversary of the invasion?", index) == {2025}
     assert asked_years("What happened in 2023?", index) == {2023}
+    assert asked_years("How did the tally change from the first anniversary vote to the third anniversary vote?", index) == {2023, 2025}
 
 
 def test_each_asked_year_gets_a_sentence_and_for_a_change_question_its_outcome(index, fake_embedder, settings):

@@ -70,6 +70,14 @@ def test_she_resolves_past_titles_to_the_full_name():
     assert attribute(text, start, start + 20)[0] == "Annalena Baerbock"
 
 
+def test_a_name_set_off_by_commas_before_the_verb_is_the_speaker(index, settings):
+    result = check_quote("anti-Russian and malevolent by nature", index, settings, speaker="Dai Bing")
+    assert result.verdict == "misattributed" and result.matches[0].speaker == "Vassily Nebenzia"
+    text = "Kuleba, the foreign minister, said the vote was “a clear signal to Moscow.”\n"
+    start = text.index("a clear")
+    assert attribute(text, start, start + 14)[0] == "Kuleba"
+
+
 def test_quote_after_a_colon_paragraph_is_attributed_to_its_speaker(index, settings):
     result = check_quote("The international community should make joint efforts to facilitate peace talks", index, settings)
     assert result.matches[0].speaker == "Dai Bing"

@@ -217,8 +217,32 @@ def inferred_years(index: Index) -> dict[str, InferredYear]:
             if start:
                 years[doc_id] = InferredYear(start + _ordinal_value(match.group(1)), f"“{match.group(0)}”, the event dated {start} in another article")
                 break
+    for doc_id, doc in documents.items():
+        if not doc.published and doc_id not in years:
+            found = _year_of_a_dated_day(doc_id, sentences, documents)
+            if found:
+                years[doc_id] = found
     _YEARS[key] = years
     return years
+
+
+_DAY_MONTH = re.compile(
+    r"\b(\d{1,2})\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b(?![.,]?\s*(?:19|20)\d\d)"
+    r"|\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+(\d{1,2})\b(?![.,]?\s*(?:19|20)\d\d)"
+)
+
+
+def _year_of_a_dated_day(doc_id: str, sentences: list, documents: dict[str, DocumentInfo]) -> InferredYear | None:
+    """The year of an undated article that reports a day without its year ('Late on 23 February,
+    the UN General Assembly voted') when another article was published on that day ('2023-02-23')."""
+    published = {d.published[5:10]: d for d in documents.values() if d.published}
+    for sentence in (s for s in sentences if s.doc_id == doc_id):
+        for match in _DAY_MONTH.finditer(sentence.text):
+            day, month = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+            other = published.get(f"{_MONTH_NUMBER[month.lower()]:02d}-{int(day):02d}")
+            if other:
+                return InferredYear(int(other.published[:4]), f"“{match.group(0)}”, the day {other.source} was published")
+    return None
 
 
 def _ordinal_value(ordinal: str) -> int:

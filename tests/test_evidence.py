@@ -95,6 +95,12 @@ def test_undated_articles_get_a_year_from_an_anniversary(index):
     assert documents["000_2b55d0e275b52fac.txt"].doc_id not in years  # dated: nothing to infer
 
 
+def test_an_undated_article_reporting_the_day_another_was_published_gets_its_year(index):
+    documents = {d.source: d for d in index.documents().values()}
+    euromaidan = inferred_years(index)[documents["001_650fe4c677cfeca5.txt"].doc_id]
+    assert euromaidan.year == 2023 and "23 February" in euromaidan.reason
+
+
 def test_date_questions_prefer_sentences_that_hold_a_date(index, fake_embedder, settings):
     question = "On what date did the invasion start?"
     vector = embed_texts(fake_embedder, [question])[0]

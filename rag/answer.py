@@ -468,8 +468,6 @@ def _support(
     return 0.6 * float(vector @ evidence_vector) + 0.4 * coverage(words, evidence.text)
 
 
-
-
 def renumber(kept: list[tuple[str, list[int]]], evidence: list[Evidence]) -> tuple[str, list[Evidence]]:
     """Answer text with markers renumbered 1..m in order of first use, and the cited evidence."""
     order: list[int] = []

@@ -215,7 +215,8 @@ def inferred_years(index: Index) -> dict[str, InferredYear]:
                 continue
             start = _event_year(_event_words(match.group(2)), sentences, documents)
             if start:
-                years[doc_id] = InferredYear(start + _ordinal_value(match.group(1)), f"“{match.group(0)}”, the event dated {start} in another article")
+                reason = f"“{match.group(0)}”, the event dated {start} in another article"
+                years[doc_id] = InferredYear(start + _ordinal_value(match.group(1)), reason)
                 break
     for doc_id, doc in documents.items():
         if not doc.published and doc_id not in years:
@@ -324,18 +325,25 @@ def asked_years(question: str, index: Index) -> set[int]:
     anniversaries of the invasion', with the invasion dated 2022 in the articles, asks about 2023 and 2025."""
     years = {int(m.group()) for m in _YEAR.finditer(question)}
     for match in _ANNIVERSARIES.finditer(question):
-        events = [match.group(2)] if match.group(2) else _anniversary_events(index)
-        dated = (_event_year(_event_words(e), index.all_sentences(), index.documents()) for e in events)
-        start = next((year for year in dated if year), None)
+        start = _anniversary_start(index, match.group(2))
         if start:
             years.update(start + _ordinal_value(o) for o in re.findall(_ORDINAL_WORD, match.group(1), re.I))
     return years
 
 
-def _anniversary_events(index: Index) -> list[str]:
-    """What the articles mark anniversaries of ('Russia's full-scale invasion'): the events a question
-    may mean by 'the third anniversary vote'."""
-    return [m.group(2) for s in index.all_sentences() for m in [_ANNIVERSARY.search(s.text)] if m]
+_STARTS: dict[tuple[str, str | None], int | None] = {}
+
+
+def _anniversary_start(index: Index, event: str | None) -> int | None:
+    """The year of the event an anniversary counts from; with no event named ('the third anniversary
+    vote'), of the first event the articles mark anniversaries of. Computed once per index and event:
+    dating an event reads every sentence."""
+    key = (str(index.path), event)
+    if key not in _STARTS:
+        events = [event] if event else [m.group(2) for s in index.all_sentences() for m in [_ANNIVERSARY.search(s.text)] if m]
+        dated = (_event_year(_event_words(e), index.all_sentences(), index.documents()) for e in events)
+        _STARTS[key] = next((year for year in dated if year), None)
+    return _STARTS[key]
 
 
 def covering_asked_years(question: str, chosen: list[Evidence], pool: list[Evidence], index: Index) -> list[Evidence]:
@@ -693,7 +701,7 @@ def _name_runs(text: str) -> list[tuple[int, list[str]]]:
     word: 'Japanese Foreign Minister Yoshimasa Hayashi' is one run, 'Belarus, Mali' two."""
     runs: list[tuple[int, list[str]]] = []
     previous_end = None
-    for position, match in enumerate(_CAPITALISED.finditer(text)):
+    for match in _CAPITALISED.finditer(text):
         if previous_end is not None and text[previous_end:match.start()].isspace():
             runs[-1][1].append(match.group())
         else:
@@ -741,6 +749,7 @@ def names_agree(sentence: str, passage: str, known_names: Collection[str] = ()) 
             return False
     return True
 
+
 _VOTE_QUESTION = re.compile(r"\b(vot(e|es|ed|ing)|tally|ballot|resolutions?)\b", re.I)
 
 
@@ -748,5 +757,4 @@ def is_tally(text: str) -> bool:
     """A vote count: '141-7', or figures on two sides ('93 votes in favour, 18 no votes')."""
     if _TALLY.search(text):
         return True
-    sides = set().union(*_figure_sides(text).values()) if _figure_sides(text) else set()
-    return len(sides) >= 2
+    return len(set().union(*_figure_sides(text).values())) >= 2

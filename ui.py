@@ -48,6 +48,9 @@ CSS = """
 .src-card mark { background: #ffe58a; padding: 1px 0; }
 .src-meta { font-size: 0.9em; color: var(--body-text-color-subdued); margin-bottom: 6px; }
 .sources-line { font-size: 0.85em; color: var(--body-text-color-subdued); }
+.notice { font-style: italic; }
+.pending { color: var(--body-text-color-subdued); font-style: italic; }
+details.notes { font-size: 0.8em; color: var(--body-text-color-subdued); }
 .verdict { font-weight: 700; padding: 2px 8px; border-radius: 6px; }
 .verdict.verified { background: #c8f7c5; } .verdict.misattributed, .verdict.altered { background: #ffe3b3; }
 .verdict.not_found { background: #f7c5c5; }
@@ -101,8 +104,9 @@ def escape(text: str) -> str:
 def answer_html(answer: Answer, turn: int) -> str:
     """The answer with each [n] as a link to its source card, then a compact list of sources."""
     if answer.refused:
-        reason = next((n for n in answer.notes if n.startswith("refused")), "")
-        return f"<p><b>{escape(answer.answer)}</b></p><p class='sources-line'>{escape(reason)}</p>"
+        reason = next((n.removeprefix("refused: ") for n in answer.notes if n.startswith("refused")), "")
+        why = f"<p class='sources-line'>{escape(reason[:1].upper() + reason[1:])}.</p>" if reason else ""
+        return f"<p><b>{escape(answer.answer)}</b></p>{why}"
     body = re.sub(
         r"\[(\d+)\]",
         lambda m: f"<a class='cite' href='#src-{turn}-{m.group(1)}' data-cite='{turn}-{m.group(1)}'>[{m.group(1)}]</a>",
@@ -113,8 +117,17 @@ def answer_html(answer: Answer, turn: int) -> str:
         f"{escape(c.outlet or c.title or c.source)}{', ' + escape(c.published) if c.published else ''}"
         for c in answer.citations
     )
-    notes = "".join(f"<br><i>{escape(n)}</i>" for n in answer.notes if not n.startswith("refused"))
-    return f"<p>{body}</p><p class='sources-line'>Sources: {sources}{notes}</p>"
+    notice = f"<p class='notice'>{escape(answer.notice)}</p>" if answer.notice else ""
+    return f"{notice}<p>{body}</p><p class='sources-line'>Sources: {sources}</p>{details_html(answer.notes)}"
+
+
+def details_html(notes: list[str]) -> str:
+    """What the pipeline did (sentences removed, citations moved, why it fell back), folded away:
+    a reader sees one plain sentence; whoever wants the details opens them."""
+    if not notes:
+        return ""
+    items = "".join(f"<li>{escape(n)}</li>" for n in notes)
+    return f"<details class='notes'><summary>Details</summary><ul>{items}</ul></details>"
 
 
 def source_cards_html(answer: Answer, turn: int, texts: dict[str, str]) -> str:
@@ -193,6 +206,9 @@ def _history_turns(messages: list[dict]) -> list[Turn]:
     return turns
 
 
+PENDING = "<span class='pending'>Checking the articles…</span>"
+"""Shown until the first verified sentence: the model's raw draft is never shown."""
+
 ANSWER_SLOTS = 24
 """Answers (chat and the `ask` API) may run 24 at once. The language model still generates one
 answer at a time behind its lock, so a waiting LLM answer holds only an idle thread, and an
@@ -208,7 +224,7 @@ def create_app(state: AppState) -> gr.Blocks:
         messages = list(messages or [])
         history = _history_turns(messages)
         messages.append({"role": "user", "content": escape(message or "")})
-        messages.append({"role": "assistant", "content": "…"})
+        messages.append({"role": "assistant", "content": PENDING})
         yield messages, cards, ""
         settings = state.settings.with_overrides(answer_mode=mode, answer_chunks=int(passages))
         generator = None if mode == "extractive" else state.generator
@@ -278,7 +294,7 @@ def create_app(state: AppState) -> gr.Blocks:
                     gr.Markdown("**Source** — click a [n] in an answer")
                     cards = gr.HTML("", elem_id="sources")
             with gr.Accordion("Settings", open=False):
-                mode = gr.Radio(["auto", "llm", "extractive"], value=state.settings.answer_mode, label="Answer mode")
+                mode = gr.Radio(["auto", "llm", "extractive"], value=state.settings.answer_mode, label="Answer mode", elem_id="mode")
                 passages = gr.Slider(2, 12, value=state.settings.answer_chunks, step=1, label="Passages retrieved")
             answering = dict(api_visibility="private", concurrency_id="answers", concurrency_limit=ANSWER_SLOTS)
             send.click(chat, [question, chatbot, cards, mode, passages], [chatbot, cards, question], **answering)

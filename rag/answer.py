@@ -36,10 +36,11 @@ from rag.evidence import (
     resolve_relative_dates, select_evidence, spread, stems, with_continuations, with_outcome,
     without_acronym_dots, years_agree,
 )
-from rag.generate import Generator, GeneratorUnavailable
+from rag.generate import Generator, GeneratorCrashed, GeneratorUnavailable
 from rag.retrieve import answer_type, listed_names, search
 from rag.settings import Settings
 from rag.store import DocumentInfo, Index
+from rag.verify import DraftReader, Numbering, Verifier
 
 REFUSAL_TEXT = "The articles do not say."
 NOT_IN_ARTICLES = "NOT IN ARTICLES"
@@ -97,6 +98,7 @@ class Answer:
     mode: str = "extractive"
     standalone_question: str = ""
     notes: list[str] = field(default_factory=list)
+    notice: str = ""
 
     def to_json(self) -> dict:
         return {
@@ -107,6 +109,7 @@ class Answer:
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
             "mode": self.mode,
             "standalone_question": self.standalone_question,
+            "notice": self.notice,
             "notes": self.notes,
         }
 
@@ -388,102 +391,6 @@ def format_passages(evidence: list[Evidence]) -> str:
     return "\n".join(f"[{n}] {prompt_label(e)} {e.text}" for n, e in enumerate(evidence, 1))
 
 
-def split_answer_sentences(text: str) -> list[str]:
-    from rag.chunk import split_sentences
-
-    return [s.text for s in split_sentences(text)]
-
-
-def verify_llm_answer(
-    raw: str, evidence: list[Evidence], embedder: Embedder, min_support: float = 0.45, question: str = ""
-) -> tuple[list[tuple[str, list[int]]], list[str]]:
-    """Answer sentences with their checked citation numbers (1-based into `evidence`), and notes.
-
-    The names of the question and the passages tell a name from an ordinary word where a sentence
-    opens with one ('Israel voted against ...' must find Israel in the passage it cites)."""
-    notes: list[str] = []
-    known_names = {w for name in proper_names(question) for w in name.split()}
-    known_names |= {w for e in evidence for w in re.findall(r"(?<=[a-z,] )[A-Z][\w’'-]+", e.text)}
-    sentences = split_answer_sentences(re.sub(r"\s+", " ", raw).strip())
-    if not sentences:
-        return [], notes
-    vectors = embed_texts(embedder, [re.sub(r"\[\d+\]", "", s) for s in sentences])
-    evidence_vectors = embed_texts(embedder, [e.text for e in evidence])
-    kept: list[tuple[str, list[int]]] = []
-    kept_vectors: list[np.ndarray] = []
-    labels = {prompt_label(e) for e in evidence} | {f"({evidence_label(e)})" for e in evidence}
-    name_contexts = [_with_preceding(e, evidence) for e in evidence]
-    for sentence, vector in zip(sentences, vectors):
-        markers = [int(m) for m in re.findall(r"\[(\d+)\]", sentence)]
-        valid = [m for m in markers if 1 <= m <= len(evidence)]
-        if len(valid) < len(markers):
-            notes.append(f"dropped citation markers that point at no passage: {sorted(set(markers) - set(valid))}")
-        body = re.sub(r"\s*\[\d+\](\s*\[\d+\])*", "", sentence).strip()
-        for label in labels:
-            body = body.replace(label, "").strip()
-        if not body or NOT_IN_ARTICLES.lower() in body.lower():
-            continue
-        if any(float(vector @ other) > 0.95 for other in kept_vectors):
-            notes.append(f"removed a repeated sentence: {body[:80]!r}")
-            continue
-        support = [_support(body, vector, evidence[m - 1], evidence_vectors[m - 1], name_contexts[m - 1], known_names)
-                   for m in range(1, len(evidence) + 1)]
-        supported = [m for m in dict.fromkeys(valid) if support[m - 1] >= min_support]
-        if not supported:
-            best = int(np.argmax(support)) + 1
-            if support[best - 1] < min_support:
-                notes.append(f"removed a sentence no passage supports: {body[:80]!r}")
-                continue
-            if valid:
-                notes.append(f"moved citation {valid} -> [{best}]: the cited passage did not support the sentence")
-            supported = [best]
-        kept.append((body, supported))
-        kept_vectors.append(vector)
-    return kept, notes
-
-
-def _with_preceding(e: Evidence, evidence: list[Evidence], reach: int = 1000) -> str:
-    """The passage with the evidence sentences of its article just before it: who 'he' is in
-    'He said "that's reality"' stands in the sentence before, and the model may name him."""
-    before = sorted((o for o in evidence if o.doc.doc_id == e.doc.doc_id and o.end <= e.start and e.start - o.end <= reach),
-                    key=lambda o: o.start)
-    return " ".join([o.text for o in before] + [e.text])
-
-
-def _support(
-    sentence: str, vector: np.ndarray, evidence: Evidence, evidence_vector: np.ndarray, names_context: str,
-    known_names: set[str] = frozenset(),
-) -> float:
-    """How well one passage supports one answer sentence: embedding similarity and word overlap,
-    and none at all when the passage lacks a figure of the sentence or counts it on the other side
-    of a vote ('141 voted against' from '141 countries favored'), or is about another year than
-    the one the sentence names, or when the passage (with the
-    sentences before it, `names_context`) does not name someone the sentence names, or names them
-    otherwise ('Russian Foreign Minister Hayashi' from 'Representing Japan, Foreign Minister Hayashi')."""
-    if not years_agree(sentence, evidence) or not figures_agree(sentence, evidence.text):
-        return 0.0
-    if not names_agree(sentence, names_context, known_names):
-        return 0.0
-    words = dict.fromkeys(stems(sentence), 1.0)
-    return 0.6 * float(vector @ evidence_vector) + 0.4 * coverage(words, evidence.text)
-
-
-def renumber(kept: list[tuple[str, list[int]]], evidence: list[Evidence]) -> tuple[str, list[Evidence]]:
-    """Answer text with markers renumbered 1..m in order of first use, and the cited evidence."""
-    order: list[int] = []
-    for _, markers in kept:
-        for m in markers:
-            if m not in order:
-                order.append(m)
-    new_number = {old: new for new, old in enumerate(order, 1)}
-    text = " ".join(
-        body.rstrip() + "".join(f" [{new_number[m]}]" for m in markers) if body[-1:] not in ".!?" else
-        body[:-1].rstrip() + "".join(f" [{new_number[m]}]" for m in markers) + body[-1]
-        for body, markers in kept
-    )
-    return text, [evidence[m - 1] for m in order]
-
-
 _QUOTED = re.compile(r"[“\"]([^”\"]{8,})[”\"]")
 _DID_SAY = re.compile(r"^(?:did|has|was it)\s+(.+?)\s+(?:really\s+|actually\s+|ever\s+)?(?:say|said|write|wrote|tell|told)\s+(?:that\s+)?(.+?)\??$", re.I)
 _WHO_SAID = re.compile(r"^who\s+(?:said|wrote|says)\s+(?:that\s+)?(.+?)\??$", re.I)
@@ -591,14 +498,27 @@ def stream_answer(
             if answer.refused and max(e.relevance for e in evidence) >= settings.refuse_below + 0.15:
                 answer.answer, answer.refused = "", False
                 answer.notes.append("the model found no answer, but the passages match the question well: showing them")
+                answer.notice = "The model found no answer in the passages, but they match the question closely, so here they are."
+        except GeneratorCrashed as exc:
+            answer.notes.append(str(exc))
+            signal_name = exc.reason.split(" ")[0]
+            answer.notice = (
+                f"The local model stopped unexpectedly ({signal_name}), so the answer is completed with the passages "
+                "that answer the question." if answer.answer else
+                f"The local model stopped unexpectedly ({signal_name}), so here are the passages that answer the question."
+            )
         except GeneratorUnavailable as exc:
             if mode == "llm":
                 raise
             answer.notes.append(f"fell back to extractive: {exc}")
+            answer.notice = "The local model could not be loaded, so here are the passages that answer the question."
+        if not answer.answer and not answer.refused and not answer.notice:
+            answer.notice = "The model's draft could not be checked against the articles, so here are the passages that answer it."
     elif mode == "llm":
         raise InputError("mode llm needs a generator model; install one (see README) or use --mode extractive")
     elif mode == "auto":
         answer.notes.append("extractive answer: no language model is installed")
+        answer.notice = "No local model is installed, so the answer quotes the passages directly."
 
     if not answer.refused:
         if across_sources:
@@ -660,46 +580,61 @@ def _evidence_for(citation: Citation, evidence: list[Evidence]) -> Evidence:
 def _llm_answer(
     answer: Answer, question: str, evidence: list[Evidence], embedder: Embedder, generator: Generator
 ) -> Iterator[str]:
+    """Stream the model's answer, one verified sentence at a time (see `rag.verify`).
+
+    Nothing the model writes reaches the reader before it is checked: a sentence is shown once it
+    is complete and a passage supports it, with its markers renumbered for the final answer. A
+    draft that loops or only lists passage numbers is stopped. The model's refusal sentinel makes
+    the answer a refusal. If the model crashes, what was verified so far stays and the caller
+    completes the answer from the passages.
+    """
     messages = [
         {"role": "system", "content": SYSTEM_PROMPT},
         {"role": "user", "content": USER_PROMPT.format(passages=format_passages(evidence), question=question)},
     ]
-    first_token_at = None
+    reader = DraftReader()
+    verifier = Verifier(
+        evidence, embedder, question_names={w for name in proper_names(question) for w in name.split()},
+        labels={prompt_label(e) for e in evidence} | {f"({evidence_label(e)})" for e in evidence},
+        ignore=(NOT_IN_ARTICLES,),
+    )
+    numbering = Numbering()
     started = time.perf_counter()
-    pieces: list[str] = []
+    answer.mode = "llm"
+
+    def release(sentences: list[str]) -> Iterator[str]:
+        for sentence in sentences:
+            checked = verifier.check(sentence)
+            if checked is None:
+                continue
+            text = numbering.render(*checked)
+            shown = (" " if answer.answer else "") + text
+            if not answer.answer:
+                answer.timings_ms["first_sentence"] = (time.perf_counter() - started) * 1000
+            answer.answer += shown
+            answer.citations = build_citations([evidence[m - 1] for m in numbering.order])
+            yield shown
+
     stream = generator.generate(messages, max_tokens=160)
     try:
         for piece in stream:
-            if first_token_at is None:
-                first_token_at = time.perf_counter()
-                answer.timings_ms["first_token"] = (first_token_at - started) * 1000
-            pieces.append(piece)
-            yield piece
-            if _only_markers("".join(pieces)):
-                answer.notes.append("the model only listed passage numbers; stopped it")
+            answer.timings_ms.setdefault("first_token", (time.perf_counter() - started) * 1000)
+            yield from release(reader.add(piece))
+            stop = reader.looping()
+            if stop:
+                verifier.notes.append(stop)
                 break
+        else:
+            yield from release(reader.finish())
     finally:
         close = getattr(stream, "close", None)
         if close:
             close()
-    raw = "".join(pieces).strip()
-    answer.mode = "llm"
-    if raw.upper().startswith(NOT_IN_ARTICLES) and len(raw) < len(NOT_IN_ARTICLES) + 20:
+        answer.notes.extend(verifier.notes)
+    draft = reader.text.strip()
+    if draft.upper().startswith(NOT_IN_ARTICLES) and not answer.answer:
         answer.answer, answer.refused = REFUSAL_TEXT, True
         answer.notes.append("refused: the model found no answer in the passages")
-        return
-    kept, notes = verify_llm_answer(raw, evidence, embedder, question=question)
-    answer.notes.extend(notes)
-    if not kept:
-        answer.notes.append("the model's answer could not be verified against the passages; showing the passages")
-        return
-    answer.answer, cited = renumber(kept, evidence)
-    answer.citations = build_citations(cited)
-
-
-def _only_markers(text: str, at_least: int = 4) -> bool:
-    """True once a reply is nothing but a run of citation markers ('[1] [2] [3] [4]'), a small model's loop."""
-    return len(re.findall(r"\[\d+\]", text)) >= at_least and not re.sub(r"[\[\]\d\s.,;]", "", text)
 
 
 def answer_question(

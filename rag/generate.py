@@ -8,18 +8,27 @@ joined once into a cache folder (`RAG_CACHE_DIR`, default `~/.cache/rag-news`). 
   `accelerate`); the converted model is cached once, since the conversion takes about a minute.
 
 Models load lazily, on the first `generate`, and nothing here reaches a model hub.
+
+`make_generator` runs the model in a worker process (`WorkerGenerator`): native code that
+crashes (an instruction the CPU or its OS traps, a segfault) kills the worker, not the app. The
+answer in progress then raises `GeneratorCrashed`, which the answer stage turns into the
+extractive answer with a plain note, and the next request starts a fresh worker.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
+import multiprocessing
 import os
 import shutil
+import signal
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Protocol, Sequence
+from typing import Callable, Iterator, Protocol, Sequence
 
 from rag.errors import ModelUnavailableError
 
@@ -29,6 +38,14 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 class GeneratorUnavailable(ModelUnavailableError):
     """The generator's runtime or model package is missing."""
+
+
+class GeneratorCrashed(ModelUnavailableError):
+    """The model's worker process died (a signal), failed, or stopped answering."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"the local model stopped: {reason}")
+        self.reason = reason
 
 
 class Generator(Protocol):
@@ -238,12 +255,168 @@ class TransformersGenerator:
 RUNTIMES = {"llama.cpp": LlamaCppGenerator, "transformers": TransformersGenerator}
 
 
+def exit_reason(exitcode: int | None) -> str:
+    """'SIGILL (illegal instruction)' for a worker killed by a signal, 'exit code 3' otherwise."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            number = signal.Signals(-exitcode)
+        except ValueError:
+            return f"signal {-exitcode}"
+        return f"{number.name} ({(signal.strsignal(number) or '').lower()})"
+    return f"exit code {exitcode}"
+
+
+def _serve(connection, factory: Callable[[], Generator]) -> None:
+    """The worker process: build the generator, then stream replies to requests until told to quit.
+
+    A request is ("generate", messages, max_tokens); the reply is ("piece", text)... then ("done",
+    None) or ("error", message). A "stop" received while generating ends that reply early.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the app, which stops the worker
+    try:
+        generator = factory()
+        load = getattr(generator, "load", None)
+        if load:
+            load()
+    except Exception as exc:  # reported to the app, which says what to install
+        connection.send(("unavailable", f"{type(exc).__name__}: {exc}" if not isinstance(exc, GeneratorUnavailable) else str(exc)))
+        return
+    connection.send(("ready", None))
+    while True:
+        try:
+            request = connection.recv()
+        except (EOFError, OSError):
+            return
+        if request[0] == "quit":
+            return
+        if request[0] != "generate":
+            continue  # a late "stop" for a reply that had already finished
+        _, messages, max_tokens = request
+        try:
+            for piece in generator.generate(messages, max_tokens):
+                if connection.poll() and connection.recv()[0] == "stop":
+                    break
+                connection.send(("piece", piece))
+        except Exception as exc:
+            connection.send(("error", f"{type(exc).__name__}: {exc}"))
+            continue
+        connection.send(("done", None))
+
+
+class WorkerGenerator:
+    """A generator run in a child process, so that a crash in native code cannot take the app down.
+
+    `factory` builds the real generator inside the worker; it must be picklable (a class or a
+    `functools.partial` of one), since the worker is spawned, not forked: the app holds threads
+    (Gradio's), and forking a threaded process is unsafe. One request at a time; the first
+    `generate` (or `load`) starts the worker, and a dead worker is replaced by the next request.
+    """
+
+    def __init__(self, factory: Callable[[], Generator], name: str, timeout: float = 180.0) -> None:
+        self.factory = factory
+        self.name = name
+        self.timeout = timeout
+        self.starts = 0
+        self._process = None
+        self._connection = None
+        self._lock = threading.Lock()
+
+    def load(self) -> None:
+        with self._lock:
+            self._ensure_started()
+
+    def _ensure_started(self) -> None:
+        if self._process is not None and self._process.is_alive():
+            return
+        context = multiprocessing.get_context("spawn")
+        ours, theirs = context.Pipe()
+        process = context.Process(target=_serve, args=(theirs, self.factory), name=f"model-{self.name}", daemon=True)
+        process.start()
+        theirs.close()
+        self._process, self._connection = process, ours
+        self.starts += 1
+        kind, value = self._receive()
+        if kind == "unavailable":
+            self._discard()
+            raise GeneratorUnavailable(value)
+
+    def generate(self, messages: Sequence[dict], max_tokens: int = 160) -> Iterator[str]:
+        with self._lock:
+            self._ensure_started()
+            self._connection.send(("generate", list(messages), max_tokens))
+            finished = False
+            try:
+                while True:
+                    kind, value = self._receive()
+                    if kind == "piece":
+                        yield value
+                    elif kind == "done":
+                        finished = True
+                        return
+                    elif kind == "error":
+                        finished = True
+                        raise GeneratorCrashed(value)
+            finally:
+                if not finished and self._process is not None:
+                    self._stop_reply()
+
+    def _receive(self) -> tuple[str, object]:
+        """The worker's next message; GeneratorCrashed when it dies or stays silent too long."""
+        deadline = time.monotonic() + self.timeout
+        while not self._connection.poll(0.05):
+            if not self._process.is_alive():
+                self._dead()
+            if time.monotonic() > deadline:
+                self._discard()
+                raise GeneratorCrashed(f"no reply in {self.timeout:.0f} s; it was stopped")
+        try:
+            return self._connection.recv()
+        except (EOFError, OSError):
+            self._dead()
+
+    def _stop_reply(self) -> None:
+        """Ask the worker to end the reply the caller stopped reading, and drain it."""
+        try:
+            self._connection.send(("stop", None))
+            while self._receive()[0] == "piece":
+                pass
+        except (GeneratorCrashed, OSError):
+            pass
+
+    def _dead(self):
+        self._process.join(1.0)
+        reason = exit_reason(self._process.exitcode)
+        self._discard()
+        raise GeneratorCrashed(reason)
+
+    def _discard(self) -> None:
+        if self._process is not None and self._process.is_alive():
+            self._process.kill()
+            self._process.join(5.0)
+        if self._connection is not None:
+            self._connection.close()
+        self._process = self._connection = None
+
+    def close(self) -> None:
+        """Stop the worker (the app calls this on exit; a daemon worker also dies with the app)."""
+        with self._lock:
+            if self._connection is not None:
+                try:
+                    self._connection.send(("quit", None))
+                except OSError:
+                    pass
+            if self._process is not None:
+                self._process.join(2.0)
+            self._discard()
+
+
 def make_generator(name: str, runtime: str = "llama.cpp") -> Generator | None:
-    """A generator for `name`, or None when its packages are not installed (auto mode falls back)."""
+    """A generator for `name` in its own worker process, or None when its packages are not installed
+    (auto mode then falls back to extractive answers)."""
     if runtime not in RUNTIMES:
         raise GeneratorUnavailable(f"unknown runtime {runtime!r}; choose from {', '.join(RUNTIMES)}")
     if not is_installed(name):
         return None
     if runtime == "llama.cpp" and importlib.util.find_spec("llama_cpp") is None:
         return None
-    return RUNTIMES[runtime](name)
+    return WorkerGenerator(functools.partial(RUNTIMES[runtime], name), name)

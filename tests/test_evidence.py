@@ -3,7 +3,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from rag.answer import disagreement_note, verify_llm_answer
+from rag.answer import disagreement_note
+from rag.verify import verify_draft as verify_llm_answer
 from rag.evidence import (
     Evidence, asked_years, compares_sources, coverage, covering_asked_years, event_year, figures_agree,
     has_count, has_full_date, inferred_years, is_tally, names_agree, per_article, resolve_relative_dates,

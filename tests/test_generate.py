@@ -80,3 +80,59 @@ def test_the_real_model_answers_a_prompt_the_same_way_whatever_was_asked_before(
     for messages, reply in zip(prompts, replies):
         fresh = make_generator("qwen2.5-0.5b", "llama.cpp")
         assert "".join(fresh.generate(messages)) == reply, "asked after another question, the reply differed"
+
+
+# --- the worker process ------------------------------------------------------------------------
+
+import functools
+import signal as signals
+
+from fake_models import FailingToLoad, ScriptedGenerator
+from rag.generate import GeneratorCrashed, WorkerGenerator
+
+MESSAGES = [{"role": "system", "content": "s"}, {"role": "user", "content": "Passages: ...\n\nQuestion: how many?"}]
+
+
+def scripted_worker(reply="Seven countries voted no [1].", **options) -> WorkerGenerator:
+    return WorkerGenerator(functools.partial(ScriptedGenerator, reply, **options), "scripted", timeout=30)
+
+
+def test_the_worker_streams_the_reply_of_the_model_it_runs():
+    worker = scripted_worker()
+    try:
+        pieces = list(worker.generate(MESSAGES))
+        assert "".join(pieces) == "Seven countries voted no [1]." and len(pieces) == 5
+        assert worker._process.pid != __import__("os").getpid()
+    finally:
+        worker.close()
+
+
+@pytest.mark.parametrize("number", [signals.SIGILL, signals.SIGSEGV])
+def test_a_worker_killed_by_a_signal_raises_and_the_next_request_gets_a_fresh_worker(number):
+    worker = scripted_worker(crash_on="boom", crash_signal=number)
+    crashing = [MESSAGES[0], {"role": "user", "content": "Question: boom?"}]
+    try:
+        with pytest.raises(GeneratorCrashed, match=signals.Signals(number).name):
+            list(worker.generate(crashing))
+        assert "".join(worker.generate(MESSAGES)) == "Seven countries voted no [1]."
+        assert worker.starts == 2
+    finally:
+        worker.close()
+
+
+def test_a_reply_stopped_early_does_not_leak_into_the_next_one():
+    worker = scripted_worker("one two three four five six seven eight", delay=0.01)
+    try:
+        stream = worker.generate(MESSAGES)
+        assert next(stream) == "one "
+        stream.close()
+        assert "".join(worker.generate(MESSAGES)) == "one two three four five six seven eight"
+        assert worker.starts == 1
+    finally:
+        worker.close()
+
+
+def test_a_model_that_cannot_load_is_reported_as_unavailable():
+    worker = WorkerGenerator(FailingToLoad, "broken", timeout=30)
+    with pytest.raises(GeneratorUnavailable, match="weights.gguf"):
+        worker.load()

@@ -32,7 +32,18 @@ def test_answer_html_links_markers_and_escapes():
 
 def test_refusal_is_shown_as_such():
     rendered = ui.answer_html(make_answer("The articles do not say.", refused=True), turn=1)
-    assert "The articles do not say." in rendered and "Brazil" in rendered and "cite" not in rendered
+    assert "The articles do not say." in rendered and "No article mentions Brazil." in rendered and "cite" not in rendered
+
+
+def test_a_fallback_shows_one_plain_sentence_and_folds_the_details_away():
+    answer = make_answer()
+    answer.notice = "The local model stopped unexpectedly (SIGILL), so here are the passages that answer the question."
+    answer.notes = ["the local model stopped: SIGILL (illegal instruction)", "removed a sentence no passage supports: '32 32 32'"]
+    rendered = ui.answer_html(answer, turn=1)
+    assert "<p class='notice'>The local model stopped unexpectedly (SIGILL)" in rendered
+    folded = rendered.split("<details", 1)
+    assert len(folded) == 2 and "removed a sentence" in folded[1] and "removed a sentence" not in folded[0]
+    assert "<details" not in ui.answer_html(make_answer(), turn=1)
 
 
 def test_source_card_highlights_the_exact_span_escaped():
@@ -170,3 +181,84 @@ def test_browser_click_citation_shows_highlighted_passage(live_app, tmp_path):
         page.screenshot(path=str(tmp_path / "escaped.png"), full_page=True)
         browser.close()
     assert (tmp_path / "citation.png").stat().st_size > 10_000
+
+
+# --- the local model in its worker process, through the real server -----------------------------------
+
+ABSTENTIONS = "Of the 193 members, 141, including Japan, voted in favor, and seven against, with 32 abstentions."
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signal_name", ["SIGILL", "SIGSEGV"])
+def test_a_model_worker_killed_by_a_signal_does_not_take_the_server_down(live_app, signal_name):
+    import functools
+    import signal
+
+    from gradio_client import Client
+
+    from fake_models import ScriptedGenerator
+    from rag.generate import WorkerGenerator
+
+    url, state = live_app
+    factory = functools.partial(ScriptedGenerator, ABSTENTIONS + " [1]", crash_on="Polish", crash_signal=getattr(signal, signal_name))
+    state.generator = WorkerGenerator(factory, "scripted", timeout=60)
+    try:
+        client = Client(url, verbose=False)
+        crashed = client.predict("What did the Polish foreign minister say Ukrainians deserve?", "[]", "llm", api_name="/ask")
+        assert crashed["mode"] == "extractive" and crashed["citations"] and not crashed["refused"]
+        assert signal_name in crashed["notice"] and any(signal_name in n for n in crashed["notes"])
+        after = client.predict("How many countries abstained in the February 2023 vote?", "[]", "llm", api_name="/ask")
+        assert after["mode"] == "llm" and "32 abstentions" in after["answer"] and state.generator.starts == 2
+    finally:
+        state.generator.close()
+        state.generator = None
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (.ci/run installs it)")
+def test_browser_never_shows_streamed_text_that_the_final_answer_lacks(live_app):
+    """The model's draft holds a marker list, an unsupported sentence and the refusal sentinel, and
+    comes slowly; every state of the chat message the browser shows is captured."""
+    import functools
+
+    from playwright.sync_api import sync_playwright
+
+    from fake_models import ScriptedGenerator
+    from rag.generate import WorkerGenerator
+
+    url, state = live_app
+    draft = (f"[1] 32 [2] 32. Zanzibar abstained twice in 1850 [2]. NOT IN ARTICLES. {ABSTENTIONS} [3]. "
+             f"{ABSTENTIONS} [3]. 75 countries 75 countries 75 countries 75 countries")
+    state.generator = WorkerGenerator(functools.partial(ScriptedGenerator, draft, delay=0.05), "scripted", timeout=60)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            page = browser.new_page()
+            page.goto(url)
+            page.evaluate("""() => {
+                window.__seen = [];
+                new MutationObserver(() => {
+                    const bots = document.querySelectorAll('#chatbot .bot, #chatbot [data-testid="bot"]');
+                    if (bots.length) window.__seen.push(bots[bots.length - 1].innerText);
+                }).observe(document.body, {subtree: true, childList: true, characterData: true});
+            }""")
+            page.locator("#question textarea").wait_for()
+            page.locator("button", has_text="Settings").first.click()
+            page.locator("#mode [data-testid='llm-radio-label']").click()
+            page.locator("#question textarea").fill("How many countries abstained in the February 2023 vote?")
+            page.locator("#ask").click()
+            page.locator("#chatbot .sources-line").first.wait_for(timeout=60_000)
+            final = page.locator("#chatbot .sources-line").first.locator("xpath=..").inner_text()
+            seen = page.evaluate("window.__seen")
+            browser.close()
+    finally:
+        state.generator.close()
+        state.generator = None
+    placeholders = ("Checking the articles", "Loading content")  # ours, and Gradio's while it swaps the message
+    streamed = [s.strip() for s in seen if s.strip() and not any(p in s for p in placeholders)]
+    assert streamed, "no state of the message was captured"
+    assert final.startswith(ABSTENTIONS[:-1]), "the answer opens with the one verified sentence"
+    assert "Zanzibar" not in final and "75 countries 75" not in final and "32 32" not in final
+    for text in streamed:
+        assert "NOT IN ARTICLES" not in text and "[1] 32" not in text and "Zanzibar" not in text
+        assert text.split("Sources:")[0].strip() in final, f"streamed text the final answer lacks: {text!r}"

@@ -1,0 +1,204 @@
+"""A model's draft -> the sentences a reader may see, checked one by one as the draft streams.
+
+A small model's draft cannot be shown as it comes: it may list passage numbers, loop ("75
+countries 75 countries ..."), write the refusal sentinel, or state what no passage says. So the
+draft is read by `DraftReader`, which hands over a sentence only once it is complete (the next
+sentence has begun, or the draft has ended) and notices a draft that repeats itself; each
+sentence is then checked by `Verifier` against the numbered passages the model was given. Only
+a sentence that passes is shown, with its citation markers renumbered in order of first use by
+`Numbering`, so the text a reader saw streaming is exactly the start of the final answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from rag.chunk import split_sentences
+from rag.embed import Embedder, embed_texts
+from rag.evidence import Evidence, coverage, figures_agree, names_agree, stems, years_agree
+
+_MARKER = re.compile(r"\[(\d+)\]")
+_MARKER_RUN = re.compile(r"\s*\[\d+\](?:\s*\[\d+\])*")
+_PARTIAL_MARKER = re.compile(r"\[\d*$")
+
+
+def normalise_markers(text: str) -> str:
+    """'[1, 2]' -> '[1] [2]', and markers written after a sentence's full stop moved before it
+    ('It passed. [1] Then' -> 'It passed [1]. Then'), so that a marker stays with its sentence."""
+    text = re.sub(r"\[(\d+(?:\s*,\s*\d+)+)\]", lambda m: " ".join(f"[{n.strip()}]" for n in m.group(1).split(",")), text)
+    return re.sub(r"([.!?])((?:\s*\[\d+\])+)", lambda m: m.group(2) + m.group(1), text)
+
+
+def repeats_itself(words: Sequence[str], times: int = 3, longest: int = 12) -> bool:
+    """True when some run of 1..`longest` words comes `times` times in a row anywhere in `words`."""
+    n = len(words)
+    for size in range(1, longest + 1):
+        for start in range(0, n - size * times + 1):
+            unit = words[start : start + size]
+            if all(words[start + k * size : start + (k + 1) * size] == unit for k in range(1, times)):
+                return True
+    return False
+
+
+def only_markers(text: str, at_least: int = 4) -> bool:
+    """True once a draft is nothing but citation markers ('[1] [2] [3] [4]'), a small model's loop."""
+    return len(_MARKER.findall(text)) >= at_least and not re.sub(r"[\[\]\d\s.,;]", "", text)
+
+
+class DraftReader:
+    """Takes a draft piece by piece and hands over each sentence once it is complete.
+
+    A sentence is complete when a later one has begun with a word (so the markers that follow
+    its full stop have arrived) or when the draft ends.
+    """
+
+    def __init__(self) -> None:
+        self.text = ""
+        self._released = 0
+
+    def add(self, piece: str) -> list[str]:
+        self.text += piece
+        return self._take(final=False)
+
+    def finish(self) -> list[str]:
+        return self._take(final=True)
+
+    def looping(self, tail_words: int = 60) -> str | None:
+        """Why the draft should be stopped: it is only passage numbers, or its last words repeat a
+        run three times in a row. None while it reads as prose."""
+        if only_markers(self.text):
+            return "the model only listed passage numbers; stopped it"
+        if repeats_itself(re.findall(r"\S+", self.text)[-tail_words:]):
+            return "the model's draft started repeating itself; stopped it"
+        return None
+
+    def _take(self, final: bool) -> list[str]:
+        text = normalise_markers(re.sub(r"\s+", " ", self.text))
+        sentences = [s for s in split_sentences(text) if s.end > self._released]
+        if not final:
+            while sentences and not re.search(r"\w", _PARTIAL_MARKER.sub("", _MARKER.sub("", sentences[-1].text))):
+                sentences.pop()  # a trailing marker or half a marker, not yet a new sentence
+            sentences = sentences[:-1]  # the last one may still grow
+        if sentences:
+            self._released = sentences[-1].end
+        return [s.text for s in sentences]
+
+
+@dataclass
+class Verifier:
+    """Checks one model sentence at a time against the numbered passages it was given.
+
+    A sentence is kept when a passage supports it (see `support`): its own markers first, else
+    the best passage when that one is strong enough. It is removed when no passage supports it,
+    when it repeats a sentence already kept, when it repeats a run of words three times, when it
+    has fewer than three words ('32 32.' is no claim a reader can check), or when it is only a
+    passage label or holds the refusal sentinel.
+    """
+
+    evidence: list[Evidence]
+    embedder: Embedder
+    question_names: set[str] = field(default_factory=set)
+    labels: set[str] = field(default_factory=set)
+    ignore: tuple[str, ...] = ()
+    min_support: float = 0.45
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._vectors = embed_texts(self.embedder, [e.text for e in self.evidence])
+        self._names = self.question_names | {
+            w for e in self.evidence for w in re.findall(r"(?<=[a-z,] )[A-Z][\w’'-]+", e.text)
+        }
+        self._contexts = [with_preceding(e, self.evidence) for e in self.evidence]
+        self._kept_keys: set[str] = set()
+        self._kept_vectors: list[np.ndarray] = []
+
+    def check(self, sentence: str) -> tuple[str, list[int]] | None:
+        """(sentence without markers, supporting passage numbers 1..n), or None when it is removed."""
+        markers = [int(m) for m in _MARKER.findall(sentence)]
+        valid = [m for m in dict.fromkeys(markers) if 1 <= m <= len(self.evidence)]
+        if len(valid) < len(set(markers)):
+            self.notes.append(f"dropped citation markers that point at no passage: {sorted(set(markers) - set(valid))}")
+        body = _MARKER_RUN.sub("", sentence).strip()
+        for label in self.labels:
+            body = body.replace(label, "").strip()
+        if any(word.lower() in body.lower() for word in self.ignore):
+            return None
+        if len(re.findall(r"[^\W\d_]{2,}", body)) < 3:
+            if re.search(r"\w", body):
+                self.notes.append(f"removed a fragment that is not a sentence: {body[:80]!r}")
+            return None
+        key = " ".join(re.findall(r"\w+", body.lower()))
+        if repeats_itself(key.split()):
+            self.notes.append(f"removed a sentence that repeats itself: {body[:80]!r}")
+            return None
+        vector = embed_texts(self.embedder, [body])[0]
+        if key in self._kept_keys or any(float(vector @ other) > 0.95 for other in self._kept_vectors):
+            self.notes.append(f"removed a repeated sentence: {body[:80]!r}")
+            return None
+        scores = [self.support(body, vector, m) for m in range(1, len(self.evidence) + 1)]
+        supported = [m for m in valid if scores[m - 1] >= self.min_support]
+        if not supported:
+            best = int(np.argmax(scores)) + 1 if scores else 0
+            if not scores or scores[best - 1] < self.min_support:
+                self.notes.append(f"removed a sentence no passage supports: {body[:80]!r}")
+                return None
+            if valid:
+                self.notes.append(f"moved citation {valid} -> [{best}]: the cited passage did not support the sentence")
+            supported = [best]
+        self._kept_keys.add(key)
+        self._kept_vectors.append(vector)
+        return body, supported
+
+    def support(self, sentence: str, vector: np.ndarray, number: int) -> float:
+        """How well passage `number` supports `sentence`: embedding similarity and word overlap, and
+        none at all when the passage lacks a figure, year or name of the sentence, or qualifies a
+        name otherwise (the names of the sentences before it in the same article count)."""
+        evidence = self.evidence[number - 1]
+        if not years_agree(sentence, evidence) or not figures_agree(sentence, evidence.text):
+            return 0.0
+        if not names_agree(sentence, self._contexts[number - 1], self._names):
+            return 0.0
+        words = dict.fromkeys(stems(sentence), 1.0)
+        return 0.6 * float(vector @ self._vectors[number - 1]) + 0.4 * coverage(words, evidence.text)
+
+
+def with_preceding(e: Evidence, evidence: list[Evidence], reach: int = 1000) -> str:
+    """The passage with the evidence sentences of its article just before it: who 'he' is in
+    'He said "that's reality"' stands in the sentence before, and the model may name him."""
+    before = sorted(
+        (o for o in evidence if o.doc.doc_id == e.doc.doc_id and o.end <= e.start and e.start - o.end <= reach),
+        key=lambda o: o.start,
+    )
+    return " ".join([o.text for o in before] + [e.text])
+
+
+class Numbering:
+    """Renumbers passages in order of first use, so streamed sentences keep their numbers."""
+
+    def __init__(self) -> None:
+        self.order: list[int] = []
+
+    def render(self, body: str, markers: list[int]) -> str:
+        """'It passed.' with passages [4, 2] -> 'It passed [1] [2].' (new numbers as first used)."""
+        for m in markers:
+            if m not in self.order:
+                self.order.append(m)
+        tags = "".join(f" [{self.order.index(m) + 1}]" for m in markers)
+        if body[-1:] in ".!?":
+            return body[:-1].rstrip() + tags + body[-1]
+        return body.rstrip() + tags
+
+
+def verify_draft(
+    draft: str, evidence: list[Evidence], embedder: Embedder, question_names: set[str] = frozenset(), **options
+) -> tuple[list[tuple[str, list[int]]], list[str]]:
+    """A whole draft checked sentence by sentence: the kept (sentence, passage numbers), and notes."""
+    reader = DraftReader()
+    verifier = Verifier(evidence, embedder, set(question_names), **options)
+    sentences = reader.add(draft) + reader.finish()
+    kept = [checked for checked in map(verifier.check, sentences) if checked]
+    return kept, verifier.notes

@@ -328,12 +328,15 @@ def test_only_verified_sentences_are_streamed_and_they_start_the_final_answer(in
 
 def test_marker_lists_and_the_sentinel_never_stream_and_the_fallback_reads_as_a_sentence(index, fake_embedder, loose):
     llm = loose.with_overrides(answer_mode="llm")
+    notices = []
     for draft in ("[1] 32 [2] 32 [3] 32 [4] 32 [5] 32", "NOT IN ARTICLES Rau asked the world to help"):
         pieces, final = streamed_and_final("Zbigniew Rau compassion", index, fake_embedder, llm, FakeGenerator(draft))
         streamed = "".join(pieces)
         assert "[1] 32" not in streamed and "NOT IN ARTICLES" not in streamed and streamed == final.answer
-    assert final.notice.startswith("The model's draft could not be checked against the articles")
-    assert final.mode == "extractive" and final.citations
+        assert final.mode == "extractive" and final.citations
+        notices.append(final.notice)
+    assert notices[0].startswith("The model's draft could not be checked against the articles")
+    assert notices[1].startswith("The model found no answer in the passages")
 
 
 class CrashingGenerator:

@@ -494,7 +494,7 @@ def stream_answer(
     mode = settings.answer_mode
     if mode in ("llm", "auto") and generator is not None:
         try:
-            yield from _llm_answer(answer, standalone, evidence, embedder, generator)
+            yield from _llm_answer(answer, standalone, evidence, embedder, generator, started)
             if answer.refused and max(e.relevance for e in evidence) >= settings.refuse_below + 0.15:
                 answer.answer, answer.refused = "", False
                 answer.notes.append("the model found no answer, but the passages match the question well: showing them")
@@ -578,12 +578,14 @@ def _evidence_for(citation: Citation, evidence: list[Evidence]) -> Evidence:
 
 
 def _llm_answer(
-    answer: Answer, question: str, evidence: list[Evidence], embedder: Embedder, generator: Generator
+    answer: Answer, question: str, evidence: list[Evidence], embedder: Embedder, generator: Generator, started: float
 ) -> Iterator[str]:
     """Stream the model's answer, one verified sentence at a time (see `rag.verify`).
 
     Nothing the model writes reaches the reader before it is checked: a sentence is shown once it
-    is complete and a passage supports it, with its markers renumbered for the final answer. A
+    is complete and a passage supports it, with its markers renumbered for the final answer
+    (`timings_ms` gets "first_token" and "first_sentence", counted from `started`, when the
+    question came in). A
     draft that loops or only lists passage numbers is stopped. The model's refusal sentinel makes
     the answer a refusal. If the model crashes, what was verified so far stays and the caller
     completes the answer from the passages.
@@ -599,7 +601,6 @@ def _llm_answer(
         ignore=(NOT_IN_ARTICLES,),
     )
     numbering = Numbering()
-    started = time.perf_counter()
     answer.mode = "llm"
 
     def release(sentences: list[str]) -> Iterator[str]:

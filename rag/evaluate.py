@@ -68,6 +68,7 @@ def evaluate_question(item: dict, index, embedder, settings, generator, k: int) 
         "citation_valid": citations_valid(answer["citations"], settings.corpus_dir),
         "citation_precision": (sum(s in sources for s in cited) / len(cited)) if cited else None,
         "notes": answer.get("notes", []),
+        "timings_ms": answer.get("timings_ms", {}),
     }
     if item.get("refuse"):
         passed = answer["refused"] and not answer["citations"]
@@ -132,7 +133,20 @@ def summarise(results: list[ItemResult], k: int) -> dict:
         "answered_by": dict(Counter(r.details["answered_by"] for r in answerable if not r.details["refused"])),
         "latency_p50_ms": round(percentile(latencies, 0.5), 1),
         "latency_p95_ms": round(percentile(latencies, 0.95), 1),
+        **model_latencies(questions),
     }
+
+
+def model_latencies(questions: list[ItemResult]) -> dict:
+    """p50/p95 of the model's first token and first verified sentence (retrieval included), over
+    the answers where the model ran and wrote a sentence that passed; empty without a model."""
+    figures = {}
+    for key in ("first_token", "first_sentence"):
+        values = [r.details["timings_ms"][key] for r in questions if key in r.details.get("timings_ms", {})]
+        if values:
+            figures[f"{key}_p50_ms"] = round(percentile(values, 0.5), 1)
+            figures[f"{key}_p95_ms"] = round(percentile(values, 0.95), 1)
+    return figures
 
 
 def run_eval(items: list[dict], index, embedder, settings, generator=None, k: int = 5) -> tuple[list[ItemResult], dict]:

@@ -1,21 +1,24 @@
 """Hits -> a cited answer. The model phrases; retrieval, evidence selection and code do the rest.
 
-1. A follow-up question is made to stand alone from the conversation ("what did he say?" ->
-   "what did Josep Borrell say?") before retrieval.
-2. Evidence: the sentences of the retrieved chunks, scored against the question (embedding
-   similarity, coverage of its content words, answer type), best first, spread across articles.
-3. Refusal: when the question names someone or something no article mentions, or when the best
-   evidence is weak (threshold measured on the dev set, see `Settings.refuse_below`), or when
-   the model says the passages do not answer, the answer is "the articles do not say".
-4. Extractive mode (no model): the best evidence sentences, each quoted with its source.
-   LLM mode: the evidence is numbered in the prompt and the model answers citing [n]; then every
-   marker is checked against the numbered evidence, every answer sentence is checked for support
-   (word overlap and embedding similarity), unsupported sentences are dropped and missing
-   markers are added. If nothing verifiable is left, the extractive answer is used, visibly.
-5. Disagreement: when the cited articles give different figures or describe different dates,
-   a note says so and cites each side.
+1. A follow-up that leans on the conversation ("what did he say?") is made to stand alone: a
+   pronoun becomes the person or thing the conversation named.
+2. The question is read for what it asks (`rag.question`): the kind of answer, the things a
+   number counts, names, outlets, days; a question that asks two things is split in parts.
+3. Evidence: the sentences of the retrieved chunks, scored against the question (see
+   `rag.evidence`), best first, spread across articles; each part of the question gets its own.
+4. Refusal: the articles do not answer when the question names someone, something or some time
+   no article mentions; when the best evidence is weak (threshold measured on dev sets, see
+   `Settings.refuse_below`); when no evidence sentence holds what the question asks for (a
+   figure of the things it counts, a date, a name; with every name it gives, about the time it
+   asks about); or when the model says so and the evidence does not plainly answer.
+5. Extractive mode (no model): the best evidence sentences, each quoted with its source. LLM
+   mode: the evidence is numbered in the prompt, the model answers citing [n], and every sentence
+   is verified before a reader sees it (`rag.verify`); the best sentences the model left out
+   follow as quotes. If nothing verifiable is left, the extractive answer is used, with a note.
+6. Disagreement: cited articles from different years, or different figures for the same thing
+   on the same day, get a note that cites each side.
 
-Every citation is an exact sentence span: `file_text[start:end] == text`.
+Every citation is an exact sentence span: `text[start:end] == citation text` (see README).
 """
 
 from __future__ import annotations
@@ -31,13 +34,13 @@ import numpy as np
 from rag.embed import Embedder, embed_texts
 from rag.errors import InputError
 from rag.evidence import (
-    NUMBER_WORDS, Evidence, addresses_an_assistant, asked_years, compares_sources, coverage,
-    covering_asked_years, document_year, event_year, figures_agree, names_agree, per_article,
-    resolve_relative_dates, select_evidence, spread, stems, with_continuations, with_outcome,
-    without_acronym_dots, years_agree,
+    Evidence, addresses_an_assistant, answers_kind, context_of, has_figure_of, names_missing, per_article, plain,
+    resolve_relative_dates, same_time, satisfies, scope, select_evidence, sentence_figures, spread, time_words,
+    with_continuations, with_listed_items, with_outcome,
 )
 from rag.generate import Generator, GeneratorCrashed, GeneratorUnavailable
-from rag.retrieve import answer_type, listed_names, search
+from rag.question import QUESTION_WORDS, Asked, analyse, mid_sentence_capitals, proper_names
+from rag.retrieve import listed_names, search
 from rag.settings import Settings
 from rag.store import DocumentInfo, Index
 from rag.verify import DraftReader, Numbering, Verifier
@@ -57,11 +60,6 @@ USER_PROMPT = """Passages:
 Question: {question}"""
 
 PRONOUNS = re.compile(r"\b(he|she|him|his|her|hers|they|them|their|it|its|this|that|these|those)\b", re.I)
-QUESTION_WORDS = frozenset(
-    "what who whom whose when where which why how did does do is are was were can could should would will "
-    "has have had according in on at the a an and or of for to please tell list name give "
-    "summarise summarize summary explain describe compare outline show find quote briefly".split()
-)
 
 
 @dataclass(frozen=True)
@@ -130,220 +128,230 @@ def clean_question(question: str, settings: Settings) -> str:
     return cleaned
 
 
-def proper_names(text: str) -> list[str]:
-    """Runs of capitalised words ('Josep Borrell', 'North Korea'), without question words."""
-    names = []
-    for match in re.finditer(r"\b[A-Z][\w'’.-]*(?:\s+(?:of\s+)?[A-Z][\w'’.-]*)*", text):
-        words = [w for w in re.sub(r"['’]s\b", "", match.group()).split() if w.lower() not in QUESTION_WORDS]
-        if words:
-            names.append(" ".join(words).strip(".-"))
-    return [n for n in names if n]
+_PERSONAL = re.compile(r"\b(he|she|him)\b", re.I)
+_POSSESSIVE = re.compile(r"\b(his|her)\b", re.I)
+_THING = re.compile(r"\b(it|its)\b", re.I)
+_THAT_TIME = re.compile(r"\bthat (day|morning|afternoon|evening|night)\b", re.I)
 
 
 def standalone_question(question: str, history: Sequence[Turn]) -> str:
     """Rewrite a follow-up that leans on the conversation so it can be searched on its own.
 
-    A pronoun is replaced by the last person named in the conversation (the assistant's last
-    answer first); other follow-ups get the conversation's names appended.
+    'he/she/his/her' becomes the person the last answer is about (a name that opens it, or one
+    that speaks in it); 'it/its' the thing named in both the last question and its answer (else
+    the answer's first name); 'that day/morning' the day the last answer names.
     """
-    if not history or not PRONOUNS.search(question):
+    if not history or not (PRONOUNS.search(question) or _THAT_TIME.search(question)):
         return question
-    named: list[str] = []
-    for turn in reversed(history):
-        for name in reversed(proper_names(turn.content)):
-            if name not in named:
-                named.append(name)
-    if not named:
-        return question
-    person = next((n for n in named if len(n.split()) >= 2), named[0])
-    personal = re.compile(r"\b(he|she|him)\b", re.I)
-    if personal.search(question):
-        rewritten = personal.sub(person, question, count=1)
-        rewritten = re.sub(r"\b(his|her)\b", f"{person}'s", rewritten, count=1, flags=re.I)
-        return rewritten
-    return f"{question} ({'; '.join(named[:3])})"
+    last_answer = next((t.content for t in reversed(history) if t.role == "assistant"), "")
+    last_question = next((t.content for t in reversed(history) if t.role == "user"), "")
+    rewritten = question
+    person = _person_in(last_answer) or _person_in(last_question)
+    if person and _PERSONAL.search(rewritten):
+        rewritten = _PERSONAL.sub(person, rewritten, count=1)
+        rewritten = _POSSESSIVE.sub(f"{person}'s", rewritten, count=1)
+    elif person and _POSSESSIVE.search(rewritten):
+        rewritten = _POSSESSIVE.sub(f"{person}'s", rewritten, count=1)
+    thing = _thing_in(last_question, last_answer, person)
+    if thing and _THING.search(rewritten):
+        rewritten = re.sub(r"\bits\b", f"{thing}'s", rewritten, count=1, flags=re.I)
+        rewritten = re.sub(r"\bit\b", thing, rewritten, flags=re.I)
+    day = next(iter(sorted(time_words(last_answer)[0])), None)
+    if day:
+        rewritten = _THAT_TIME.sub(lambda m: f"{day.capitalize()} {m.group(1)}", rewritten)
+    if rewritten == question:
+        names = [n for n in proper_names(last_answer) + proper_names(last_question) if n.lower() not in question.lower()]
+        if names:
+            rewritten = f"{question} ({'; '.join(dict.fromkeys(names[:3]))})"
+    return rewritten
+
+
+def _person_in(text: str) -> str | None:
+    """A person's name in `text`: the run of two to four capitalised words that opens it, or one
+    followed by a speech verb ('Pete Buttigieg said')."""
+    opening = re.match(r"\s*([A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+){1,3})\b(?!\s+[a-z]+\s+[A-Z])", text)
+    if opening and not re.match(r"(The|A|An)\b", opening.group(1)):
+        return opening.group(1)
+    speaking = re.search(r"\b([A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+){1,3})\s+(said|says|told|wrote|added|announced)\b", text)
+    return speaking.group(1) if speaking else None
+
+
+def _thing_in(last_question: str, last_answer: str, person: str | None) -> str | None:
+    names = [n for n in proper_names(last_answer) if not person or n not in person]
+    shared = [n for n in proper_names(last_question) if any(n.lower() in a.lower() for a in names)]
+    return (shared or names or [None])[0]
 
 
 # --- refusal -------------------------------------------------------------------------------------
 
+_CORPUS: dict[str, dict[str, set]] = {}
 
-def missing_names(question: str, index: Index, corpus_dir: Path | None = None) -> list[str]:
-    """Names in the question that no article mentions (spelling variants and acronyms allowed).
 
-    Only capitalised words count: in 'the Reuters-sourced article' the name is 'Reuters'.
-    """
+def corpus_words(index: Index) -> dict[str, set]:
+    """The words of the articles (whole texts, captions and credit lines too, and their outlets,
+    titles and URLs), without accents; the words written capitalised in mid-sentence; the
+    (month, day) dates, months and years they mention or are published on. Once per index."""
+    key = str(index.path)
+    if key not in _CORPUS:
+        documents = index.documents().values()
+        texts = [index.document_text(d.source) for d in documents] if hasattr(index, "document_text") else [s.text for s in index.all_sentences()]
+        texts += [" ".join(filter(None, (d.outlet, d.title, d.url, d.source))) for d in documents]
+        words: set[str] = set()
+        days: set[tuple[int, int]] = set()
+        months: set[int] = set()
+        years: set[int] = set()
+        for text in texts:
+            words.update(w.lower() for w in re.findall(r"[^\W_]+", plain(text)))
+            _, text_days, text_months, text_years = time_words(text)
+            days |= text_days
+            months |= text_months
+            years |= text_years
+        undated_from = set()
+        for d in documents:
+            if not d.published:  # an undated article is no older than the latest year it names
+                undated_from.add(max(time_words(index.document_text(d.source) if hasattr(index, "document_text") else
+                                                " ".join(s.text for s in index.sentences_in(d.doc_id)))[3], default=0))
+            if d.published and len(d.published) >= 10:
+                days.add((int(d.published[5:7]), int(d.published[8:10])))
+                months.add(int(d.published[5:7]))
+                years.add(int(d.published[:4]))
+        _CORPUS[key] = {
+            "words": words, "capitalised": mid_sentence_capitals(texts), "days": days, "months": months, "years": years,
+            "undated_from": undated_from,
+        }
+    return _CORPUS[key]
+
+
+def missing_names(asked: Asked, index: Index) -> list[str]:
+    """Words of the question's names that no article mentions (spelling variants allowed)."""
     from rapidfuzz import fuzz, process
 
-    vocabulary = _corpus_names(index, corpus_dir)
+    vocabulary = corpus_words(index)["words"]
     missing = []
-    for name in proper_names(question):
-        for word in re.findall(r"[^\W_]+", name):
-            if word.lower() in {"un", "u.n."} or len(word) < 2 or not word[0].isupper():
+    for name in asked.names:
+        for word in re.findall(r"[^\W_]+", plain(name)):
+            key = word.lower()
+            if len(word) < 2 or not word[0].isupper() or key in vocabulary:
                 continue
-            key = word.lower().strip(".")
-            if key in vocabulary["words"] or key in vocabulary["acronyms"]:
-                continue
-            close = process.extractOne(key, vocabulary["words"], scorer=fuzz.ratio, score_cutoff=85)
-            if close is None:
+            if process.extractOne(key, vocabulary, scorer=fuzz.ratio, score_cutoff=85) is None:
                 missing.append(word)
     return missing
 
 
-_NAME_CACHE: dict[tuple[str, str], dict[str, set[str]]] = {}
-
-
-def _corpus_names(index: Index, corpus_dir: Path | None = None) -> dict[str, set[str]]:
-    """Words and acronyms of the articles. With `corpus_dir`, the whole files count, captions and
-    credit lines too: a photo credit 'Reuters' is a mention even though it is not indexed."""
-    key = (str(index.path), str(corpus_dir))
-    if key not in _NAME_CACHE:
-        words: set[str] = set()
-        acronyms: set[str] = set()
-        documents = index.documents().values()
-        texts = [s.text for s in index.all_sentences()] + [" ".join(x for x in (d.outlet, d.title) if x) for d in documents]
-        if corpus_dir is not None:
-            texts += [_readable_text(corpus_dir / d.source) for d in documents]
-        for text in texts:
-            words.update(w.lower() for w in re.findall(r"[^\W_]+", text))
-            for run in re.finditer(r"\b[A-Z]\w+(?:\s+(?:of\s+)?[A-Z]\w+)+", text):
-                acronyms.add("".join(w[0] for w in run.group().split() if w[0].isupper()).lower())
-        _NAME_CACHE[key] = {"words": words, "acronyms": acronyms}
-    return _NAME_CACHE[key]
-
-
-def _readable_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-
-
-def unmentioned_month(question: str, index: Index) -> str | None:
-    """A month the question asks about that no article mentions ('in March 2025')."""
-    vocabulary = _corpus_names(index)["words"]
-    for month in re.findall(
-        r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b", question
-    ):
-        short = month[:3].lower()
-        if month.lower() not in vocabulary and short not in vocabulary:
-            return month
+def unmentioned_time(asked: Asked, index: Index) -> str | None:
+    """A date, month or year the question asks about that no article mentions or is published on
+    (for a year, nor could be from: an undated article may be from any year since the last it names)."""
+    known = corpus_words(index)
+    for month, day in sorted(asked.days):
+        if (month, day) not in known["days"]:
+            return f"{_MONTH_NAMES[month - 1]} {day}"
+    for month in sorted(asked.months):
+        if month not in known["months"]:
+            return _MONTH_NAMES[month - 1]
+    for year in sorted(asked.years):
+        if year not in known["years"] and not any(bound <= year for bound in known["undated_from"]):
+            return str(year)
     return None
 
 
-def unmentioned_year(question: str, index: Index) -> str | None:
-    """A year the question asks about that no article is from (dated or inferred) or mentions."""
-    vocabulary = _corpus_names(index)["words"]
-    known = {document_year(doc, index) for doc in index.documents().values()}
-    for year in re.findall(r"\b(?:19|20)\d\d\b", question):
-        if year not in vocabulary and int(year) not in known:
-            return year
-    return None
+_MONTH_NAMES = "January February March April May June July August September October November December".split()
+_KIND_PHRASES = {
+    "number": "a figure for that", "date": "a date for that", "person": "a name for that",
+    "place": "a place for that", "list": "a list for that",
+}
 
 
-_WORDS_BY_YEAR: dict[str, dict[int | None, set[str]]] = {}
-_MONTH_WORD = re.compile(r"^(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*$")
+def unmet(asked: Asked, evidence: list[Evidence], index: Index, depth: int = 8) -> str | None:
+    """Why none of the best `depth` sentences answers what the question asks, or None when one does.
 
-
-def _words_by_year(index: Index) -> dict[int | None, set[str]]:
-    """The words of the sentences about each year: the year of the event a sentence reports (see
-    `event_year`) and the years it names; and the outlet and title of each article under its year.
-    Sentences of undated articles go under None."""
-    key = str(index.path)
-    if key not in _WORDS_BY_YEAR:
-        documents = index.documents()
-        by_year: dict[int | None, set[str]] = {}
-        for sentence in index.all_sentences():
-            text = without_acronym_dots(sentence.text)
-            words = {w.lower() for w in re.findall(r"[^\W_]+", text)}
-            years = {event_year(sentence.text, documents[sentence.doc_id], index)}
-            years |= {int(y) for y in re.findall(r"\b(?:19|20)\d\d\b", sentence.text)}
-            for year in years:
-                by_year.setdefault(year, set()).update(words)
-        for doc in documents.values():
-            about = " ".join(filter(None, (doc.outlet, doc.title)))
-            by_year.setdefault(document_year(doc, index), set()).update(w.lower() for w in re.findall(r"[^\W_]+", about))
-        _WORDS_BY_YEAR[key] = by_year
-    return _WORDS_BY_YEAR[key]
-
-
-def name_outside_asked_years(question: str, index: Index) -> tuple[str, list[int]] | None:
-    """A name the question asks about in a year (or anniversary) when no sentence about that year
-    mentions it: 'How did Israel vote in 2023?' when only the 2025 vote lists Israel, 'What did
-    Kuleba say after the 2025 vote?' when he is quoted in 2023 only. Spelling variants count."""
-    from rapidfuzz import fuzz, process
-
-    years = asked_years(question, index)
-    if not years:
+    Checked only for what a question states plainly: the kind of answer it wants, the names it
+    gives and the time it is about. A question that asks two things needs an answer to one of
+    them here; each part's own evidence is checked the same way.
+    """
+    if not (asked.kind in _KIND_PHRASES or asked.names or asked.weekdays or asked.days or asked.months or asked.years):
         return None
-    by_year = _words_by_year(index)
-    vocabulary = set().union(*(words for year, words in by_year.items() if year is None or year in years))
-    for name in proper_names(without_acronym_dots(question)):
-        for word in re.findall(r"[^\W_]+", name):
-            key = word.lower()
-            if len(word) < 2 or not word[0].isupper() or key in QUESTION_WORDS or _MONTH_WORD.match(key) or key == "un":
-                continue
-            if key in vocabulary or process.extractOne(key, vocabulary, scorer=fuzz.ratio, score_cutoff=85):
-                continue
-            return word, sorted(years)
-    return None
+    top = evidence[:depth]
+    if any(satisfies(asked, e, index) for e in top):
+        return None
+    if asked.kind in _KIND_PHRASES and not any(answers_kind(asked, e.text) for e in top):
+        what = f"a figure of {' '.join(reversed(asked.focus[:2]))}" if asked.kind == "number" and asked.focus else _KIND_PHRASES[asked.kind].rsplit(" for", 1)[0]
+        return f"no passage gives {what}"
+    fitting = [e for e in top if answers_kind(asked, e.text)]
+    timed = asked.weekdays or asked.days or asked.months or asked.years
+    if fitting and timed and all(scope(asked, e.text, e.doc) < 1 for e in fitting):
+        return f"no passage that answers is about {_time_phrase(asked)}"
+    missing = {n for e in fitting or top for n in names_missing(asked, context_of(e, index))}
+    if missing:
+        return f"no passage that answers mentions {', '.join(sorted(missing))}"
+    return "no passage answers all of the question"
 
 
-def refusal_reason(question: str, evidence: list[Evidence], index: Index, settings: Settings) -> str | None:
-    missing = missing_names(question, index, settings.corpus_dir)
+def _time_phrase(asked: Asked) -> str:
+    """'Thursday', 'August 5', '2031': the time a question asks about, as a reader would write it."""
+    parts = [d.capitalize() for d in sorted(asked.weekdays)]
+    parts += [f"{_MONTH_NAMES[m - 1]} {d}" for m, d in sorted(asked.days)]
+    parts += [_MONTH_NAMES[m - 1] for m in sorted(asked.months) if m not in {m for m, _ in asked.days}]
+    parts += [str(y) for y in sorted(asked.years)]
+    return " ".join(parts)
+
+
+def refusal_reason(asked: Asked, evidence: list[Evidence], parts: list[list[Evidence]], index: Index, settings: Settings) -> str | None:
+    missing = missing_names(asked, index)
     if missing:
         return f"no article mentions {', '.join(missing)}"
-    outside = name_outside_asked_years(question, index)
-    if outside:
-        word, years = outside
-        return f"no article mentions {word} in what it reports of {' or '.join(map(str, years))}"
-    month = unmentioned_month(question, index)
-    if month:
-        return f"no article mentions {month}"
-    year = unmentioned_year(question, index)
-    if year:
-        return f"no article is from {year} or mentions it"
-    if not evidence or max(e.relevance for e in evidence) < settings.refuse_below:
+    time_asked = unmentioned_time(asked, index)
+    if time_asked:
+        return f"no article mentions {time_asked} or is from then"
+    best = max((e.relevance for pool in [evidence, *parts] for e in pool), default=None)
+    if best is None or best < settings.refuse_below:
         return "no passage is close enough to the question"
-    return None
+    reasons = [unmet(asked, evidence, index)]
+    if asked.parts:
+        reasons = [unmet(part, pool, index) for part, pool in zip(_parts(asked, index), parts)]
+        if any(r is None for r in reasons):
+            return None
+    return reasons[0]
+
+
+def _parts(asked: Asked, index: Index) -> list[Asked]:
+    documents = index.documents()
+    capitalised = corpus_words(index)["capitalised"]
+    return [analyse(part, documents, capitalised) for part in asked.parts]
 
 
 # --- answers -------------------------------------------------------------------------------------
 
 
-def source_label(doc: DocumentInfo, inferred_year: int | None = None) -> str:
-    """'Kyodo, 2023-02-23'; an undated article shows the year inferred for it: '004_….txt, undated (2025?)'."""
-    outlet = doc.outlet or doc.title or doc.source
-    if doc.published:
-        return f"{outlet}, {doc.published}"
-    return f"{outlet}, undated ({inferred_year}?)" if inferred_year else outlet
+def source_label(doc: DocumentInfo) -> str:
+    """How a reader knows the article: 'CNN, 2024-07-29'; without an outlet, its title; the file
+    name only when the article states neither."""
+    name = doc.outlet or (_short(doc.title) if doc.title else doc.source)
+    return f"{name}, {doc.published[:10]}" if doc.published else name
+
+
+def _short(title: str, words: int = 10) -> str:
+    parts = title.split()
+    return f"“{' '.join(parts[:words])}{'…' if len(parts) > words else ''}”"
 
 
 def evidence_label(e: Evidence) -> str:
-    return source_label(e.doc, e.inferred_year)
+    return source_label(e.doc)
 
 
 def prompt_label(e: Evidence) -> str:
-    """The passage's outlet and year for the model: '(Kyodo, 2023)', '(2025?)'.
-
-    Short on purpose: a file name and a full date cost ~30 tokens a passage on a CPU that reads
-    ~230 prompt tokens a second, and the model needs only who says it and when.
-    """
-    year = e.doc.published[:4] if e.doc.published else (f"{e.inferred_year}?" if e.inferred_year else "undated")
-    return f"({e.doc.outlet}, {year})" if e.doc.outlet else f"({year})"
+    """The passage's outlet and date for the model: '(CNN, 2024-07-29)'; short on purpose, since
+    every prompt token costs time on a CPU."""
+    parts = [p for p in (e.doc.outlet, e.doc.published[:10] if e.doc.published else None) if p]
+    return f"({', '.join(parts)})" if parts else "(undated)"
 
 
-def numbers_in(text: str) -> set[int]:
-    found = {int(n) for n in re.findall(r"\b\d{1,4}\b", text)}
-    found |= {v for w, v in NUMBER_WORDS.items() if re.search(rf"\b{w}\b", text, re.I)}
-    return found
+def disagreement_note(asked: Asked, cited: list[tuple[int, Evidence]], index: Index) -> str | None:
+    """Say so when cited articles are from different years, or give different figures for the same
+    thing on the same day.
 
-
-def disagreement_note(question: str, cited: list[tuple[int, Evidence]], index: Index) -> str | None:
-    """Say so when cited articles are from different years, or give different figures for the same thing.
-
-    Figures are compared only between sentences of different articles that say much the same
-    (embedding similarity >= 0.6) about the same year, so '32 abstained' is not set against '75
-    countries spoke', nor October 2022's 143 votes against February 2023's 141.
+    Figures are compared only between sentences of different articles that count what the
+    question counts, say much the same (embedding similarity >= 0.6) and report the same day, so
+    Friday's cancellations are not set against Monday's.
     """
     if len({e.doc.doc_id for _, e in cited}) < 2:
         return None
@@ -353,17 +361,18 @@ def disagreement_note(question: str, cited: list[tuple[int, Evidence]], index: I
         for n, e in cited:
             first.setdefault(e.doc.doc_id, (n, e))
         parts = [f"{evidence_label(e)} [{n}]" for n, e in first.values()]
-        return "The cited articles are from different years and describe different events: " + "; ".join(parts) + "."
-    if answer_type(question) == "number":
-        for i, (n, a) in enumerate(cited):
-            for m, b in cited[i + 1 :]:
-                if a.doc.doc_id == b.doc.doc_id or not numbers_in(a.text) or not numbers_in(b.text):
-                    continue
-                if event_year(a.text, a.doc, index) != event_year(b.text, b.doc, index):
-                    continue
-                alike = float(index.sentence_vectors[a.sentence_id] @ index.sentence_vectors[b.sentence_id])
-                if alike >= 0.6 and not numbers_in(a.text) & numbers_in(b.text):
-                    return f"The sources give different figures: {evidence_label(a)} [{n}]; {evidence_label(b)} [{m}]."
+        return "The cited articles are from different years and may describe different events: " + "; ".join(parts) + "."
+    if asked.kind != "number":
+        return None
+    for i, (n, a) in enumerate(cited):
+        for m, b in cited[i + 1:]:
+            if a.doc.doc_id == b.doc.doc_id or not has_figure_of(a.text, asked) or not has_figure_of(b.text, asked):
+                continue
+            if not same_time(a, b):
+                continue
+            alike = float(index.sentence_vectors[a.sentence_id] @ index.sentence_vectors[b.sentence_id])
+            if alike >= 0.6 and not sentence_figures(a.text) & sentence_figures(b.text):
+                return f"The sources give different figures: {evidence_label(a)} [{n}]; {evidence_label(b)} [{m}]."
     return None
 
 
@@ -391,52 +400,83 @@ def format_passages(evidence: list[Evidence]) -> str:
     return "\n".join(f"[{n}] {prompt_label(e)} {e.text}" for n, e in enumerate(evidence, 1))
 
 
-_QUOTED = re.compile(r"[“\"]([^”\"]{8,})[”\"]")
-_DID_SAY = re.compile(r"^(?:did|has|was it)\s+(.+?)\s+(?:really\s+|actually\s+|ever\s+)?(?:say|said|write|wrote|tell|told)\s+(?:that\s+)?(.+?)\??$", re.I)
-_WHO_SAID = re.compile(r"^who\s+(?:said|wrote|says)\s+(?:that\s+)?(.+?)\??$", re.I)
-VERDICT_PHRASES = {
-    "verified": "verified: the words stand in the articles",
-    "misattributed": "misattributed: the articles give these words to someone else",
-    "altered": "altered: the articles carry a different wording",
-    "not_found": "not found: nothing in the articles is close to these words",
-}
+# --- evidence for a question --------------------------------------------------------------------
 
 
-def quote_request(question: str) -> tuple[str, str | None] | None:
-    """(words, speaker) when the question asks to check a quote, else None."""
-    quoted = _QUOTED.search(question)
-    did = _DID_SAY.match(question)
-    who = _WHO_SAID.match(question)
-    if did:
-        words = quoted.group(1) if quoted else did.group(2)
-        return words.strip(" ?.'\"“”"), did.group(1).strip()
-    if who:
-        return (quoted.group(1) if quoted else who.group(1)).strip(" ?.'\"“”"), None
-    if quoted and len(quoted.group(1).split()) >= 4:
-        return quoted.group(1), None
-    return None
+@dataclass
+class Gathered:
+    """The ranked sentences for the question and for each of its parts, and what the model sees."""
+
+    ranked: list[Evidence]
+    parts: list[list[Evidence]]
+    evidence: list[Evidence]
+    set_aside: list[Evidence]
 
 
-def quote_answer(answer: "Answer", words: str, speaker: str | None, index: Index, settings: Settings) -> None:
-    """Lead the answer with the quote check's verdict and cite every article that carries the words."""
-    from rag.quotes import check_quote
+def gather(asked: Asked, index: Index, embedder: Embedder, settings: Settings) -> Gathered:
+    """Rank the sentences of the retrieved chunks for the question and each part, then choose the
+    model's evidence: for each part its best sentence, the sentences that answer what is asked
+    first, then the best of the rest spread across articles, each with the sentence it leads into."""
+    ranked, set_aside = _ranked(asked, asked.text, index, embedder, settings)
+    parts = []
+    for part in _parts(asked, index) if asked.parts else []:
+        part_ranked, part_aside = _ranked(part, part.text, index, embedder, settings)
+        parts.append(part_ranked)
+        set_aside += part_aside
+    limit = settings.evidence_sentences
+    if asked.outlets and len(asked.outlets) > 1 or _across_sources(asked):
+        top = per_article(ranked, limit=limit + 2)
+    else:
+        answering = [e for e in ranked[:8] if satisfies(asked, e, index)][:2]
+        top = _merge(answering, *[p[:2] for p in parts], spread(ranked, limit, index))[:limit]
+    top = with_outcome(asked, top, index)
+    top = with_listed_items(top, index) if asked.kind == "list" else top
+    evidence = with_continuations(top, ranked, index, limit + 2)
+    return Gathered(ranked, parts, evidence, set_aside)
 
-    check = check_quote(words, index, settings, speaker=speaker)
-    documents = {d.source: d for d in index.documents().values()}
-    lines = [f"Quote check: {VERDICT_PHRASES[check.verdict]} ({check.explanation})."]
-    citations = []
-    for n, match in enumerate(check.matches, 1):
-        doc = documents[match.source]
-        who = f", attributed to {match.speaker}" if match.speaker else ""
-        via = f" as reported by {match.reported_by}" if match.reported_by else ""
-        lines.append(f"{source_label(doc)}: “{match.text}”{who}{via} [{n}].")
-        citations.append(Citation(n, match.source, doc.title, doc.outlet, doc.published, match.start, match.end, match.text))
-    answer.answer = " ".join(lines)
-    answer.citations = citations
-    answer.refused = check.verdict == "not_found"
-    if answer.refused:
-        answer.citations = []
-    answer.mode = "quote"
+
+def _ranked(asked: Asked, query: str, index: Index, embedder: Embedder, settings: Settings) -> tuple[list[Evidence], list[Evidence]]:
+    vector = embed_texts(embedder, [query])[0]
+    hits = search(query, index, embedder, settings, k=settings.answer_chunks, query_vector=vector)
+    ranked = select_evidence(asked, hits, index, embedder, vector, limit=40)
+    return [e for e in ranked if not addresses_an_assistant(e.text)], [e for e in ranked if addresses_an_assistant(e.text)]
+
+
+def _merge(*groups: list[Evidence]) -> list[Evidence]:
+    merged: dict[tuple[str, int], Evidence] = {}
+    for group in groups:
+        for e in group:
+            merged.setdefault((e.doc.doc_id, e.start), e)
+    return list(merged.values())
+
+
+_ACROSS = re.compile(
+    r"\baccording to (the )?(different|various|each|all|both|several) (outlets?|sources?|articles?|reports?|media)\b"
+    r"|\b(do|did) (the )?(outlets?|sources?|articles?|reports?) (agree|differ|disagree)"
+    r"|\b(each|every) (outlet|source|article|report)\b|\bwhich (outlets?|sources?|articles?) (say|report|give)"
+    r"|\b(report|describe|tell|give)s?\b.{0,40}\b(the same way|differently)\b",
+    re.I,
+)
+
+
+def _across_sources(asked: Asked) -> bool:
+    """'Do the outlets agree on ...?', 'according to the different sources': each article's own words."""
+    return bool(_ACROSS.search(asked.text))
+
+
+def choose_quotes(asked: Asked, gathered: Gathered, index: Index, settings: Settings) -> list[Evidence]:
+    """The sentences an extractive answer quotes: first one that answers what is asked (and one
+    per part), then the best of the rest spread across articles, with continuations."""
+    ranked, count = gathered.ranked, settings.extractive_sentences
+    if asked.outlets and len(asked.outlets) > 1 or _across_sources(asked):
+        return per_article(gathered.evidence, limit=settings.evidence_sentences + 2)
+    answering = [e for e in ranked[:8] if satisfies(asked, e, index)][:1]
+    per_part = [next((e for e in pool[:8] if satisfies(part, e, index)), pool[0]) for part, pool in
+                zip(_parts(asked, index), gathered.parts) if pool] if asked.parts else []
+    chosen = _merge(answering, per_part, spread(ranked, count, index))[: max(count, len(per_part) + 1)]
+    chosen = with_outcome(asked, chosen, index)
+    chosen = with_listed_items(chosen, index) if asked.kind == "list" else chosen
+    return with_continuations(chosen, ranked, index, len(chosen) + 1)
 
 
 def stream_answer(
@@ -447,7 +487,7 @@ def stream_answer(
     history: Sequence[Turn] = (),
     generator: Generator | None = None,
 ) -> Iterator[str | Answer]:
-    """Yield answer text as it is produced (str pieces), then the final, verified `Answer`."""
+    """Yield answer text as it is shown (str pieces: only verified text), then the final `Answer`."""
     started = time.perf_counter()
     question = clean_question(question, settings)
     standalone = standalone_question(question, history)
@@ -460,28 +500,20 @@ def stream_answer(
         yield answer.answer
         yield answer
         return
-    query_vector = embed_texts(embedder, [standalone])[0]
-    hits = search(standalone, index, embedder, settings, k=settings.answer_chunks, query_vector=query_vector)
-    candidates = select_evidence(standalone, hits, index, embedder, query_vector, limit=40)
-    set_aside = [e for e in candidates if addresses_an_assistant(e.text)]
-    candidates = [e for e in candidates if not addresses_an_assistant(e.text)]
-    across_sources = compares_sources(standalone)
-    if across_sources:
-        top = per_article(candidates, limit=settings.evidence_sentences + 2)
-    else:
-        top = covering_asked_years(standalone, candidates[: settings.evidence_sentences], candidates, index)
-    evidence = with_outcome(standalone, with_continuations(top, top, index, settings.evidence_sentences + 2), index)
+    asked = analyse(standalone, index.documents(), corpus_words(index)["capitalised"])
+    gathered = gather(asked, index, embedder, settings)
+    evidence = gathered.evidence
     retrieved = time.perf_counter()
     timings = {"retrieve": (retrieved - started) * 1000}
     answer = Answer(question, "", False, [], timings, mode="extractive", standalone_question=standalone)
-    if set_aside:
-        sources = sorted({e.doc.source for e in set_aside})
+    if gathered.set_aside:
+        sources = sorted({source_label(e.doc) for e in gathered.set_aside})
         answer.notes.append(
-            f"set aside {len(set_aside)} sentence(s) written as instructions to an AI assistant, "
-            f"treated as article text only: {', '.join(sources)}"
+            f"set aside {len(gathered.set_aside)} sentence(s) written as instructions to an AI assistant, "
+            f"treated as article text only: {'; '.join(sources)}"
         )
 
-    reason = refusal_reason(standalone, evidence, index, settings)
+    reason = refusal_reason(asked, gathered.ranked, gathered.parts, index, settings)
     if reason:
         answer.answer, answer.refused = REFUSAL_TEXT, True
         answer.notes.append(f"refused: {reason}")
@@ -495,10 +527,12 @@ def stream_answer(
     if mode in ("llm", "auto") and generator is not None:
         try:
             yield from _llm_answer(answer, standalone, evidence, embedder, generator, started)
-            if answer.refused and max(e.relevance for e in evidence) >= settings.refuse_below + 0.15:
+            if answer.refused and not _plainly_answered(asked, gathered, index, settings):
+                yield answer.answer
+            elif answer.refused:
                 answer.answer, answer.refused = "", False
-                answer.notes.append("the model found no answer, but the passages match the question well: showing them")
-                answer.notice = "The model found no answer in the passages, but they match the question closely, so here they are."
+                answer.notes.append("the model found no answer, but a passage holds what the question asks for: showing it")
+                answer.notice = "The model found no answer in the passages, but one of them holds what the question asks for, so here it is."
         except GeneratorCrashed as exc:
             answer.notes.append(str(exc))
             signal_name = exc.reason.split(" ")[0]
@@ -521,12 +555,8 @@ def stream_answer(
         answer.notice = "No local model is installed, so the answer quotes the passages directly."
 
     if not answer.refused:
-        if across_sources:
-            chosen = per_article(evidence, limit=settings.evidence_sentences + 2)
-        else:
-            chosen = with_continuations(spread(evidence, settings.extractive_sentences, index), evidence, index, settings.extractive_sentences + 1)
-            chosen = covering_asked_years(standalone, with_outcome(standalone, chosen, index), evidence, index)
-        dates = answer_type(standalone) == "date"
+        chosen = choose_quotes(asked, gathered, index, settings)
+        dates = asked.kind == "date"
         if not answer.answer:
             answer.mode = "extractive"
             answer.answer = extractive_text(chosen, dates=dates)
@@ -534,7 +564,7 @@ def stream_answer(
             yield answer.answer
         else:
             yield from _append_quotes(answer, chosen, dates)
-        note = disagreement_note(standalone, [(c.n, _evidence_for(c, evidence + chosen)) for c in answer.citations], index)
+        note = disagreement_note(asked, [(c.n, _evidence_for(c, evidence + chosen)) for c in answer.citations], index)
         if note:
             answer.answer += " " + note
             yield " " + note
@@ -543,10 +573,19 @@ def stream_answer(
     yield answer
 
 
+def _plainly_answered(asked: Asked, gathered: Gathered, index: Index, settings: Settings) -> bool:
+    """A passage answers what the question asks (kind, names, time) and matches it closely: the
+    model's refusal is then overruled, visibly. A question that asks for no particular kind of
+    answer is never overruled: only the model read it."""
+    if asked.kind is None:
+        return False
+    return any(satisfies(asked, e, index) and e.relevance >= settings.refuse_below + 0.15 for e in gathered.ranked[:3])
+
+
 def _append_quotes(answer: Answer, chosen: list[Evidence], dates: bool) -> Iterator[str]:
     """After the model's answer, the best evidence sentences it did not cite, verbatim and cited.
 
-    A small model's phrasing can drop the detail a reader needs (the tally, the exact words,
+    A small model's phrasing can drop the detail a reader needs (the figures, the exact words,
     the list of names): the quotes keep it in the answer, each checkable at its source. A cited
     sentence whose names or figures the model left out is quoted too, under its own number.
     """
@@ -577,6 +616,59 @@ def _evidence_for(citation: Citation, evidence: list[Evidence]) -> Evidence:
     return next(e for e in evidence if e.doc.source == citation.source and e.start == citation.start)
 
 
+_QUOTED = re.compile(r"[“\"‘]([^”\"’]{8,})[”\"’]|(?<!\w)'([^']{8,})'(?!\w)")
+_DID_SAY = re.compile(r"^(?:did|has|was it)\s+(.+?)\s+(?:really\s+|actually\s+|ever\s+)?(?:say|said|write|wrote|tell|told)\s+(?:\w+\s+)??(?:that\s+)?(.+?)\??$", re.I)
+_WHO_SAID = re.compile(r"^who\s+(?:said|says)\s+(?:that\s+)?(.+?)\??$", re.I)
+VERDICT_PHRASES = {
+    "verified": "verified: the words stand in the articles",
+    "misattributed": "misattributed: the articles give these words to someone else",
+    "altered": "altered: the articles carry a different wording",
+    "not_found": "not found: nothing in the articles is close to these words",
+}
+
+
+def quote_request(question: str) -> tuple[str, str | None] | None:
+    """(words, speaker) when the question asks to check a quote, else None.
+
+    Only words in quotation marks, 'did X say (that) ...' with the words that follow, or 'who said
+    ...' with four or more words after it are a quote to check: 'Who wrote that blog post?' and
+    'What did X say about Y?' are ordinary questions.
+    """
+    found = _QUOTED.search(question)
+    quoted = (found.group(1) or found.group(2)) if found else None
+    did = _DID_SAY.match(question)
+    who = _WHO_SAID.match(question)
+    if did and (quoted or len(did.group(2).split()) >= 3):
+        return (quoted or did.group(2)).strip(" ?.'\"“”‘’"), did.group(1).strip()
+    if who and (quoted or len(who.group(1).split()) >= 4):
+        return (quoted or who.group(1)).strip(" ?.'\"“”‘’"), None
+    if quoted and len(quoted.split()) >= 4:
+        return quoted, None
+    return None
+
+
+def quote_answer(answer: "Answer", words: str, speaker: str | None, index: Index, settings: Settings) -> None:
+    """Lead the answer with the quote check's verdict and cite every article that carries the words."""
+    from rag.quotes import check_quote
+
+    check = check_quote(words, index, settings, speaker=speaker)
+    documents = {d.source: d for d in index.documents().values()}
+    lines = [f"Quote check: {VERDICT_PHRASES[check.verdict]} ({check.explanation})."]
+    citations = []
+    for n, match in enumerate(check.matches, 1):
+        doc = documents[match.source]
+        who = f", attributed to {match.speaker}" if match.speaker else ""
+        via = f" as reported by {match.reported_by}" if match.reported_by else ""
+        lines.append(f"{source_label(doc)}: “{match.text}”{who}{via} [{n}].")
+        citations.append(Citation(n, match.source, doc.title, doc.outlet, doc.published, match.start, match.end, match.text))
+    answer.answer = " ".join(lines)
+    answer.citations = citations
+    answer.refused = check.verdict == "not_found"
+    if answer.refused:
+        answer.citations = []
+    answer.mode = "quote"
+
+
 def _llm_answer(
     answer: Answer, question: str, evidence: list[Evidence], embedder: Embedder, generator: Generator, started: float
 ) -> Iterator[str]:
@@ -596,7 +688,7 @@ def _llm_answer(
     ]
     reader = DraftReader()
     verifier = Verifier(
-        evidence, embedder, question_names={w for name in proper_names(question) for w in name.split()},
+        evidence, embedder, question_names={w for name in proper_names(question) for w in name.split()}, question=question,
         labels={prompt_label(e) for e in evidence} | {f"({evidence_label(e)})" for e in evidence},
         ignore=(NOT_IN_ARTICLES,),
     )

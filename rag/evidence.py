@@ -1,25 +1,28 @@
 """Hits -> evidence: the sentences of the retrieved chunks that answer the question, best first.
 
-A sentence's score adds up signals that each fix a known way to pick the wrong sentence:
-- meaning: embedding similarity to the question; for a date or number question, also the
-  similarity of the few words around each date or number in the sentence, so that a long
-  sentence whose subordinate clause holds the answer ("... since Russia's full-scale invasion on
-  Feb. 24, 2022") is not drowned by its main clause;
-- wording: the share of the question's content words (Snowball stems) the sentence holds,
-  weighted by how rare each word is in the corpus, so "third" in "third anniversary" counts
-  for more than "assembly";
-- answer shape: a date question prefers full dates, a "which countries" question prefers
-  sentences that list names, a question about what someone said or how something is worded
-  prefers sentences that quote, a question naming an outlet prefers that outlet's article;
-- scope: a sentence about the "first anniversary" is marked down for a question about the
-  third, and an article dated 2023 for a question that names only 2025.
+A sentence's score adds up signals that hold for news on any subject:
+- meaning: embedding similarity to the question; for a number or date question, also the
+  similarity of the few words around each figure or date in the sentence, so that a long
+  sentence whose subordinate clause holds the answer is not drowned by its main clause;
+- wording: the share of the question's content words (Snowball stems, British and American
+  spellings, common news abbreviations such as CEO / chief executive) the sentence holds,
+  weighted by how rare each word is in the articles;
+- answer shape (`answers_kind`): a number question wants a figure of the things it counts (not a
+  figure the question itself gives), a date question a date or day, a person question a name, a
+  list question several names, a wording question a quotation, a reason question a cause;
+- scope (`scope`): a sentence about another day, month, year or ordinal ("first round" for a
+  question about the second) is marked down; one about the asked time is marked up;
+- the question's own names and outlets: an article the question names by its outlet is preferred,
+  and a sentence whose context lacks a name the question gives is marked down;
+- form: headings, lead-ins that end with a colon, and questions are not answers (for a list
+  question the items after a lead-in are added instead).
 
-`relevance` (meaning + wording, no bonuses) is what refusal compares with its threshold.
+`relevance` (meaning + wording, no bonuses) is what refusal compares with its threshold, and
+`satisfies` says whether a sentence meets everything the question asks (kind, names, time).
 
 Sentences written to an AI assistant ("ignore your previous instructions...", "SYSTEM: ...") are
-set aside by `addresses_an_assistant`: article text is data, and a small model given such a
-sentence as evidence loses the thread. They stay in the index, so `rag quote` and `rag search`
-still find them.
+set aside by `addresses_an_assistant`: article text is data. They stay in the index, so
+`rag quote` and `rag search` still find them.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Collection, Sequence
@@ -35,35 +39,43 @@ import numpy as np
 import snowballstemmer
 
 from rag.embed import Embedder, embed_texts
-from rag.retrieve import (
-    _DATE_IN_TEXT, _NUMBER_IN_TEXT, STOPWORDS, Hit, acronyms, american_spelling, answer_type, has_enumeration, is_list_question,
-    list_lengths, mentioned_documents,
+from rag.question import (
+    MONTH_PATTERN, QUESTION_WORDS, WEEKDAYS, Asked, figures_in, month_number, weekday_of,
 )
+from rag.retrieve import STOPWORDS, Hit, acronyms, american_spelling, has_enumeration
 from rag.store import DocumentInfo, Index
 
 WORDING_WEIGHT = 0.5
-TYPE_BONUS = 0.15
-FULL_DATE = re.compile(
-    r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+(19|20)\d\d\b"
-    r"|\b\d{1,2}\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?\s+(19|20)\d\d\b"
-)
-ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
-_ORDINAL_PHRASE = re.compile(rf"\b({'|'.join(ORDINALS)}|\d+(?:st|nd|rd|th))\s+(\w+)", re.I)
-_YEAR = re.compile(r"\b(19|20)\d\d\b")
-_MONTH = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December|"
-                    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b\.?")
-NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12,
+KIND_BONUS = 0.15
+
+ABBREVIATIONS = {
+    "ceo": "chief executive", "cfo": "chief financial officer", "coo": "chief operating officer",
+    "cto": "chief technology officer", "pm": "prime minister", "mp": "member of parliament",
+    "gdp": "gross domestic product", "ai": "artificial intelligence", "it": "information technology",
+    "faa": "federal aviation administration", "dot": "department of transportation", "govt": "government",
 }
-_TALLY = re.compile(r"\b(?!(?:19|20)\d\d-)\d{1,3}-\d{1,3}\b")
-_BARE_MONTH = re.compile(_MONTH.pattern + r"(?!\s*\d)")
-_MONTH_NUMBER = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
-_WORDING_QUESTION = re.compile(
-    r"\b(say|says|said|describe[sd]?|call(?:s|ed)?|words?|wording|phrase[sd]?|quote[sd]?|answer(?:ed|s)?|respond(?:ed|s)?|repl(?:y|ied))\b",
+"""Abbreviations news copy uses beside their spelled-out form. Initials of capitalised names
+('United Nations' / 'UN') are found without a list (`rag.retrieve.acronyms`); this table holds
+the ones written in lower case when spelled out. Extend it for a newsroom's own beat."""
+
+SYNONYMS = [
+    {"cancel", "scrap", "axe", "ground"}, {"die", "death", "dead", "kill", "fatal", "toll"},
+    {"arrest", "detain", "detent", "custodi"}, {"resign", "quit", "step"}, {"fire", "sack", "dismiss", "oust"},
+    {"say", "said", "state", "tell", "told"}, {"win", "won", "victori", "victor", "winner", "beat"},
+    {"lose", "lost", "defeat", "loser"}, {"comput", "machin", "devic", "pc", "system"}, {"crash", "fail", "outag", "down"},
+    {"compani", "firm", "busi"}, {"pay", "paid", "compens", "salari", "earn"}, {"flight", "trip"},
+    {"score", "goal"}, {"start", "begin", "began", "launch"}, {"hous", "home"}, {"age", "old", "year"},
+]
+"""Stems that news copy uses for one another. Kept short and general on purpose: the embedder
+covers paraphrase; this only lets the wording signal see 'cancelled' in 'scrapped'."""
+
+_CAUSE = re.compile(
+    r"\b(because|due to|owing to|as a result|result(ed|s)? (in|from)|caused|causing|cause[sd]?|blam(e|ed|es|ing)|"
+    r"after|since|so that|in order to|reason|led to|leading to|amid|stemm(ed|ing) from|attribut(e|ed|ing)|"
+    r"relies on|rely on|depend(s|ed|ing)? on|meant|means|could not|couldn'?t|unable|failed to|following)\b",
     re.I,
 )
-_QUOTATION = re.compile(r"[“\"][^”\"]*\s[^”\"]*[”\"]")
+_QUOTATION = re.compile(r"[“\"][^”\"]*\s[^”\"]*[”\"]|‘[^’]+\s[^’]+’")
 _TO_AN_ASSISTANT = re.compile(
     r"^\W*(system|assistant|user|developer)\s*:"
     r"|<\|?im_(start|end)\|?>|\[/?INST\]"
@@ -71,6 +83,26 @@ _TO_AN_ASSISTANT = re.compile(
     r"|\byou are (now )?an? (ai|assistant|language model|chatbot|llm)\b",
     re.I,
 )
+_YEAR = re.compile(r"\b(19|20)\d\d\b")
+_FULL_DATE = re.compile(
+    rf"\b{MONTH_PATTERN}\s+\d{{1,2}},?\s+(19|20)\d\d\b|\b\d{{1,2}}\s+{MONTH_PATTERN},?\s+(19|20)\d\d\b", re.I
+)
+_DAY_OF_MONTH = re.compile(rf"\b({MONTH_PATTERN})\s+(\d{{1,2}})\b|\b(\d{{1,2}})\s+({MONTH_PATTERN})", re.I)
+_TIME_OF_DAY = re.compile(r"\b\d{1,2}(:\d\d)?\s*(a\.?m\.?|p\.?m\.?)|\b\d{1,2}:\d\d\b|\b(noon|midnight)\b", re.I)
+_RELATIVE_DAY = re.compile(r"\b(yesterday|today|tonight|this (morning|afternoon|evening|week)|last (night|week))\b", re.I)
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12, "dozens": 24, "hundred": 100, "hundreds": 200,
+    "thousand": 1000, "thousands": 2000, "million": 10**6, "millions": 2 * 10**6, "billion": 10**9,
+}
+_FIGURE = re.compile(r"[$€£¥]?\d[\d,.]*\d%?|[$€£¥]?\d%?|\b(" + "|".join(NUMBER_WORDS) + r")\b", re.I)
+_PERCENT = re.compile(r"\d\s*%|\bper\s?cent\b|\bpercentage\b|\b(half|third|quarter|fifth|tenth)s?\b|\bone in \w+\b", re.I)
+_MONEY = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s*(dollars|euros|pounds|yen|yuan|rupees|pesos)\b|\b(usd|eur|gbp)\b", re.I)
+_MONEY_QUESTION = re.compile(r"\bhow much\b.*\b(pay|paid|cost|worth|spend|spent|earn|raise|owe|price|fine|compensation|lose|lost|charge)", re.I)
+_SHARE_QUESTION = re.compile(r"\bwhat (share|percentage|proportion|fraction|percent)\b", re.I)
+_ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
+_ORDINAL_PHRASE = re.compile(rf"\b({'|'.join(_ORDINALS)}|\d+(?:st|nd|rd|th))\s+(\w+)", re.I)
+_CONTINUES = re.compile(r"^([“\"‘]|(he|she|it|they|this|that|these|but|however|instead)\b)", re.I)
 _local = threading.local()
 
 
@@ -87,11 +119,10 @@ class Evidence:
     coverage: float
     relevance: float = 0.0
     sentence_id: int = -1
-    inferred_year: int | None = None
 
     @property
     def year(self) -> int | None:
-        return int(self.doc.published[:4]) if self.doc.published else self.inferred_year
+        return int(self.doc.published[:4]) if self.doc.published else None
 
 
 def addresses_an_assistant(text: str) -> bool:
@@ -107,12 +138,26 @@ def without_acronym_dots(text: str) -> str:
     return _DOTTED_ACRONYM.sub(lambda m: m.group().replace(".", ""), text)
 
 
+def plain(text: str) -> str:
+    """Without accents: 'González' -> 'Gonzalez', so spellings with and without them compare equal."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+_SYNONYM_OF = {stem: min(group) for group in SYNONYMS for stem in group}
+
+
 def stems(text: str) -> list[str]:
-    """Snowball stems of the content words of `text` (American spelling), and the acronyms of its
-    names ('U.S.' and 'United States' both give 'us'), in order, without repeats."""
-    text = without_acronym_dots(text)
-    words = [american_spelling(w) for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
-    return list(dict.fromkeys(_thread_stemmer().stemWords(words) + acronyms(text)))
+    """Snowball stems of the content words of `text` (American spelling, no accents), the spelled-out
+    form of known abbreviations, the acronyms of its names ('U.S.' and 'United States' both give
+    'us'), each synonym group reduced to one stem; in order, without repeats."""
+    text = plain(without_acronym_dots(text))
+    lowered = text.lower()
+    for short, long in ABBREVIATIONS.items():
+        if re.search(rf"\b{long}\b", lowered):
+            lowered += f" {short}"
+    words = [american_spelling(w) for w in re.findall(r"\w+", lowered) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    stemmed = [_SYNONYM_OF.get(s, s) for s in _thread_stemmer().stemWords(words)]
+    return list(dict.fromkeys(stemmed + acronyms(text)))
 
 
 def _thread_stemmer():
@@ -141,13 +186,11 @@ def _document_frequencies(index: Index) -> tuple[dict[str, int], int]:
 def word_weights(question: str, index: Index) -> dict[str, float]:
     """Inverse sentence frequency of each question stem.
 
-    A stem no sentence holds still weighs half as much as the rarest one: no passage can
-    cover it, which keeps 'how did the stock market react to the earnings report?' from
-    looking answered, without sinking a question that merely words things differently.
-    An acronym made from the question's names ('us' for 'United States') counts only where some
-    sentence holds it: it is another way to find the name, not a word the answer must have.
-    Outlet and title words are left out: they pick the article (see `mentioned_documents`), and
-    so are years: they set the scope (see `scope_mismatch`), and few sentences repeat them.
+    A stem no sentence holds still weighs half as much as the rarest one: no passage can cover
+    it, which keeps a question about something the articles never mention from looking answered,
+    without sinking a question that merely words things differently. An acronym made from the
+    question's names counts only where some sentence holds it. Outlet and title words are left
+    out (they pick the article), and so are years (they set the scope).
     """
     frequencies, total = _document_frequencies(index)
     about = {stem for d in index.documents().values() for stem in stems(" ".join(filter(None, (d.outlet, d.title))))}
@@ -168,225 +211,229 @@ def coverage(weights: dict[str, float], text: str) -> float:
     return sum(w for s, w in weights.items() if s in present) / sum(weights.values())
 
 
-def has_full_date(text: str, doc: DocumentInfo) -> bool:
-    """A day, month and year: written out, or relative ('Feb. 24 last year') in a dated article."""
-    return bool(FULL_DATE.search(text)) or any(
-        _is_day_of_year(phrase) for phrase, _ in resolve_relative_dates(text, doc.published)
+# --- what a sentence holds ---------------------------------------------------------------------------
+
+
+def figures(text: str, asked: Asked | None = None) -> list[tuple[int, int]]:
+    """Spans of the figures in `text` that could answer: not years, not days of dates, not times of
+    day, and not a figure the question itself gives ('911' in 'how many 911 calls')."""
+    blocked = [m.span() for pattern in (_DAY_OF_MONTH, _TIME_OF_DAY, _YEAR) for m in pattern.finditer(text)]
+    spans = []
+    for match in _FIGURE.finditer(text):
+        if any(a <= match.start() < b for a, b in blocked):
+            continue
+        value = re.sub(r"[^\d.]", "", match.group()).rstrip(".")
+        if asked and value and value in asked.figures:
+            continue
+        if match.group().lower() == "one":
+            continue  # 'one of the...' is seldom a count
+        spans.append(match.span())
+    return spans
+
+
+def has_figure_of(text: str, asked: Asked, reach: int = 4) -> bool:
+    """A figure of what the question counts: a percent for 'what share', an amount of money for
+    'how much ... paid', else any answering figure, within `reach` words of a counted word when
+    the question names the things it counts ('690 flights', 'flights: 690')."""
+    if _SHARE_QUESTION.search(asked.text):
+        return bool(_PERCENT.search(text))
+    if _MONEY_QUESTION.search(asked.text) and not _MONEY.search(text):
+        return False
+    spans = figures(text, asked)
+    if not spans:
+        return False
+    if not asked.focus:
+        return True
+    focus = {_SYNONYM_OF.get(s, s) for s in _thread_stemmer().stemWords([american_spelling(w) for w in asked.focus])}
+    tokens = [(m.start(), _SYNONYM_OF.get(stem, stem)) for m in re.finditer(r"\w+", plain(text.lower()))
+              for stem in [_thread_stemmer().stemWord(american_spelling(m.group()))]]
+    for start, end in spans:
+        position = next((i for i, (at, _) in enumerate(tokens) if at >= start), len(tokens))
+        near = tokens[max(0, position - reach): position + reach + 1]
+        if any(stem in focus for _, stem in near):
+            return True
+    return False
+
+
+def has_date(text: str) -> bool:
+    """A day, a month with its day, a weekday, a time of day, a year or 'yesterday'-like words."""
+    return bool(
+        _DAY_OF_MONTH.search(text) or _TIME_OF_DAY.search(text) or _YEAR.search(text) or _RELATIVE_DAY.search(text)
+        or re.search(r"\b(" + "|".join(WEEKDAYS) + r")\b", text, re.I)
     )
 
 
-def _is_day_of_year(relative: str) -> bool:
-    """'Feb. 24 last year' names a day; 'last year' and 'Thursday' do not name one with its year."""
-    return bool(re.match(r"[A-Z]", relative)) and relative.lower().endswith("year")
+def has_full_date(text: str, doc: DocumentInfo) -> bool:
+    """A day, month and year: written out, or relative ('Feb. 24 last year') in a dated article."""
+    return bool(_FULL_DATE.search(text)) or any(
+        re.match(r"[A-Z]", phrase) and phrase.lower().endswith("year") for phrase, _ in resolve_relative_dates(text, doc.published)
+    )
 
 
-_ANNIVERSARY = re.compile(
-    rf"\b({'|'.join(ORDINALS)}|\d+(?:st|nd|rd|th))\s+anniversary\s+of\s+((?:[\w’'-]+\s+){{0,5}}[\w’'-]+)", re.I
-)
+def names_in(text: str) -> list[str]:
+    """Capitalised words that are names: not the sentence's first word, not a weekday or month."""
+    found = []
+    for match in re.finditer(r"(?<=[\w,;:’'\")] )[A-Z][\w’'.-]+", text):
+        word = match.group().strip(".")
+        if word.lower() not in WEEKDAYS and not month_number(word) and word.lower() not in QUESTION_WORDS:
+            found.append(word)
+    return found
 
 
-@dataclass(frozen=True)
-class InferredYear:
-    year: int
-    reason: str
+def answers_kind(asked: Asked, text: str) -> bool:
+    """Whether `text` holds the kind of answer the question asks for (True when it asks no kind)."""
+    kind = asked.kind
+    if kind == "number":
+        return has_figure_of(text, asked)
+    if kind == "date":
+        return has_date(text)
+    if kind in ("person", "place"):
+        known = {w.lower() for name in asked.names for w in name.split()}
+        return any(w.lower() not in known for w in names_in(text))
+    if kind == "list":
+        return has_enumeration(text) or len(set(names_in(text))) >= 3
+    if kind == "wording":
+        return bool(_QUOTATION.search(text)) or bool(re.search(r"\b(said|says|told|wrote|called|described)\b", text))
+    return True
 
 
-_YEARS: dict[str, dict[str, InferredYear]] = {}
+def gives_reason(text: str) -> bool:
+    """A cause is stated ('because', 'due to', 'blamed', 'after', 'relies on'...). A bonus for
+    'why' questions, never required: news copy often gives a reason without such a word."""
+    return bool(_CAUSE.search(text))
 
 
-def inferred_years(index: Index) -> dict[str, InferredYear]:
-    """Years of undated articles, read from an anniversary they mention.
+def name_key(word: str) -> str:
+    """'González' ~ 'Gonzalez', 'Venezuela's' ~ 'Venezuelan': lower case, no accents, first five letters."""
+    return re.sub(r"[’']s$", "", plain(word)).replace(".", "").lower()[:5]
 
-    'the third anniversary of Russia's full-scale invasion' plus another article's 'Russia's
-    invasion on Feb. 24 last year' (dated 2023-02-23, so 2022) gives 2025. Computed once per index.
-    """
-    key = str(index.path)
-    if key in _YEARS:
-        return _YEARS[key]
-    documents = index.documents()
-    sentences = index.all_sentences()
-    years: dict[str, InferredYear] = {}
-    for doc_id, doc in documents.items():
-        if doc.published:
+
+def names_missing(asked: Asked, context: str) -> list[str]:
+    """The question's names of which `context` holds no word (accents, plurals and adjectives
+    aside: 'Venezuela' finds 'Venezuelan'), nor the initials ('United States' finds 'U.S.', 'FAA'
+    finds 'Federal Aviation Administration')."""
+    context = without_acronym_dots(context)
+    keys = {name_key(w) for w in re.findall(r"[\w’'.-]+", context)} | {name_key(a) for a in acronyms(context)}
+    missing = []
+    for name in asked.names:
+        words = [w for w in name.split() if len(w) > 1 and w.lower() not in STOPWORDS]
+        initials = "".join(w[0] for w in words if w[0].isupper()).lower()
+        if words and not any(name_key(w) in keys for w in words) and not (len(initials) > 1 and initials in keys):
+            missing.append(name)
+    return missing
+
+
+def time_words(text: str) -> tuple[set[str], set[tuple[int, int]], set[int], set[int]]:
+    """The weekdays, (month, day) dates, months and years a text names."""
+    weekdays = {w for w in WEEKDAYS if re.search(rf"\b{w}\b", text, re.I)}
+    days, months = set(), set()
+    for match in _DAY_OF_MONTH.finditer(text):
+        month_word, day = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+        month = month_number(month_word)
+        if month and 1 <= int(day) <= 31:
+            days.add((month, int(day)))
+            months.add(month)
+    months.update(month_number(w) for w in re.findall(r"\b[A-Z][a-z]+\b", text) if month_number(w))
+    years = {int(m.group()) for m in _YEAR.finditer(text)}
+    return weekdays, days, months, years
+
+
+def scope(asked: Asked, text: str, doc: DocumentInfo) -> int:
+    """+1 when the sentence is about the time (or ordinal) the question asks about, -1 when it is
+    about another one, 0 when it does not say. A sentence that names no day counts as being
+    about the day its article was published."""
+    weekdays, days, months, years = time_words(text)
+    published = doc.published or ""
+    if not days and len(published) >= 10:
+        days_published = {(int(published[5:7]), int(published[8:10]))}
+    else:
+        days_published = set()
+    verdict = 0
+    for wanted, have, fallback in (
+        (asked.weekdays, weekdays, {weekday_of(published)} - {None} if not weekdays and not days else set()),
+        (asked.days, days, days_published if not weekdays else set()),
+        (asked.months, months, {int(published[5:7])} if published[5:7].isdigit() and not months else set()),
+        (asked.years, years, {int(published[:4])} if published[:4].isdigit() and not years else set()),
+    ):
+        if not wanted:
             continue
-        for sentence in (s for s in sentences if s.doc_id == doc_id):
-            match = _ANNIVERSARY.search(sentence.text)
-            if not match:
-                continue
-            start = _event_year(_event_words(match.group(2)), sentences, documents)
-            if start:
-                reason = f"“{match.group(0)}”, the event dated {start} in another article"
-                years[doc_id] = InferredYear(start + _ordinal_value(match.group(1)), reason)
-                break
-    for doc_id, doc in documents.items():
-        if not doc.published and doc_id not in years:
-            found = _year_of_a_dated_day(doc_id, sentences, documents)
-            if found:
-                years[doc_id] = found
-    _YEARS[key] = years
-    return years
-
-
-_DAY_MONTH = re.compile(
-    r"\b(\d{1,2})\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b(?![.,]?\s*(?:19|20)\d\d)"
-    r"|\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+(\d{1,2})\b(?![.,]?\s*(?:19|20)\d\d)"
-)
-
-
-def _year_of_a_dated_day(doc_id: str, sentences: list, documents: dict[str, DocumentInfo]) -> InferredYear | None:
-    """The year of an undated article that reports a day without its year ('Late on 23 February,
-    the UN General Assembly voted') when another article was published on that day ('2023-02-23')."""
-    published = {d.published[5:10]: d for d in documents.values() if d.published}
-    for sentence in (s for s in sentences if s.doc_id == doc_id):
-        for match in _DAY_MONTH.finditer(sentence.text):
-            day, month = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
-            other = published.get(f"{_MONTH_NUMBER[month.lower()]:02d}-{int(day):02d}")
-            if other:
-                return InferredYear(int(other.published[:4]), f"“{match.group(0)}”, the day {other.source} was published")
-    return None
-
-
-def _ordinal_value(ordinal: str) -> int:
-    """'third' -> 3, '3rd' -> 3."""
-    ordinal = ordinal.lower()
-    return ORDINALS.index(ordinal) + 1 if ordinal in ORDINALS else int(re.match(r"\d+", ordinal).group())
-
-
-def _event_words(phrase: str) -> list[str]:
-    """Stems that name an event ('Russia's full-scale invasion' -> 'full', 'scale', 'invas'): the
-    country, named in most sentences, would match them all."""
-    return [w for w in stems(phrase) if not w.startswith("russia")] or stems(phrase)
-
-
-def _event_year(event: list[str], sentences: list, documents: dict[str, DocumentInfo]) -> int | None:
-    """The year most sentences give for an event: a full date near the event's words."""
-    if not event:
-        return None
-    votes: dict[int, int] = {}
-    for sentence in sentences:
-        if event[-1] not in stems(sentence.text):
+        named = have or fallback
+        if not named:
             continue
-        doc = documents[sentence.doc_id]
-        found = [int(m.group()[-4:]) for m in FULL_DATE.finditer(sentence.text)]
-        found += [int(v) for phrase, v in resolve_relative_dates(sentence.text, doc.published) if _is_day_of_year(phrase)]
-        for year in found:
-            votes[year] = votes.get(year, 0) + 1
-    return max(votes, key=votes.get) if votes else None
+        if wanted & named:
+            verdict = max(verdict, 1)
+        else:
+            return -1
+    asked_ordinals = {m.group(2).lower(): m.group(1).lower() for m in _ORDINAL_PHRASE.finditer(asked.text)}
+    for match in _ORDINAL_PHRASE.finditer(text):
+        noun = match.group(2).lower()
+        if noun in asked_ordinals:
+            if match.group(1).lower() != asked_ordinals[noun]:
+                return -1
+            verdict = 1
+    return verdict
 
 
-def document_year(doc: DocumentInfo, index: Index | None = None) -> int | None:
-    """The year of the article's date, or the year inferred for an undated one."""
-    if doc.published:
-        return int(doc.published[:4])
-    inferred = inferred_years(index).get(doc.doc_id) if index is not None else None
-    return inferred.year if inferred else None
+def is_heading(text: str) -> bool:
+    """A headline or section heading: short, no full stop, no verb-like ending of a sentence."""
+    return len(text.split()) <= 14 and not re.search(r"[.!?”\"’)]$", text.strip())
 
 
-def event_year(text: str, doc: DocumentInfo, index: Index | None = None) -> int | None:
-    """The year a sentence is about: its article's, unless the sentence names no year and dates its
-    event by a month later than the article's ('In October' in an article of February 2023 is 2022)."""
-    if doc.published and not _YEAR.search(text):
-        months = [_MONTH_NUMBER[m.group(1)[:3].lower()] for m in _BARE_MONTH.finditer(text)]
-        if months and all(month > int(doc.published[5:7]) for month in months):
-            return int(doc.published[:4]) - 1
-    return document_year(doc, index)
+def is_lead_in(text: str) -> bool:
+    """A sentence that introduces what follows ('The airlines affected include:')."""
+    return text.rstrip().endswith(":")
 
 
-def scope_mismatch(question: str, text: str, doc: DocumentInfo, index: Index | None = None) -> bool:
-    """True when the sentence is about another occurrence than the one asked about.
-
-    'first anniversary' for a question about the 'third anniversary', 'October' for one about
-    February, an article dated 2023 for a question that names years but not 2023.
-    """
-    asked = {m.group(2).lower(): m.group(1).lower() for m in _ORDINAL_PHRASE.finditer(question)}
-    for m in _ORDINAL_PHRASE.finditer(text):
-        noun = m.group(2).lower()
-        if noun in asked and m.group(1).lower() != asked[noun]:
-            return True
-    asked_months = {m.group()[:3].lower() for m in _MONTH.finditer(question)}
-    months = {m.group()[:3].lower() for m in _MONTH.finditer(text)}
-    if asked_months and months and not asked_months & months:
-        return True
-    years = {int(m.group()) for m in _YEAR.finditer(question)}
-    year = event_year(text, doc, index)
-    return bool(years and year and year not in years)
+def satisfies(asked: Asked, e: Evidence, index: Index, part: Asked | None = None) -> bool:
+    """Whether a sentence meets what the question asks: the kind of answer, every name the
+    question gives (in the sentence, the two before it, or its article's title or outlet), and the
+    asked time, which the sentence must name or its article's date must be (an undated sentence of
+    an undated article does not say which day it reports)."""
+    asked = part or asked
+    if not answers_kind(asked, e.text):
+        return False
+    timed = asked.weekdays or asked.days or asked.months or asked.years
+    if scope(asked, e.text, e.doc) < (1 if timed else 0):
+        return False
+    if asked.names and names_missing(asked, context_of(e, index)):
+        return False
+    return True
 
 
-_ORDINAL_WORD = rf"(?:{'|'.join(ORDINALS)}|\d+(?:st|nd|rd|th))"
-_ANNIVERSARIES = re.compile(
-    rf"\b({_ORDINAL_WORD}(?:\s*(?:,|and|or|to)\s*(?:the\s+)?{_ORDINAL_WORD}(?:\s+anniversary)?)*)\s+anniversar(?:y|ies)"
-    rf"(?:\s+of\s+((?:[\w’'-]+\s+){{0,5}}[\w’'-]+))?",
-    re.I,
-)
+def context_of(e: Evidence, index: Index, before: int = 2) -> str:
+    """The sentence with the ones just before it in its article, and the article's title, outlet,
+    address and file name (what a reader knows the article by)."""
+    previous = [s.text for s in index.sentences_in(e.doc.doc_id, max(0, e.start - 1500), e.start) if s.end <= e.start][-before:]
+    about = [e.doc.title or "", e.doc.outlet or "", e.doc.url or "", re.sub(r"[\W_]+", " ", e.doc.source)]
+    return " ".join([*about, *previous, e.text])
 
 
-def asked_years(question: str, index: Index) -> set[int]:
-    """The years a question names, and those its anniversaries fall in: 'the first and third
-    anniversaries of the invasion', with the invasion dated 2022 in the articles, asks about 2023 and 2025."""
-    years = {int(m.group()) for m in _YEAR.finditer(question)}
-    for match in _ANNIVERSARIES.finditer(question):
-        start = _anniversary_start(index, match.group(2))
-        if start:
-            years.update(start + _ordinal_value(o) for o in re.findall(_ORDINAL_WORD, match.group(1), re.I))
-    return years
+# --- choosing -----------------------------------------------------------------------------------
 
 
-_STARTS: dict[tuple[str, str | None], int | None] = {}
-
-
-def _anniversary_start(index: Index, event: str | None) -> int | None:
-    """The year of the event an anniversary counts from; with no event named ('the third anniversary
-    vote'), of the first event the articles mark anniversaries of. Computed once per index and event:
-    dating an event reads every sentence."""
-    key = (str(index.path), event)
-    if key not in _STARTS:
-        events = [event] if event else [m.group(2) for s in index.all_sentences() for m in [_ANNIVERSARY.search(s.text)] if m]
-        dated = (_event_year(_event_words(e), index.all_sentences(), index.documents()) for e in events)
-        _STARTS[key] = next((year for year in dated if year), None)
-    return _STARTS[key]
-
-
-def covering_asked_years(question: str, chosen: list[Evidence], pool: list[Evidence], index: Index) -> list[Evidence]:
-    """`chosen` plus, for each year the question asks about that no chosen sentence is about, the
-    best sentence of `pool` about that year (with its outcome, for a question about what happened
-    or how something changed): 'in 2023 and in 2025' needs an answer for each."""
-    asked = sorted(asked_years(question, index))
-    if len(asked) < 2:
-        return chosen
-    covered = {event_year(e.text, e.doc, index) for e in chosen}
-    added = []
-    for year in asked:
-        if year in covered:
-            continue
-        best = next((e for e in pool if event_year(e.text, e.doc, index) == year and e not in chosen), None)
-        if best is not None:
-            added += with_outcome(question, [best], index)
-    return chosen + added
-
-
-def _answer_windows(text: str, pattern: re.Pattern, before: int = 14, after: int = 4) -> list[str]:
-    """The words around each date or number in `text`."""
+def _answer_windows(text: str, spans: list[tuple[int, int]], before: int = 14, after: int = 4) -> list[str]:
+    """The words around each figure or date of `text`."""
     windows = []
-    for match in pattern.finditer(text):
-        head = text[: match.start()].split()[-before:]
-        tail = text[match.end() :].split()[:after]
-        windows.append(" ".join(head + [match.group()] + tail))
+    for start, end in spans:
+        head = text[:start].split()[-before:]
+        tail = text[end:].split()[:after]
+        windows.append(" ".join(head + [text[start:end]] + tail))
     return windows
 
 
+def _answer_spans(asked: Asked, text: str) -> list[tuple[int, int]]:
+    if asked.kind == "number":
+        return figures(text, asked)
+    if asked.kind == "date":
+        return [m.span() for p in (_DAY_OF_MONTH, _TIME_OF_DAY, _YEAR, _RELATIVE_DAY) for m in p.finditer(text)]
+    return []
+
+
 def select_evidence(
-    question: str, hits: list[Hit], index: Index, embedder: Embedder, query_vector: np.ndarray, limit: int
+    asked: Asked, hits: list[Hit], index: Index, embedder: Embedder, query_vector: np.ndarray, limit: int
 ) -> list[Evidence]:
     """The best sentences of the hits for the question, best first, at most `limit`."""
-    weights = word_weights(question, index)
-    kind = answer_type(question)
-    wants_list = is_list_question(question)
-    wants_wording = bool(_WORDING_QUESTION.search(question))
-    wants_tally = (kind == "number" or is_event_question(question)) and bool(_VOTE_QUESTION.search(question))
-    type_pattern = {"date": _DATE_IN_TEXT, "number": _NUMBER_IN_TEXT}.get(kind)
-    asked_sides = vote_sides(question) if kind == "number" else set()
-    named = mentioned_documents(question, {h.doc.doc_id: h.doc for h in hits})
-    inferred = {doc_id: found.year for doc_id, found in inferred_years(index).items()}
+    weights = word_weights(asked.text, index)
     candidates = []
     seen: set[tuple[str, int]] = set()
     for rank, hit in enumerate(hits):
@@ -397,38 +444,36 @@ def select_evidence(
     if not candidates:
         return []
     similarity = index.sentence_vectors[[s.id for _, _, s in candidates]] @ query_vector
-    if type_pattern:
-        similarity = np.maximum(similarity, _window_similarity(candidates, type_pattern, embedder, query_vector))
+    if asked.kind in ("number", "date"):
+        similarity = np.maximum(similarity, _window_similarity(asked, candidates, embedder, query_vector))
     scored = []
     for (rank, doc, sentence), sim in zip(candidates, similarity):
         covered = coverage(weights, sentence.text)
         relevance = float(sim) + WORDING_WEIGHT * covered
         score = relevance + 0.05 / (1 + rank)
-        if type_pattern:
-            counts = kind == "number" and has_enumeration(sentence.text)
-            score += TYPE_BONUS if type_pattern.search(sentence.text) or counts else -2 * TYPE_BONUS
-            if kind == "date" and has_full_date(sentence.text, doc):
-                score += 0.1
-        if wants_list and has_enumeration(sentence.text):
-            score += 0.15
-        if wants_tally and is_tally(sentence.text):
-            score += TYPE_BONUS
-        if asked_sides and asked_sides & set().union(*_figure_sides(sentence.text).values()):
-            score += TYPE_BONUS
-        if wants_wording and _QUOTATION.search(sentence.text):
-            score += 0.15
-        if doc.doc_id in named:
-            score += 0.3
-        if scope_mismatch(question, sentence.text, doc, index):
+        if asked.kind == "reason":
+            score += KIND_BONUS if gives_reason(sentence.text) else 0.0
+        elif asked.kind:
+            score += KIND_BONUS if answers_kind(asked, sentence.text) else -KIND_BONUS
+        if asked.kind == "date":
+            score += 0.1 if _FULL_DATE.search(sentence.text) else 0.05 if has_full_date(sentence.text, doc) else 0.0
+        if asked.outlets:
+            score += 0.3 if doc.doc_id in asked.outlets else -0.1
+        score += {1: 0.1, 0: 0.0, -1: -0.3}[scope(asked, sentence.text, doc)]
+        if is_heading(sentence.text) or sentence.text.rstrip().endswith("?"):
             score -= 0.3
-        scored.append(
-            Evidence(
-                doc, sentence.start, sentence.end, sentence.text, score, float(sim), covered, relevance,
-                sentence.id, inferred.get(doc.doc_id),
-            )
-        )
+        elif is_lead_in(sentence.text) and asked.kind != "list":
+            score -= 0.2
+        scored.append(Evidence(doc, sentence.start, sentence.end, sentence.text, score, float(sim), covered, relevance, sentence.id))
+    if asked.names:
+        scored = [_with_name_penalty(asked, e, index) for e in scored]
     scored.sort(key=lambda e: -e.score)
     return _distinct(scored)[:limit]
+
+
+def _with_name_penalty(asked: Asked, e: Evidence, index: Index) -> Evidence:
+    missing = names_missing(asked, context_of(e, index)) if names_missing(asked, e.text) else []
+    return replace(e, score=e.score - 0.1 * len(missing)) if missing else e
 
 
 def _distinct(evidence: list[Evidence]) -> list[Evidence]:
@@ -443,11 +488,11 @@ def _distinct(evidence: list[Evidence]) -> list[Evidence]:
     return kept
 
 
-def _window_similarity(candidates: list, pattern: re.Pattern, embedder: Embedder, query_vector: np.ndarray) -> np.ndarray:
-    """Per candidate, the best similarity of a window around a date or number (0 without one)."""
+def _window_similarity(asked: Asked, candidates: list, embedder: Embedder, query_vector: np.ndarray) -> np.ndarray:
+    """Per candidate, the best similarity of a window around a figure or date (0 without one)."""
     owners, windows = [], []
     for i, (_, _, sentence) in enumerate(candidates):
-        for window in _answer_windows(sentence.text, pattern)[:4]:
+        for window in _answer_windows(sentence.text, _answer_spans(asked, sentence.text))[:4]:
             owners.append(i)
             windows.append(window)
     best = np.zeros(len(candidates), dtype=np.float32)
@@ -457,16 +502,12 @@ def _window_similarity(candidates: list, pattern: re.Pattern, embedder: Embedder
     return best
 
 
-_CONTINUES = re.compile(r"^([“\"‘]|(he|she|it|they|this|that|these|but|however|instead)\b)", re.I)
-
-
 def with_continuations(chosen: list[Evidence], pool: list[Evidence], index: Index, limit: int) -> list[Evidence]:
     """Add the sentence that follows a chosen one when it carries on the thought.
 
     It does when it opens with a quote mark or a pronoun ('“The West didn’t want…”', 'He said…'),
     or when it is itself in the evidence `pool`: news copy often sets up a fact in one sentence
-    and gives the detail in the next ('...demand Russia withdraw its troops.' 'The document demands
-    that Russia "immediately, completely, and unconditionally" remove its troops').
+    and gives the detail in the next.
     """
     strong = {(e.doc.doc_id, e.start): e for e in pool}
     result = list(chosen)
@@ -481,47 +522,45 @@ def with_continuations(chosen: list[Evidence], pool: list[Evidence], index: Inde
             continue
         if _CONTINUES.match(nxt.text) or (e.doc.doc_id, nxt.start) in strong:
             scored = strong.get((e.doc.doc_id, nxt.start))
-            result.insert(
-                result.index(e) + 1,
-                scored or replace(e, start=nxt.start, end=nxt.end, text=nxt.text, sentence_id=nxt.id),
-            )
+            result.insert(result.index(e) + 1, scored or replace(e, start=nxt.start, end=nxt.end, text=nxt.text, sentence_id=nxt.id))
+    return result
+
+
+def with_listed_items(chosen: list[Evidence], index: Index, most: int = 8) -> list[Evidence]:
+    """After a chosen lead-in ('The affected services included:'), the items that follow it, each
+    its own short line or sentence (twelve words at most, or no full stop), up to the next
+    sentence that reads as prose."""
+    result = []
+    for e in chosen:
+        result.append(e)
+        if not is_lead_in(e.text):
+            continue
+        for sentence in [s for s in index.sentences_in(e.doc.doc_id, e.end, e.end + 3000) if s.start >= e.end][:most]:
+            if any(r.doc.doc_id == e.doc.doc_id and r.start == sentence.start for r in result + chosen):
+                continue
+            if len(sentence.text.split()) > 12 and not is_heading(sentence.text):
+                break
+            result.append(replace(e, start=sentence.start, end=sentence.end, text=sentence.text, sentence_id=sentence.id))
     return result
 
 
 _EVENT_QUESTION = re.compile(
-    r"\bwhat (happened|occurred|took place|went on)\b|\bwhat (was|were) the (final )?(outcome|result|tally|count)s?\b"
-    r"|\bhow did (it|the (\w+ ){1,3}?)(go|end|turn out)\b"
-    r"|\bhow (did|has|have) ([\w’'-]+ ){1,8}?(change|evolve|shift|grow|fall)\b",
+    r"\bwhat (happened|occurred|took place|went on)\b|\bwhat (was|were) the (final )?(outcome|result|score)s?\b"
+    r"|\bhow did (it|the (\w+ ){1,3}?)(go|end|turn out)\b",
     re.I,
 )
 
 
-_FIGURE = re.compile(r"\b(?!(?:19|20)\d\d\b)\d[\d,.]*\b")
+def with_outcome(asked: Asked, chosen: list[Evidence], index: Index, window: int = 8) -> list[Evidence]:
+    """For 'what happened at ...', add the outcome: the nearest sentence with a figure to the best one.
 
-
-def is_event_question(question: str) -> bool:
-    return bool(_EVENT_QUESTION.search(question))
-
-
-def has_count(text: str) -> bool:
-    """A figure that is not a year or the day of a date: '141-7', '93 votes', not 'Feb. 23, 2023'."""
-    return bool(_FIGURE.search(_DATE_IN_TEXT.sub(" ", FULL_DATE.sub(" ", text))))
-
-
-def with_outcome(question: str, chosen: list[Evidence], index: Index, window: int = 8) -> list[Evidence]:
-    """For 'what happened at ...', add the outcome: the sentence with figures nearest the best one.
-
-    News copy places the occasion in one sentence ('on the third anniversary ... the UN General
-    Assembly refused to approve a US-backed resolution') and reports the result, a tally or a
-    count, a few sentences away in the same article (after it, or before it in a summary), in
-    words that share little with the question. Asked about a vote, the outcome is a tally.
+    News copy places the occasion in one sentence and reports the result (a count, a score, a
+    sum) a few sentences away in the same article, in words that share little with the question.
+    Results are written in digits, so a sentence with digits comes before one with a number word.
     """
-    if not chosen or not is_event_question(question):
+    if not chosen or not _EVENT_QUESTION.search(asked.text) or figures(chosen[0].text, asked):
         return chosen
     anchor = chosen[0]
-    wants_tally = bool(_VOTE_QUESTION.search(question))
-    if wants_tally and is_tally(anchor.text):
-        return chosen
     article = index.sentences_in(anchor.doc.doc_id, max(0, anchor.start - 3000), anchor.end + 3000)
     position = next((i for i, s in enumerate(article) if s.start == anchor.start), None)
     if position is None:
@@ -530,13 +569,12 @@ def with_outcome(question: str, chosen: list[Evidence], index: Index, window: in
         (i for i in range(max(0, position - window), min(len(article), position + window + 1)) if i != position),
         key=lambda i: (abs(i - position), i < position),
     )
-    for i in nearest_first:
+    with_digits = [i for i in nearest_first if re.search(r"\d", _DAY_OF_MONTH.sub(" ", article[i].text))]
+    for i in with_digits + [i for i in nearest_first if i not in with_digits]:
         sentence = article[i]
-        if addresses_an_assistant(sentence.text) or not has_count(sentence.text):
+        if addresses_an_assistant(sentence.text) or not figures(sentence.text, asked):
             continue
-        if wants_tally and not is_tally(sentence.text):
-            continue
-        if scope_mismatch(question, sentence.text, anchor.doc, index):
+        if scope(asked, sentence.text, anchor.doc) < 0:
             continue
         if any(e.doc.doc_id == anchor.doc.doc_id and e.start == sentence.start for e in chosen):
             return chosen
@@ -545,27 +583,9 @@ def with_outcome(question: str, chosen: list[Evidence], index: Index, window: in
     return chosen
 
 
-_ACROSS_SOURCES = re.compile(
-    r"\baccording to (the )?(different|various|each|all|both|several) (outlets?|sources?|articles?|reports?|media)\b"
-    r"|\b(do|did) (the )?(outlets?|sources?|articles?|reports?) (agree|differ|disagree)"
-    r"|\b(each|every) (outlet|source|article|report)\b|\bwhich (outlets?|sources?|articles?) (say|report|give)"
-    r"|\b(report|describe|tell|give)s?\b.{0,40}\b(the same way|differently)\b",
-    re.I,
-)
-
-
-def compares_sources(question: str) -> bool:
-    """'How many voted against, according to the different outlets?', 'Do the sources agree on ...?'"""
-    return bool(_ACROSS_SOURCES.search(question))
-
-
 def per_article(evidence: list[Evidence], each: int = 2, limit: int = 8, min_score_ratio: float = 0.7) -> list[Evidence]:
-    """The best `each` sentences of every article that has a good one, best article first.
-
-    A question that compares outlets needs each outlet's own words side by side; ranked by
-    score alone, the two or three sentences of the outlet that words things most like the
-    question would crowd the others out.
-    """
+    """The best `each` sentences of every article that has a good one, best article first: a
+    question that compares outlets needs each outlet's own words side by side."""
     if not evidence:
         return []
     floor = max(e.score for e in evidence) * min_score_ratio
@@ -601,7 +621,6 @@ def spread(
     return [pool[i] for i in chosen]
 
 
-_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
 _RELATIVE_DATE = re.compile(
     r"\b((?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}\s+)?(last|this|next) year)\b"
     r"|\b(on\s+)?(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b",
@@ -623,72 +642,70 @@ def resolve_relative_dates(text: str, published: str | None) -> list[tuple[str, 
             offset = {"last": -1, "this": 0, "next": 1}[match.group(2).lower()]
             resolved.append((match.group(1), str(day.year + offset)))
         else:
-            weekday = _WEEKDAYS.index(match.group(4).lower())
+            weekday = WEEKDAYS.index(match.group(4).lower())
             back = (day.weekday() - weekday) % 7
             resolved.append((match.group(4), (day - timedelta(days=back)).isoformat()))
     return resolved
 
 
-_VOTE_SIDES = {
-    "for": ("favor", "favour", "support", "approv", "adopt", "back", "endors", "yes"),
-    "against": ("against", "oppos", "reject", "no"),
-    "abstain": ("abstain", "abstention"),
-}
-
-
-def _figure_sides(text: str) -> dict[int, set[str]]:
-    """Each figure of `text` (not years, not 'one') with the vote sides named near it: in the five
-    words after it, else the three before, not past another figure. '93 votes in favour, 18 no
-    votes' -> {93: {for}, 18: {against}}; 'won approval by 143 countries' -> {143: {for}}; a
-    tally 'passed 141-7' -> {141: {for}, 7: {against}}."""
-    words = re.findall(r"\w+", _TALLY.sub(lambda m: m.group().replace("-", " in favor ") + " against", text).lower())
-    values = [int(w) if w.isdigit() and len(w) <= 4 else NUMBER_WORDS.get(w) for w in words]
-    sides: dict[int, set[str]] = {}
-    for i, value in enumerate(values):
-        if value is None or value == 1 or 1900 <= value <= 2099:
-            continue
-        after = _sides_named(words, values, range(i + 1, min(i + 6, len(words))))
-        sides.setdefault(value, set()).update(after or _sides_named(words, values, range(i - 1, max(i - 4, -1), -1)))
-    return sides
-
-
-def vote_sides(question: str) -> set[str]:
-    """The sides of a vote a question asks about: 'how many voted against?' -> {against}."""
-    words = re.findall(r"\w+", question.lower())
-    return _sides_named(words, [None] * len(words), range(len(words)))
-
-
-def _sides_named(words: list[str], values: list[int | None], positions: range) -> set[str]:
-    found: set[str] = set()
-    for j in positions:
-        if values[j] is not None:
-            break
-        found |= {side for side, prefixes in _VOTE_SIDES.items()
-                  if any(words[j] == p or (len(p) > 3 and words[j].startswith(p)) for p in prefixes)}
-    return found
+# --- checks of a model's sentence against a passage ---------------------------------------------------
 
 
 def years_agree(sentence: str, evidence: Evidence) -> bool:
-    """Every year the sentence names is the passage's (the year of its event or article) or stands
-    in it: 'Baerbock spoke at the 2025 vote' is not supported by an article of 2023."""
+    """Every year the sentence names stands in the passage or is its article's year."""
     named = {int(m.group()) for m in _YEAR.finditer(sentence)}
     if not named:
         return True
     in_passage = {int(m.group()) for m in _YEAR.finditer(evidence.text)}
-    return named <= in_passage | {event_year(evidence.text, evidence.doc) or evidence.year}
+    return named <= in_passage | ({evidence.year} if evidence.year else set())
 
 
-def figures_agree(sentence: str, passage: str) -> bool:
-    """Every figure of the sentence stands in the passage, or counts a list of names there ('six
-    countries' for 'Belarus, North Korea, Syria, Eritrea, Mali and Nicaragua'), and is on the same
-    side of a vote where both say."""
-    passage_sides = _figure_sides(passage)
-    for figure, sides in _figure_sides(sentence).items():
-        if figure not in passage_sides:
-            if figure in list_lengths(passage):
+def _figure_words(text: str, reach: int = 3) -> dict[str, set[str]]:
+    """Each figure of `text` (digits without separators, or a number word's value) with the stems
+    of the lower-case words, not days or months, within `reach` words whose nearest figure it is
+    (a figure's relation: 'cost', 'paid', 'scored', 'conceded')."""
+    tokens = re.findall(r"[$€£¥]?\d[\d,.]*\d%?|[$€£¥]?\d%?|[\w’'-]+", plain(without_acronym_dots(text)))
+    values = []
+    for token in tokens:
+        digits = re.sub(r"[^\d.]", "", token).rstrip(".")
+        if digits and not _YEAR.fullmatch(digits):
+            values.append(digits)
+        elif token.lower() in NUMBER_WORDS and token.lower() not in ("one", "million", "millions", "billion", "thousand"):
+            values.append(str(NUMBER_WORDS[token.lower()]))
+        else:
+            values.append(None)
+    positions = [i for i, v in enumerate(values) if v is not None]
+    found: dict[str, set[str]] = {values[i]: set() for i in positions}
+    for j, token in enumerate(tokens):
+        if values[j] is not None or not token[:1].islower() or token in WEEKDAYS or month_number(token):
+            continue
+        distances = {i: abs(i - j) for i in positions if abs(i - j) <= reach}
+        if distances:
+            nearest = min(distances.values())
+            for i in (i for i, d in distances.items() if d == nearest):
+                found[values[i]].update(stems(token))
+    return found
+
+
+def figures_agree(sentence: str, passage: str, context: str = "") -> bool:
+    """Every figure of the sentence stands in the passage (or counts a list of names there: 'six
+    countries' for a list of six), with the words right around it: a word the sentence puts next
+    to a figure must stand in the passage (or the question, `context`) and, where the passage puts
+    it next to a figure, next to the same one. So 'Delta paid $500 million' is not 'the outage cost
+    Delta $500 million', and 'conceded 2' is not 'scored 2 and conceded 1'."""
+    from rag.retrieve import list_lengths
+
+    passage_figures = _figure_words(passage)
+    allowed = set(stems(passage)) | set(stems(context))
+    beside_some_figure = set().union(*passage_figures.values()) if passage_figures else set()
+    for figure, near in _figure_words(sentence).items():
+        if figure not in passage_figures:
+            if figure.isdigit() and int(figure) in list_lengths(passage):
                 continue
             return False
-        if sides and passage_sides[figure] and not sides & passage_sides[figure]:
+        if near - allowed:
+            return False
+        if (near & beside_some_figure) - passage_figures[figure]:
             return False
     return True
 
@@ -711,21 +728,20 @@ def _name_runs(text: str) -> list[tuple[int, list[str]]]:
 
 
 def _name_key(word: str) -> str:
-    """'China's' ~ 'Chinese', 'Russian' ~ 'Russia', 'U.N.' ~ 'UN': the first four letters, lower case."""
-    word = re.sub(r"[’']s$", "", word).replace(".", "").lower()
+    """'China's' ~ 'Chinese', 'Spanish' ~ 'Spain', 'U.N.' ~ 'UN': the first four letters, lower case."""
+    word = re.sub(r"[’']s$", "", plain(word)).replace(".", "").lower()
     return word[:4]
 
 
 def names_agree(sentence: str, passage: str, known_names: Collection[str] = ()) -> bool:
     """Every name of the sentence stands in the passage, with the same qualifiers.
 
-    A small model swaps who is who: 'Russian Foreign Minister Yoshimasa Hayashi' from 'Representing
-    Japan, Foreign Minister Yoshimasa Hayashi', or 'China's ambassador ... Vassily Nebenzia' from
-    'Russia's ambassador'. A run of capitalised words must find its last word in a run of the
-    passage whose words, or the five words before it, hold the others; a lone name must stand in
-    the passage. Acronyms match the initials of a passage run ('UN', 'United Nations'). A single
-    capitalised word opening the sentence may be an ordinary word ('Despite'): it is checked only
-    when it is one of `known_names` (the names of the question and the passages).
+    A small model swaps who is who: 'Chinese Foreign Minister Yoshimasa Hayashi' from 'Representing
+    Japan, Foreign Minister Yoshimasa Hayashi'. A run of capitalised words must find its last word
+    in a run of the passage whose words, or the five words before it, hold the others; a lone
+    name must stand in the passage. Acronyms match the initials of a passage run ('UN', 'United
+    Nations'). A single capitalised word opening the sentence may be an ordinary word ('Despite'):
+    it is checked only when it is one of `known_names` (the names of the question and the passages).
     """
     passage_words = re.findall(r"[\w.’'-]+", passage)
     passage_keys = {_name_key(w) for w in passage_words}
@@ -750,11 +766,37 @@ def names_agree(sentence: str, passage: str, known_names: Collection[str] = ()) 
     return True
 
 
-_VOTE_QUESTION = re.compile(r"\b(vot(e|es|ed|ing)|tally|ballot|resolutions?)\b", re.I)
+def new_words(sentence: str, passage: str, context: str = "") -> set[str]:
+    """Content stems of `sentence` found neither in the passage nor in `context` (the question and
+    the sentences around the passage): what the sentence claims beyond its source."""
+    return set(stems(sentence)) - set(stems(passage)) - set(stems(context))
 
 
-def is_tally(text: str) -> bool:
-    """A vote count: '141-7', or figures on two sides ('93 votes in favour, 18 no votes')."""
-    if _TALLY.search(text):
-        return True
-    return len(set().union(*_figure_sides(text).values())) >= 2
+def restates(question: str, text: str) -> bool:
+    """A sentence that only says the question back (it asks it, or holds nothing else)."""
+    rest = set(stems(text)) - set(stems(question))
+    return text.rstrip().endswith("?") or len(rest) <= 1
+
+
+def sentence_figures(text: str) -> set[str]:
+    """The figures of a sentence as digits, for comparing two sources' numbers."""
+    return figures_in(text) | {str(NUMBER_WORDS[w.lower()]) for w in re.findall(r"\b\w+\b", text) if w.lower() in NUMBER_WORDS and w.lower() != "one"}
+
+
+def same_time(a: Evidence, b: Evidence) -> bool:
+    """Whether two sentences report the same day: the days, dates and years they name, else their
+    articles' publication days; a sentence that names no day and an undated article say nothing."""
+    def days(e: Evidence) -> set:
+        weekdays, dates, _, years = time_words(e.text)
+        if weekdays or dates:
+            return set(weekdays) | set(dates)
+        return {weekday_of(e.doc.published)} - {None}
+
+    first, second = days(a), days(b)
+    if first and second:
+        return bool(first & second)
+    return False
+
+
+def word_count(texts: Sequence[str]) -> int:
+    return sum(len(t.split()) for t in texts)

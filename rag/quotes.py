@@ -212,7 +212,7 @@ def _attributions(paragraph: str) -> list[tuple[int, str]]:
             name_group = 1 if pattern is _NAME_VERB else (2 if pattern is _VERB_NAME else 1)
             named = match.group(name_group)
             if pattern is _NAME_VERB and match.group(2) and _FULL_NAME.fullmatch(match.group(2).strip()):
-                named = match.group(2)  # 'Russia's ambassador to the United Nations, Vassily Nebenzia, called'
+                named = match.group(2)  # 'China's ambassador to the United Nations, Zhang Jun, called'
             person = _person(named)
             if person and person[0].isupper():
                 found.append((match.start(), person))

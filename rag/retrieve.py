@@ -82,7 +82,7 @@ def american_spelling(word: str) -> str:
 
 def acronyms(text: str) -> list[str]:
     """Initials of each run of two or more capitalised content words: 'United States' -> 'us',
-    so that a question about the United States finds 'the US voted no' and 'U.S. envoy'."""
+    so that a question about the United States finds 'the US said' and 'U.S. envoy'."""
     runs = re.findall(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+", text)
     words = ([w for w in run.split() if w.lower() not in STOPWORDS] for run in runs)
     return ["".join(w[0] for w in run).lower() for run in words if len(run) >= 2]
@@ -96,25 +96,14 @@ def fts_query(text: str) -> str:
     return " OR ".join(f'"{w}"' for w in dict.fromkeys(variants))
 
 
-_DATE_QUESTION = re.compile(r"\b(when|what date|which date|what day|what year|which year|since when)\b", re.I)
-_NUMBER_QUESTION = re.compile(r"\b(how many|how much|what number|what share|what percentage|tally|margin|count)\b", re.I)
 _DATE_IN_TEXT = re.compile(
     r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}\b|\b\d{1,2}\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b|\b(19|20)\d\d\b"
 )
 _NUMBER_IN_TEXT = re.compile(r"\b\d+\b|\b(two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand)\b", re.I)
 
 
-_LIST_QUESTION = re.compile(
-    r"\b(which|what)\s+(?:\w+\s+){0,2}?(countries|nations|states|members|people|officials|leaders|outlets|"
-    r"governments|allies|ministers|diplomats|names|ones)\b|\bwho\s+(voted|abstained|joined|opposed|supported)\b|\blist\b",
-    re.I,
-)
 _NAME = r"(?:the\s+)?[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*"
 _ENUMERATION = re.compile(rf"{_NAME}(?:\s*,\s*(?:and\s+)?{_NAME}|\s+and\s+{_NAME}|\s+along with\s+{_NAME}){{2,}}")
-
-
-def is_list_question(question: str) -> bool:
-    return bool(_LIST_QUESTION.search(question))
 
 
 def listed_names(text: str) -> list[str]:
@@ -128,31 +117,17 @@ def list_lengths(text: str) -> set[int]:
 
 
 def has_enumeration(text: str) -> bool:
-    """Three or more names in a row ('Belarus, Mali and Syria', 'the US along with Russia and Israel')."""
+    """Three or more names in a row ('Belarus, Mali and Syria', 'the US along with Spain and Italy')."""
     return bool(_ENUMERATION.search(text))
 
 
-def answer_type(question: str) -> str | None:
-    """'date' or 'number' when the question asks for one, else None."""
-    if _DATE_QUESTION.search(question):
-        return "date"
-    if _NUMBER_QUESTION.search(question):
-        return "number"
-    return None
-
-
-def mentioned_documents(question: str, documents: dict[str, DocumentInfo]) -> set[str]:
-    """Documents whose outlet the question names ('the Euromaidan Press article', 'Kyodo')."""
-    lowered = question.lower()
-    return {d.doc_id for d in documents.values() if d.outlet and d.outlet.lower() in lowered}
-
-
 def hint_ranking(question: str, chunks: dict, documents: dict[str, DocumentInfo], order: list[int]) -> list[int] | None:
-    """Chunks that carry what the question asks for (a date, a number, a list of names; its named outlet) first."""
-    kind, named = answer_type(question), mentioned_documents(question, documents)
-    if is_list_question(question) and not kind:
-        kind = "list"
-    if not kind and not named:
+    """Chunks that carry what the question asks for (a date, a number, a list of names; an article
+    whose outlet it names) first."""
+    from rag.question import answer_kind, named_outlets
+
+    kind, named = answer_kind(question), named_outlets(question, documents)[0]
+    if kind not in ("date", "number", "list") and not named:
         return None
     pattern = {"date": _DATE_IN_TEXT, "number": _NUMBER_IN_TEXT, "list": _ENUMERATION}.get(kind)
 

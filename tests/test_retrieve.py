@@ -1,4 +1,4 @@
-from rag.retrieve import Filters, answer_type, diversify, fts_query, keywords, reciprocal_rank_fusion, search
+from rag.retrieve import Filters, diversify, fts_query, keywords, reciprocal_rank_fusion, search
 from rag.store import build_index, open_index
 
 
@@ -20,12 +20,6 @@ def test_diversify_caps_one_article_but_fills_k():
     doc_of = {1: "a", 2: "a", 3: "a", 4: "b", 5: "a"}
     assert diversify(ranked, doc_of, k=3, per_article=2) == [1, 2, 4]
     assert diversify(ranked, doc_of, k=5, per_article=1) == [1, 4, 2, 3, 5]
-
-
-def test_answer_type():
-    assert answer_type("When did the invasion start?") == "date"
-    assert answer_type("How many countries abstained?") == "number"
-    assert answer_type("Who spoke for China?") is None
 
 
 def test_search_hits_have_exact_offsets_and_rank_the_matching_chunk_first(settings, fake_embedder):

@@ -70,6 +70,7 @@ def test_unsupported_sentences_and_the_sentinel_are_removed_across_subjects(fake
     verifier = Verifier(football, fake_embedder, ignore=("NOT IN ARTICLES",))
     assert verifier.check("NOT IN ARTICLES") is None
     assert verifier.check("2-1 2-1 [1].") is None and verifier.check("Spain 2-1 [1].") is None
+    assert verifier.check("Spain beat England [1].") == ("Spain beat England.", [1])
     assert verifier.check("Spain beat England 2-1 in Berlin [1].") == ("Spain beat England 2-1 in Berlin.", [1])
 
 

@@ -1,0 +1,293 @@
+"""A question -> what it asks for: the kind of answer, the thing counted, the names, outlets,
+days and dates that bound it, and its parts when it asks two things at once.
+
+Everything here reads the wording of the question only (and the articles' outlets and titles,
+to tell an outlet from a subject); it holds no knowledge of any news subject. The rules:
+
+- kind: "number" (how many/much, what share, how old/long...), "date" (when, what date/day/
+  time), "person" (who..., which official...), "place" (where), "reason" (why), "list" (which
+  countries/companies..., list, name the...), "wording" (what did X say, how did X describe...),
+  else None.
+- focus: the words a number counts ("flights" in "how many Delta flights were cancelled"), so
+  that an answer must hold a figure of those things, not any figure.
+- names: runs of capitalised words that are not question words; a capitalised first word counts
+  only when the articles also write it capitalised in mid-sentence ("Delta", not "Roughly").
+- outlets: the articles whose outlet (or title) the question names ("according to CNN").
+- days, dates, months, years: the time the question is about ("on Monday", "by August 5").
+- parts: "how many X ... and how many Y ...", "how does A compare with B", "between A and B"
+  are split so that each part gets its own evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from rag.store import DocumentInfo
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december")
+_MONTH_ABBREVIATIONS = {m[:3]: i for i, m in enumerate(MONTHS, 1)} | {"sept": 9}
+MONTH_PATTERN = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+
+QUESTION_WORDS = frozenset(
+    "what who whom whose when where which why how did does do is are was were can could should would will "
+    "has have had according in on at the a an and or of for to please tell list name give by from with "
+    "summarise summarize summary explain describe compare outline show find quote briefly if i we you "
+    "after before since during between both each every all any other".split()
+)
+_IRREGULAR_PAST = frozenset(
+    "went came got saw made took ran fell rose left lost won paid said told spent kept held began died fled sold "
+    "bought brought caught fought flew grew hit hurt led met put read sent set shut stood struck threw wrote".split()
+)
+AUXILIARIES = frozenset("is are was were did do does has have had will would could can should may might been be being".split())
+PREPOSITIONS = frozenset("in on at by for of to from with after before during since over under about into per".split())
+
+_NUMBER_KIND = re.compile(
+    r"\bhow (many|much|old|long|far|big|large|high|tall|fast|often)\b|\bwhat (share|percentage|proportion|fraction|"
+    r"percent|number|figures?|amount|total|sum|price|cost|rate|age|margin|count|toll|score)s?\b|\bhow many\b",
+    re.I,
+)
+_DATE_KIND = re.compile(r"\bwhen\b|\bwhat (date|day|time|year|month|hour)\b|\bwhich (date|day|year|month)\b|\bsince when\b", re.I)
+_REASON_KIND = re.compile(r"\bwhy\b|\bwhat (caused|led to|prompted|was the reason|were the reasons|reason)\b|\bfor what reason\b", re.I)
+_PLACE_KIND = re.compile(r"\bwhere\b|\bin which (city|country|town|state|place|region)\b", re.I)
+_WORDING_KIND = re.compile(
+    r"\bwhat did .{1,60}? (say|said|tell|told|write|wrote|post|posted|call|called|warn|promise|describe)\b"
+    r"|\bhow (did|does|do) .{1,60}? (say|describe|put it|word|call|characteri[sz]e|react|respond|answer)\b"
+    r"|\bin what words\b|\bwhat words\b",
+    re.I,
+)
+_PERSON_KIND = re.compile(
+    r"^(?:and\s+)?who\b|\bwhich (official|minister|judge|leader|person|executive|spokesperson|spokesman|spokeswoman|"
+    r"player|president|candidate|chief|head|member|coach|lawyer|official)\b|\bwhose\b",
+    re.I,
+)
+_LIST_KIND = re.compile(r"\blist\b|\bname (the|all|some)\b|\bwho (were|are) (the|some)\b|\bwhat (else|other)\b", re.I)
+_WHICH_PLURAL = re.compile(r"\b(?:which|what)\s+((?:[\w’'-]+\s+){0,3})", re.I)
+
+
+def _asks_for_several(question: str) -> bool:
+    """'Which US carriers...', 'what measures...': which/what before a plural noun asks for a list."""
+    for match in _WHICH_PLURAL.finditer(question):
+        for word in match.group(1).split():
+            lowered = word.lower()
+            if lowered in ("of", "the") or word[0].isupper() or re.search(r"[’']s$", lowered):
+                continue  # 'which of Venezuela's allies', 'which US carriers'
+            return len(lowered) > 3 and bool(re.search(r"[^su]s$", lowered)) and lowered not in AUXILIARIES
+    return False
+_COMPARE = re.compile(
+    r"\bcompare[sd]?\b|\bcomparison\b|\bdiffer(s|ed|ent|ence)?\b|\bchange[sd]?\b|\bagree\b|\bdisagree\b|\bboth\b|\bversus\b|\bvs\.?\b"
+    r"|\bbetween\b.+\band\b|\beach (outlet|source|article|report)\b|\b(the same way|differently)\b",
+    re.I,
+)
+_SPLIT_SECOND_QUESTION = re.compile(r",?\s+and\s+(?=(how|what|who|when|where|which|why|do|does|did|is|are)\b)", re.I)
+_COMPARED_WITH = re.compile(r"^(.*?)\b(?:compare[sd]?|differ(?:s|ed)?)(?:\s+in\s+\w+)?\s+(?:with|to|from)\s+(.+)$", re.I)
+_BETWEEN = re.compile(r"^(.*?)\bbetween\s+(.+?)\s+and\s+(.+?)\??$", re.I)
+_YEAR = re.compile(r"\b(19|20)\d\d\b")
+_DAY_OF_MONTH = re.compile(rf"\b({MONTH_PATTERN})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b|\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTH_PATTERN})", re.I)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a question asks for (see the module docstring)."""
+
+    text: str
+    kind: str | None = None
+    focus: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+    outlets: frozenset[str] = frozenset()
+    weekdays: frozenset[str] = frozenset()
+    days: frozenset[tuple[int, int]] = frozenset()  # (month, day)
+    months: frozenset[int] = frozenset()
+    years: frozenset[int] = frozenset()
+    figures: frozenset[str] = frozenset()
+    compares: bool = False
+    parts: tuple[str, ...] = field(default_factory=tuple)
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[\w’'-]+", text)
+
+
+def analyse(question: str, documents: dict[str, DocumentInfo] | None = None, capitalised: set[str] | None = None) -> Asked:
+    """What `question` asks for. `documents` tell outlets from subjects; `capitalised` is the set
+    of words the articles write capitalised in mid-sentence (see `mid_sentence_capitals`)."""
+    documents = documents or {}
+    outlets, outlet_words = named_outlets(question, documents)
+    names = tuple(n for n in proper_names(question, capitalised) if not set(n.lower().split()) <= outlet_words)
+    weekdays = frozenset(w for w in WEEKDAYS if re.search(rf"\b{w}\b", question, re.I))
+    days, months = set(), set()
+    for match in _DAY_OF_MONTH.finditer(question):
+        month_word, day = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+        month = month_number(month_word)
+        if month and 1 <= int(day) <= 31:
+            days.add((month, int(day)))
+    for word in re.findall(r"\b\w+\b\.?", question):
+        if word[:1].isupper() and month_number(word):  # 'May' the month, not 'may' the verb
+            months.add(month_number(word))
+    return Asked(
+        text=question,
+        kind=answer_kind(question),
+        focus=counted_words(question),
+        names=names,
+        outlets=frozenset(outlets),
+        weekdays=weekdays,
+        days=frozenset(days),
+        months=frozenset(months),
+        years=frozenset(int(m.group()) for m in _YEAR.finditer(question)),
+        figures=frozenset(figures_in(question)),
+        compares=bool(_COMPARE.search(question)),
+        parts=tuple(split_parts(question)),
+    )
+
+
+def answer_kind(question: str) -> str | None:
+    """The kind of answer the question wants (see the module docstring), or None."""
+    if _WORDING_KIND.search(question):
+        return "wording"
+    if _NUMBER_KIND.search(question):
+        return "number"
+    if _DATE_KIND.search(question):
+        return "date"
+    if _REASON_KIND.search(question):
+        return "reason"
+    if _LIST_KIND.search(question) or _asks_for_several(question):
+        return "list"
+    if _PLACE_KIND.search(question):
+        return "place"
+    if _PERSON_KIND.search(question):
+        return "person"
+    return None
+
+
+def counted_words(question: str) -> tuple[str, ...]:
+    """The nouns a 'how many' question counts: the words after 'how many' up to a verb or a
+    preposition ('how many Delta flights were...' -> flights, Delta), last word first."""
+    match = re.search(r"\bhow many\s+(.+)", question, re.I) or re.search(
+        r"\bwhat (?:number|share|percentage|proportion|fraction|total) of\s+(.+)", question, re.I
+    )
+    if not match:
+        return ()
+    taken = []
+    for word in words(match.group(1))[:5]:
+        lowered = re.sub(r"[’']s$", "", word.lower())
+        if lowered in AUXILIARIES or lowered in PREPOSITIONS or lowered in ("that", "which", "who"):
+            break
+        if taken and (re.search(r"(ing|ed)$", lowered) or lowered in _IRREGULAR_PAST):  # a verb: 'calls went'
+            break
+        if lowered not in ("the", "a", "an", "of", "and", "or"):
+            taken.append(lowered)
+    return tuple(reversed(taken))
+
+
+def proper_names(question: str, capitalised: set[str] | None = None) -> list[str]:
+    """Runs of capitalised words ('George Kurtz', 'New York Blood Center'), question words left out.
+
+    The question's first word is capitalised anyway: it counts as a name only when the articles
+    write it capitalised in mid-sentence (`capitalised`), so 'Delta' counts and 'Roughly' does not.
+    """
+    names = []
+    for match in re.finditer(r"\b[A-Z][\w’'.-]*(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w’'.-]*)*", question):
+        run = [w for w in re.sub(r"[’']s\b", "", match.group()).split() if w.lower() not in QUESTION_WORDS]
+        if match.start() == 0 and run and run[0] == match.group().split()[0]:
+            first = run[0].strip(".-")
+            if capitalised is None or first.lower() not in capitalised:
+                run = run[1:]
+        piece: list[str] = []
+        for word in run + [""]:
+            if word and word.lower() not in WEEKDAYS and not month_number(word):
+                piece.append(word)
+            elif piece:  # a day or month ends a name: 'FOX 5 Atlanta Tuesday report'
+                names.append(" ".join(piece).strip(".-"))
+                piece = []
+    return [n for n in names if n]
+
+
+def mid_sentence_capitals(texts: list[str]) -> set[str]:
+    """Lower-cased words that the texts write capitalised after the first word of a sentence."""
+    found: set[str] = set()
+    for text in texts:
+        found.update(w.lower() for w in re.findall(r"(?<=[\w,;:’'\")] )[A-Z][\w’'-]+", text))
+    return found
+
+
+def named_outlets(question: str, documents: dict[str, DocumentInfo]) -> tuple[set[str], set[str]]:
+    """Documents whose outlet the question names, and the lower-cased words of those names.
+
+    An outlet is named when all its words stand in the question in a row ('FOX 5 Atlanta',
+    'the AP report'), or its short form does ('Associated Press' as 'AP').
+    """
+    lowered = " " + re.sub(r"[^\w\s]", " ", question.lower()) + " "
+    found, outlet_words = set(), set()
+    for doc in documents.values():
+        if not doc.outlet:
+            continue
+        for form in outlet_forms(doc.outlet):
+            if f" {form} " in lowered:
+                found.add(doc.doc_id)
+                outlet_words.update(form.split())
+    return found, outlet_words
+
+
+def outlet_forms(outlet: str) -> set[str]:
+    """'Associated Press' -> {'associated press', 'ap'}; 'CNN' -> {'cnn'}; 'Reuters (via The Star)'
+    -> {'reuters', 'the star', 'star'}: ways a question may name the outlet."""
+    forms = set()
+    for part in re.split(r"[(),;/]|\bvia\b|\bon\b", outlet):
+        clean = re.sub(r"[^\w\s]", " ", part.lower()).split()
+        if not clean:
+            continue
+        forms.add(" ".join(clean))
+        if clean[0] == "the" and len(clean) > 1:
+            forms.add(" ".join(clean[1:]))
+        if len(clean) > 1:
+            forms.add("".join(w[0] for w in clean if w not in ("the", "of")))
+    return {f for f in forms if len(f) >= 2}
+
+
+def month_number(word: str) -> int | None:
+    """'July' -> 7, 'Aug.' -> 8, 'Sept' -> 9; None for any other word."""
+    key = word.lower().rstrip(".")
+    if key in MONTHS:
+        return MONTHS.index(key) + 1
+    return _MONTH_ABBREVIATIONS.get(key)
+
+
+def figures_in(text: str) -> set[str]:
+    """The figures written in `text` as digits, without separators ('5,500' -> '5500'); years and
+    the days of dates ('July 30') left out."""
+    found = set()
+    for match in re.finditer(r"\d[\d,.]*\d|\d", _DAY_OF_MONTH.sub(" ", text)):
+        value = match.group().replace(",", "")
+        if not _YEAR.fullmatch(value):
+            found.add(value)
+    return found
+
+
+def split_parts(question: str) -> list[str]:
+    """The questions within a question, when it asks two things ('how many X..., and how many Y...')
+    or sets two things against each other ('how does A compare with B', 'between A and B')."""
+    parts = [p.strip(" ,?") for p in _SPLIT_SECOND_QUESTION.split(question) if p and not re.fullmatch(r"\w+", p.strip())]
+    if len(parts) == 1:
+        compared = _COMPARED_WITH.match(question)
+        between = _BETWEEN.match(question)
+        if compared:
+            subject = re.sub(r"^(how|in what way)\s+(does|do|did|is|are|was|were)\s+", "", compared.group(1).strip(), flags=re.I)
+            parts = [subject, compared.group(2).strip(" ?")]
+        elif between:
+            parts = [f"{between.group(1)} {between.group(2)}".strip(), f"{between.group(1)} {between.group(3)}".strip()]
+    parts = [p for p in parts if sum(w.lower() not in QUESTION_WORDS and w.lower() not in _VAGUE for w in words(p)) >= 2]
+    return parts if len(parts) > 1 else []
+
+
+_VAGUE = frozenset("they them it its agree disagree differ same way differently articles article outlets sources reports".split())
+
+
+def weekday_of(published: str | None) -> str | None:
+    """'2024-07-23' -> 'tuesday'."""
+    try:
+        return WEEKDAYS[date.fromisoformat((published or "")[:10]).weekday()]
+    except ValueError:
+        return None

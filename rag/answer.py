@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -34,7 +34,7 @@ import numpy as np
 from rag.embed import Embedder, embed_texts
 from rag.errors import InputError
 from rag.evidence import (
-    Evidence, addresses_an_assistant, answers_kind, context_of, has_figure_of, names_missing, per_article, plain,
+    Evidence, addresses_an_assistant, answers_kind, context_of, has_figure_of, name_key, names_missing, per_article, plain,
     resolve_relative_dates, same_time, satisfies, scope, select_evidence, sentence_figures, spread, time_words,
     with_continuations, with_listed_items, with_outcome,
 )
@@ -197,11 +197,14 @@ def corpus_words(index: Index) -> dict[str, set]:
         texts = [index.document_text(d.source) for d in documents] if hasattr(index, "document_text") else [s.text for s in index.all_sentences()]
         texts += [" ".join(filter(None, (d.outlet, d.title, d.url, d.source))) for d in documents]
         words: set[str] = set()
+        per_document = [{name_key(w) for w in re.findall(r"[^\W_]+", plain(text))} for text in texts[: len(documents)]]
         days: set[tuple[int, int]] = set()
         months: set[int] = set()
         years: set[int] = set()
+        lower: set[str] = set()
         for text in texts:
             words.update(w.lower() for w in re.findall(r"[^\W_]+", plain(text)))
+            lower.update(re.findall(r"\b[a-z][a-z-]+\b", plain(text)))
             _, text_days, text_months, text_years = time_words(text)
             days |= text_days
             months |= text_months
@@ -217,9 +220,33 @@ def corpus_words(index: Index) -> dict[str, set]:
                 years.add(int(d.published[:4]))
         _CORPUS[key] = {
             "words": words, "capitalised": mid_sentence_capitals(texts), "days": days, "months": months, "years": years,
-            "undated_from": undated_from,
+            "undated_from": undated_from, "per_document": per_document, "lower": lower,
         }
     return _CORPUS[key]
+
+
+def key_names(asked: Asked, index: Index, share: float = 0.5) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The question's names an answer must mention, and which of them are made of ordinary words.
+
+    Only names that at most `share` of the articles mention count: a name most articles carry
+    ('US' in American coverage, the company at the centre of the story) tells no article apart,
+    and news copy often leaves it to a pronoun or 'the airline'. A name keeps its own words
+    ('Carter Center' -> 'Carter', 'New York Blood Center' -> 'York'); one made only of words the
+    articles also write in lower case ('National Electoral Council') stays whole.
+    """
+    words = corpus_words(index)
+    per_document, lower = words["per_document"], words["lower"]
+    kept, common = [], set()
+    for name in asked.names:
+        keys = {name_key(w) for w in name.split() if len(w) > 1}
+        mentioning = sum(1 for document in per_document if keys & document)
+        if not per_document or mentioning > share * len(per_document):
+            continue
+        own = [w for w in name.split() if plain(w).lower() not in lower]
+        kept.append(" ".join(own) if own else name)
+        if not own:
+            common.add(name)
+    return tuple(kept), frozenset(common)
 
 
 def missing_names(asked: Asked, index: Index) -> list[str]:
@@ -313,10 +340,15 @@ def refusal_reason(asked: Asked, evidence: list[Evidence], parts: list[list[Evid
     return reasons[0]
 
 
+def read_question(question: str, index: Index) -> Asked:
+    """What the question asks (`rag.question.analyse`), with the names an answer must mention."""
+    asked = analyse(question, index.documents(), corpus_words(index)["capitalised"])
+    names, common = key_names(asked, index)
+    return replace(asked, key_names=names, common_names=common)
+
+
 def _parts(asked: Asked, index: Index) -> list[Asked]:
-    documents = index.documents()
-    capitalised = corpus_words(index)["capitalised"]
-    return [analyse(part, documents, capitalised) for part in asked.parts]
+    return [read_question(part, index) for part in asked.parts]
 
 
 # --- answers -------------------------------------------------------------------------------------
@@ -452,7 +484,7 @@ def _merge(*groups: list[Evidence]) -> list[Evidence]:
 
 _ACROSS = re.compile(
     r"\baccording to (the )?(different|various|each|all|both|several) (outlets?|sources?|articles?|reports?|media)\b"
-    r"|\b(do|did) (the )?(outlets?|sources?|articles?|reports?) (agree|differ|disagree)"
+    r"|\b(do|did) (the )?(outlets?|sources?|articles?|reports?|they) (agree|differ|disagree)"
     r"|\b(each|every) (outlet|source|article|report)\b|\bwhich (outlets?|sources?|articles?) (say|report|give)"
     r"|\b(report|describe|tell|give)s?\b.{0,40}\b(the same way|differently)\b",
     re.I,
@@ -500,7 +532,7 @@ def stream_answer(
         yield answer.answer
         yield answer
         return
-    asked = analyse(standalone, index.documents(), corpus_words(index)["capitalised"])
+    asked = read_question(standalone, index)
     gathered = gather(asked, index, embedder, settings)
     evidence = gathered.evidence
     retrieved = time.perf_counter()

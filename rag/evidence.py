@@ -71,8 +71,9 @@ covers paraphrase; this only lets the wording signal see 'cancelled' in 'scrappe
 
 _CAUSE = re.compile(
     r"\b(because|due to|owing to|as a result|result(ed|s)? (in|from)|caused|causing|cause[sd]?|blam(e|ed|es|ing)|"
-    r"after|since|so that|in order to|reason|led to|leading to|amid|stemm(ed|ing) from|attribut(e|ed|ing)|"
-    r"relies on|rely on|depend(s|ed|ing)? on|meant|means|could not|couldn'?t|unable|failed to|following)\b",
+    r"so that|in order to|reasons?|led to|leading to|stemm(ed|ing) from|attribut(e|ed|ing)|relies on|rely on|"
+    r"depend(s|ed|ing)? on|meant|could not|couldn'?t|unable|failed to|struggl(e|ed|es|ing)|trying to fix|"
+    r"take[sn]? time|over what|in protest|in response)\b",
     re.I,
 )
 _QUOTATION = re.compile(r"[“\"][^”\"]*\s[^”\"]*[”\"]|‘[^’]+\s[^’]+’")
@@ -289,6 +290,11 @@ def answers_kind(asked: Asked, text: str) -> bool:
         return has_date(text)
     if kind in ("person", "place"):
         known = {w.lower() for name in asked.names for w in name.split()}
+        role = re.search(r"\bwhich (\w+)", asked.text, re.I) if kind == "person" else None
+        if role and role.group(1).lower() not in QUESTION_WORDS:  # 'which judge': a name next to 'judge'
+            stem = _thread_stemmer().stemWord(role.group(1).lower())
+            return any(_thread_stemmer().stemWord(w.lower()) == stem for w in re.findall(r"\w+", text)) and any(
+                w.lower() not in known for w in names_in(text))
         return any(w.lower() not in known for w in names_in(text))
     if kind == "list":
         return has_enumeration(text) or len(set(names_in(text))) >= 3
@@ -309,16 +315,19 @@ def name_key(word: str) -> str:
 
 
 def names_missing(asked: Asked, context: str) -> list[str]:
-    """The question's names of which `context` holds no word (accents, plurals and adjectives
-    aside: 'Venezuela' finds 'Venezuelan'), nor the initials ('United States' finds 'U.S.', 'FAA'
-    finds 'Federal Aviation Administration')."""
+    """The question's key names that `context` does not mention: a name is mentioned by one of its
+    words (accents, plurals and adjectives aside: 'Venezuela' finds 'Venezuelan'), or its initials
+    ('United States' finds 'U.S.', 'FAA' finds 'Federal Aviation Administration'); a name made of
+    ordinary words ('National Electoral Council') by most of them, since 'election' alone is not it."""
     context = without_acronym_dots(context)
     keys = {name_key(w) for w in re.findall(r"[\w’'.-]+", context)} | {name_key(a) for a in acronyms(context)}
     missing = []
-    for name in asked.names:
+    for name in asked.key_names:
         words = [w for w in name.split() if len(w) > 1 and w.lower() not in STOPWORDS]
         initials = "".join(w[0] for w in words if w[0].isupper()).lower()
-        if words and not any(name_key(w) in keys for w in words) and not (len(initials) > 1 and initials in keys):
+        present = sum(name_key(w) in keys for w in words)
+        needed = 1 if name not in asked.common_names else len(words) if len(words) <= 2 else math.ceil(len(words) / 2)
+        if words and present < needed and not (len(initials) > 1 and initials in keys):
             missing.append(name)
     return missing
 
@@ -395,7 +404,7 @@ def satisfies(asked: Asked, e: Evidence, index: Index, part: Asked | None = None
     timed = asked.weekdays or asked.days or asked.months or asked.years
     if scope(asked, e.text, e.doc) < (1 if timed else 0):
         return False
-    if asked.names and names_missing(asked, context_of(e, index)):
+    if asked.key_names and names_missing(asked, context_of(e, index)):
         return False
     return True
 
@@ -456,7 +465,7 @@ def select_evidence(
         elif asked.kind:
             score += KIND_BONUS if answers_kind(asked, sentence.text) else -KIND_BONUS
         if asked.kind == "date":
-            score += 0.1 if _FULL_DATE.search(sentence.text) else 0.05 if has_full_date(sentence.text, doc) else 0.0
+            score += 0.1 if _FULL_DATE.search(sentence.text) else 0.05 if has_full_date(sentence.text, doc) or _DAY_OF_MONTH.search(sentence.text) else 0.0
         if asked.outlets:
             score += 0.3 if doc.doc_id in asked.outlets else -0.1
         score += {1: 0.1, 0: 0.0, -1: -0.3}[scope(asked, sentence.text, doc)]
@@ -465,7 +474,7 @@ def select_evidence(
         elif is_lead_in(sentence.text) and asked.kind != "list":
             score -= 0.2
         scored.append(Evidence(doc, sentence.start, sentence.end, sentence.text, score, float(sim), covered, relevance, sentence.id))
-    if asked.names:
+    if asked.key_names:
         scored = [_with_name_penalty(asked, e, index) for e in scored]
     scored.sort(key=lambda e: -e.score)
     return _distinct(scored)[:limit]

@@ -14,8 +14,8 @@ to tell an outlet from a subject); it holds no knowledge of any news subject. Th
   only when the articles also write it capitalised in mid-sentence ("Delta", not "Roughly").
 - outlets: the articles whose outlet (or title) the question names ("according to CNN").
 - days, dates, months, years: the time the question is about ("on Monday", "by August 5").
-- parts: "how many X ... and how many Y ...", "how does A compare with B", "between A and B"
-  are split so that each part gets its own evidence.
+- parts: "how many X ... and how many Y ...", "how does A compare with B", "how did X change
+  between A and B / from A to B" are split so that each part gets its own evidence.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ _COMPARE = re.compile(
 )
 _SPLIT_SECOND_QUESTION = re.compile(r",?\s+and\s+(?=(how|what|who|when|where|which|why|do|does|did|is|are)\b)", re.I)
 _COMPARED_WITH = re.compile(r"^(.*?)\b(?:compare[sd]?|differ(?:s|ed)?)(?:\s+in\s+\w+)?\s+(?:with|to|from)\s+(.+)$", re.I)
-_BETWEEN = re.compile(r"^(.*?)\bbetween\s+(.+?)\s+and\s+(.+?)\??$", re.I)
+_BETWEEN = re.compile(r"^(.*?)\b(?:between\s+(.+?)\s+and|from\s+(.+?)\s+to)\s+(.+?)\??$", re.I)
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 _DAY_OF_MONTH = re.compile(rf"\b({MONTH_PATTERN})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b|\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTH_PATTERN})", re.I)
 
@@ -97,6 +97,8 @@ class Asked:
     kind: str | None = None
     focus: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
+    key_names: tuple[str, ...] = ()  # the names an answer must mention (see rag.answer.key_names)
+    common_names: frozenset[str] = frozenset()  # key names made of words also used in lower case
     outlets: frozenset[str] = frozenset()
     weekdays: frozenset[str] = frozenset()
     days: frozenset[tuple[int, int]] = frozenset()  # (month, day)
@@ -132,6 +134,7 @@ def analyse(question: str, documents: dict[str, DocumentInfo] | None = None, cap
         kind=answer_kind(question),
         focus=counted_words(question),
         names=names,
+        key_names=names,
         outlets=frozenset(outlets),
         weekdays=weekdays,
         days=frozenset(days),
@@ -143,12 +146,18 @@ def analyse(question: str, documents: dict[str, DocumentInfo] | None = None, cap
     )
 
 
+_QUANTITY = re.compile(r"\b(death toll|toll|turnout|tally|total|count|figures?|numbers?|share|percentage|price|cost|rate|score)\b", re.I)
+
+
 def answer_kind(question: str) -> str | None:
     """The kind of answer the question wants (see the module docstring), or None."""
     if _WORDING_KIND.search(question):
         return "wording"
     if _NUMBER_KIND.search(question):
         return "number"
+    if _QUANTITY.search(question) and not _DATE_KIND.search(question) and not _REASON_KIND.search(question):
+        return "number"  # 'How did the death toll change...', 'What turnout figure did...'
+
     if _DATE_KIND.search(question):
         return "date"
     if _REASON_KIND.search(question):
@@ -164,12 +173,14 @@ def answer_kind(question: str) -> str | None:
 
 def counted_words(question: str) -> tuple[str, ...]:
     """The nouns a 'how many' question counts: the words after 'how many' up to a verb or a
-    preposition ('how many Delta flights were...' -> flights, Delta), last word first."""
+    preposition ('how many Delta flights were...' -> flights, Delta), last word first; or the word
+    before 'figure' ('what turnout figure' -> turnout)."""
     match = re.search(r"\bhow many\s+(.+)", question, re.I) or re.search(
         r"\bwhat (?:number|share|percentage|proportion|fraction|total) of\s+(.+)", question, re.I
     )
     if not match:
-        return ()
+        named = re.search(r"\bwhat ([a-z]+) (?:figure|number|total|count|rate)s?\b", question, re.I)
+        return (named.group(1).lower(),) if named and named.group(1).lower() not in QUESTION_WORDS else ()
     taken = []
     for word in words(match.group(1))[:5]:
         lowered = re.sub(r"[’']s$", "", word.lower())
@@ -276,8 +287,9 @@ def split_parts(question: str) -> list[str]:
         if compared:
             subject = re.sub(r"^(how|in what way)\s+(does|do|did|is|are|was|were)\s+", "", compared.group(1).strip(), flags=re.I)
             parts = [subject, compared.group(2).strip(" ?")]
-        elif between:
-            parts = [f"{between.group(1)} {between.group(2)}".strip(), f"{between.group(1)} {between.group(3)}".strip()]
+        elif between and re.search(r"\b(chang|differ|compar|rose|rise|fell|fall|grew|grow|drop|shift|move|went|go)\w*", between.group(1), re.I):
+            first = between.group(2) or between.group(3)
+            parts = [f"{between.group(1)} {first}".strip(), f"{between.group(1)} {between.group(4)}".strip()]
     parts = [p for p in parts if sum(w.lower() not in QUESTION_WORDS and w.lower() not in _VAGUE for w in words(p)) >= 2]
     return parts if len(parts) > 1 else []
 

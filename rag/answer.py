@@ -39,8 +39,8 @@ from rag.evidence import (
     with_continuations, with_listed_items, with_outcome,
 )
 from rag.generate import Generator, GeneratorCrashed, GeneratorUnavailable
-from rag.question import QUESTION_WORDS, Asked, analyse, mid_sentence_capitals, proper_names
-from rag.retrieve import listed_names, search
+from rag.question import QUESTION_WORDS, Asked, analyse, mid_sentence_capitals, proper_names, weekday_of
+from rag.retrieve import listed_names, search, search_sentences
 from rag.settings import Settings
 from rag.store import DocumentInfo, Index
 from rag.verify import DraftReader, Numbering, Verifier
@@ -202,10 +202,12 @@ def corpus_words(index: Index) -> dict[str, set]:
         months: set[int] = set()
         years: set[int] = set()
         lower: set[str] = set()
+        weekdays: set[str] = set()
         for text in texts:
             words.update(w.lower() for w in re.findall(r"[^\W_]+", plain(text)))
             lower.update(re.findall(r"\b[a-z][a-z-]+\b", plain(text)))
-            _, text_days, text_months, text_years = time_words(text)
+            text_weekdays, text_days, text_months, text_years = time_words(text)
+            weekdays |= text_weekdays
             days |= text_days
             months |= text_months
             years |= text_years
@@ -215,12 +217,13 @@ def corpus_words(index: Index) -> dict[str, set]:
                 undated_from.add(max(time_words(index.document_text(d.source) if hasattr(index, "document_text") else
                                                 " ".join(s.text for s in index.sentences_in(d.doc_id)))[3], default=0))
             if d.published and len(d.published) >= 10:
+                weekdays.add(weekday_of(d.published))
                 days.add((int(d.published[5:7]), int(d.published[8:10])))
                 months.add(int(d.published[5:7]))
                 years.add(int(d.published[:4]))
         _CORPUS[key] = {
             "words": words, "capitalised": mid_sentence_capitals(texts), "days": days, "months": months, "years": years,
-            "undated_from": undated_from, "per_document": per_document, "lower": lower,
+            "undated_from": undated_from, "per_document": per_document, "lower": lower, "weekdays": weekdays,
         }
     return _CORPUS[key]
 
@@ -266,17 +269,23 @@ def missing_names(asked: Asked, index: Index) -> list[str]:
 
 
 def unmentioned_time(asked: Asked, index: Index) -> str | None:
-    """A date, month or year the question asks about that no article mentions or is published on
-    (for a year, nor could be from: an undated article may be from any year since the last it names)."""
+    """A weekday, date, month or year the question asks about that no article mentions or is
+    published on. For a year inside the span of the years the articles name, also one that no
+    undated article could be from (an undated article is no older than the latest year it names)."""
     known = corpus_words(index)
+    for weekday in sorted(asked.weekdays):
+        if weekday not in known["weekdays"]:
+            return weekday.capitalize()
     for month, day in sorted(asked.days):
         if (month, day) not in known["days"]:
             return f"{_MONTH_NAMES[month - 1]} {day}"
     for month in sorted(asked.months):
         if month not in known["months"]:
             return _MONTH_NAMES[month - 1]
+    years = known["years"]
     for year in sorted(asked.years):
-        if year not in known["years"] and not any(bound <= year for bound in known["undated_from"]):
+        outside = not years or year > max(years) or year < min(years)
+        if year not in years and (outside or not any(bound <= year for bound in known["undated_from"])):
             return str(year)
     return None
 
@@ -470,7 +479,8 @@ def gather(asked: Asked, index: Index, embedder: Embedder, settings: Settings) -
 def _ranked(asked: Asked, query: str, index: Index, embedder: Embedder, settings: Settings) -> tuple[list[Evidence], list[Evidence]]:
     vector = embed_texts(embedder, [query])[0]
     hits = search(query, index, embedder, settings, k=settings.answer_chunks, query_vector=vector)
-    ranked = select_evidence(asked, hits, index, embedder, vector, limit=40)
+    sentences = index.sentences_by_id(search_sentences(query, index, vector))
+    ranked = select_evidence(asked, hits, index, embedder, vector, limit=40, sentences=sentences)
     return [e for e in ranked if not addresses_an_assistant(e.text)], [e for e in ranked if addresses_an_assistant(e.text)]
 
 

@@ -394,15 +394,14 @@ def is_lead_in(text: str) -> bool:
 
 
 def satisfies(asked: Asked, e: Evidence, index: Index, part: Asked | None = None) -> bool:
-    """Whether a sentence meets what the question asks: the kind of answer, every name the
-    question gives (in the sentence, the two before it, or its article's title or outlet), and the
-    asked time, which the sentence must name or its article's date must be (an undated sentence of
-    an undated article does not say which day it reports)."""
+    """Whether a sentence meets what the question asks: the kind of answer, the question's key
+    names (in the sentence, the two before it, or its article's title, outlet or address), and
+    the asked time: a sentence that names another day, or whose article is dated another day, does
+    not answer; one that names none in an undated article may."""
     asked = part or asked
     if not answers_kind(asked, e.text):
         return False
-    timed = asked.weekdays or asked.days or asked.months or asked.years
-    if scope(asked, e.text, e.doc) < (1 if timed else 0):
+    if scope(asked, e.text, e.doc) < 0:
         return False
     if asked.key_names and names_missing(asked, context_of(e, index)):
         return False
@@ -439,10 +438,13 @@ def _answer_spans(asked: Asked, text: str) -> list[tuple[int, int]]:
 
 
 def select_evidence(
-    asked: Asked, hits: list[Hit], index: Index, embedder: Embedder, query_vector: np.ndarray, limit: int
+    asked: Asked, hits: list[Hit], index: Index, embedder: Embedder, query_vector: np.ndarray, limit: int,
+    sentences: Sequence = (),
 ) -> list[Evidence]:
-    """The best sentences of the hits for the question, best first, at most `limit`."""
+    """The best sentences of the hits, and of `sentences` found on their own (see
+    `rag.retrieve.search_sentences`), for the question, best first, at most `limit`."""
     weights = word_weights(asked.text, index)
+    documents = index.documents()
     candidates = []
     seen: set[tuple[str, int]] = set()
     for rank, hit in enumerate(hits):
@@ -450,6 +452,10 @@ def select_evidence(
             if (hit.doc.doc_id, sentence.start) not in seen:
                 seen.add((hit.doc.doc_id, sentence.start))
                 candidates.append((rank, hit.doc, sentence))
+    for sentence in sentences:
+        if (sentence.doc_id, sentence.start) not in seen:
+            seen.add((sentence.doc_id, sentence.start))
+            candidates.append((len(hits), documents[sentence.doc_id], sentence))
     if not candidates:
         return []
     similarity = index.sentence_vectors[[s.id for _, _, s in candidates]] @ query_vector

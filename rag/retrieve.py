@@ -217,3 +217,18 @@ def _best_sentence_similarity(index: Index, chunk, vector: np.ndarray) -> float:
     if not sentences:
         return 0.0
     return float(np.max(index.sentence_vectors[[s.id for s in sentences]] @ vector))
+
+
+def search_sentences(question: str, index: Index, vector: np.ndarray, k: int = 30, rrf_k: int = 60) -> list[int]:
+    """Ids of the k sentences that best match the question: dense similarity over every sentence
+    vector and BM25 over the sentences, fused by rank. A chunk's vector averages its sentences, so
+    a one-sentence answer inside an otherwise unrelated chunk is found here, not by `search`."""
+    if len(index.sentence_vectors) == 0:
+        return []
+    similarity = index.sentence_vectors @ np.asarray(vector, dtype=np.float32)
+    depth = min(k, len(similarity))
+    top = np.argpartition(-similarity, depth - 1)[:depth]
+    dense = [int(i) for i in top[np.argsort(-similarity[top])]]
+    keyword = [i for i, _ in index.keyword_search(fts_query(question), k, table="sentences_fts")]
+    fused = reciprocal_rank_fusion([dense, keyword], rrf_k)
+    return sorted(fused, key=lambda i: -fused[i])[:k]

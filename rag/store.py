@@ -174,6 +174,14 @@ class Index:
         )
         return [StoredSentence(*r) for r in rows]
 
+    def sentences_by_id(self, ids: list[int]) -> list[StoredSentence]:
+        """The sentences with these ids, in the order given."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = {r[0]: StoredSentence(*r) for r in self.query(f'SELECT id, doc_id, start, "end", text FROM sentences WHERE id IN ({marks})', tuple(ids))}
+        return [rows[i] for i in ids if i in rows]
+
     def all_sentences(self) -> list[StoredSentence]:
         return [StoredSentence(*r) for r in self.query('SELECT id, doc_id, start, "end", text FROM sentences ORDER BY id')]
 

@@ -283,10 +283,10 @@ def unmentioned_time(asked: Asked, index: Index) -> str | None:
         if month not in known["months"]:
             return _MONTH_NAMES[month - 1]
     years = known["years"]
-    for year in sorted(asked.years):
-        outside = not years or year > max(years) or year < min(years)
-        if year not in years and (outside or not any(bound <= year for bound in known["undated_from"])):
-            return str(year)
+    unknown = [year for year in sorted(asked.years) if year not in years and (
+        not years or year > max(years) or year < min(years) or not any(bound <= year for bound in known["undated_from"]))]
+    if unknown and len(unknown) == len(asked.years):  # 'in 2023 and 2025' is answered for the year the articles cover
+        return " or ".join(map(str, unknown))
     return None
 
 
@@ -616,11 +616,9 @@ def stream_answer(
 
 
 def _plainly_answered(asked: Asked, gathered: Gathered, index: Index, settings: Settings) -> bool:
-    """A passage answers what the question asks (kind, names, time) and matches it closely: the
-    model's refusal is then overruled, visibly. A question that asks for no particular kind of
-    answer is never overruled: only the model read it."""
-    if asked.kind is None:
-        return False
+    """One of the best passages holds what the question asks for (kind, key names, time) and
+    matches it closely: the model's refusal is then overruled, visibly (a small model refuses
+    answerable questions often; near misses were refused before it ran)."""
     return any(satisfies(asked, e, index) and e.relevance >= settings.refuse_below + 0.15 for e in gathered.ranked[:3])
 
 

@@ -1,79 +1,83 @@
-"""Where to put the refusal threshold: evidence relevance of answerable questions against off-topic ones.
+"""Where to put the refusal threshold: evidence relevance of answerable questions against off-topic
+ones, on every evaluation set and its own articles.
 
-    python benchmarks/calibrate_refusal.py [--eval ../shared/eval/dev.jsonl benchmarks/probe.jsonl]
+    python benchmarks/calibrate_refusal.py [--sets DEV.jsonl=CORPUS ...]
 
-Prints, per question, the relevance of its best evidence sentence (embedding similarity plus
-weighted word coverage, no bonuses: `Evidence.relevance`), then the weakest answerable item,
-the strongest off-topic probe, and the midpoint. `Settings.refuse_below` is set from this.
-The off-topic probes name nobody and no month, so the name and month checks do not refuse
-them first: only the threshold can.
+Defaults: the seed dev set over seeds/ and every corpus in ../shared/corpora/. Prints, per set,
+the relevance of the best evidence sentence (embedding similarity plus weighted word coverage,
+no bonuses: `Evidence.relevance`) of its weakest answerable question and of its strongest
+off-topic probe, then over all sets the weakest answerable, the strongest off-topic and the
+midpoint; and for each candidate threshold, how many answerable questions fall below it and how
+many off-topic probes the whole pipeline still answers (the checks of what a question asks
+refuse many of them whatever the threshold). `Settings.refuse_below` is set from this. Near
+misses (same event, a detail nobody reported) are not the threshold's job: `rag.answer.unmet`.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from rag.answer import Turn, standalone_question
-from rag.embed import SentenceTransformerEmbedder, embed_texts
-from rag.evidence import select_evidence
-from rag.retrieve import search
+from compare_models import default_sets, parse_set
+from rag.answer import Turn, answer_question, gather, read_question, standalone_question
+from rag.embed import SentenceTransformerEmbedder
+from rag.evaluate import load_items
 from rag.settings import Settings
 from rag.store import ensure_index
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SETS = [ROOT.parent / "shared" / "eval" / "dev.jsonl", ROOT / "benchmarks" / "probe.jsonl", ROOT / "benchmarks" / "probe2.jsonl"]
 OFF_TOPIC = [
     "How do I bake sourdough bread at home?",
     "What is the best way to learn the piano as an adult?",
-    "Which football team won the league last season?",
-    "How much does a new electric car cost?",
     "What are the symptoms of the flu?",
     "How tall is the highest mountain in the world?",
-    "What did the central bank decide about interest rates?",
-    "How many goals were scored in the final?",
     "Which smartphone has the best camera this year?",
     "What is the recipe for a classic lasagna?",
-    "How did the stock market react to the earnings report?",
-    "Why did the airline cancel so many flights?",
+    "How much does a new electric car cost?",
+    "What did the central bank decide about interest rates?",
+    "How long should a dog be walked each day?",
+    "Which planet has the most moons?",
 ]
 
 
 def best_relevance(question: str, history: list[Turn], index, embedder, settings: Settings) -> float:
-    standalone = standalone_question(question, history)
-    vector = embed_texts(embedder, [standalone])[0]
-    hits = search(standalone, index, embedder, settings, k=settings.answer_chunks, query_vector=vector)
-    evidence = select_evidence(standalone, hits, index, embedder, vector, limit=settings.evidence_sentences)
-    return max((e.relevance for e in evidence), default=0.0)
+    asked = read_question(standalone_question(question, history), index)
+    gathered = gather(asked, index, embedder, settings)
+    return max((e.relevance for pool in [gathered.ranked, *gathered.parts] for e in pool), default=0.0)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--eval", type=Path, nargs="*", default=[p for p in DEFAULT_SETS if p.exists()])
+    parser.add_argument("--sets", nargs="*", type=parse_set, help="DEV.jsonl[=CORPUS]; default: seeds and shared corpora")
+    parser.add_argument("--index-root", type=Path, default=Path("/tmp/rag-calibrate"))
+    parser.add_argument("--thresholds", type=float, nargs="*", default=[0.5, 0.55, 0.6])
     args = parser.parse_args()
-    settings = Settings()
-    embedder = SentenceTransformerEmbedder(settings.embed_model)
-    index = ensure_index(settings, embedder)
-
-    answerable = []
-    for path in args.eval:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            item = json.loads(line) if line.strip() else {}
-            if item.get("kind") in (None, "quote") or item.get("refuse"):
+    embedder = SentenceTransformerEmbedder()
+    lows, highs, totals = [], [], {}
+    for items_path, corpus in args.sets or default_sets():
+        settings = Settings(corpus_dir=corpus, index_dir=args.index_root / corpus.parent.name)
+        index = ensure_index(settings, embedder)
+        answerable = []
+        for item in load_items(items_path):
+            if item.get("kind") == "quote" or item.get("refuse"):
                 continue
             history = [Turn(**t) for t in item.get("history", [])]
-            score = best_relevance(item["question"], history, index, embedder, settings)
-            answerable.append(score)
-            print(f"answerable  {score:.3f}  {item['id']}  {item['question'][:70]}")
-    off_topic = []
-    for question in OFF_TOPIC:
-        score = best_relevance(question, [], index, embedder, settings)
-        off_topic.append(score)
-        print(f"off-topic   {score:.3f}  {question}")
-    low, high = min(answerable), max(off_topic)
-    print(f"\nweakest answerable {low:.3f}, strongest off-topic {high:.3f}, midpoint {(low + high) / 2:.3f}")
-    print(f"current Settings.refuse_below = {settings.refuse_below}")
+            answerable.append((best_relevance(item["question"], history, index, embedder, settings), item["id"]))
+        off_topic = [(best_relevance(q, [], index, embedder, settings), q) for q in OFF_TOPIC]
+        low, high = min(answerable), max(off_topic)
+        lows.append(low[0])
+        highs.append(high[0])
+        print(f"{items_path}: weakest answerable {low[0]:.3f} ({low[1]}), strongest off-topic {high[0]:.3f} ({high[1]})")
+        for threshold in args.thresholds:
+            strict = settings.with_overrides(refuse_below=threshold, answer_mode="extractive")
+            answered = [q for _, q in off_topic if not answer_question(q, index, embedder, strict).refused]
+            wrongly = sum(score < threshold for score, _ in answerable)
+            totals[threshold] = [a + b for a, b in zip(totals.get(threshold, [0, 0]), [wrongly, len(answered)])]
+            print(f"  refuse_below {threshold:.2f}: {wrongly} answerable below it; off-topic answered by the whole pipeline: {answered}")
+    low, high = min(lows), max(highs)
+    print(f"\nall sets: weakest answerable {low:.3f}, strongest off-topic {high:.3f}, midpoint {(low + high) / 2:.3f}")
+    for threshold, (wrongly, answered) in sorted(totals.items()):
+        print(f"refuse_below {threshold:.2f}: {wrongly} answerable questions below it, {answered} off-topic questions answered")
+    print(f"current Settings.refuse_below = {Settings().refuse_below}")
 
 
 if __name__ == "__main__":

@@ -99,6 +99,17 @@ NUMBER_WORDS = {
 _FIGURE = re.compile(r"[$€£¥]?\d[\d,.]*\d%?|[$€£¥]?\d%?|\b(" + "|".join(NUMBER_WORDS) + r")\b", re.I)
 _PERCENT = re.compile(r"\d\s*%|\bper\s?cent\b|\bpercentage\b|\b(half|third|quarter|fifth|tenth)s?\b|\bone in \w+\b", re.I)
 _MONEY = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s*(dollars|euros|pounds|yen|yuan|rupees|pesos)\b|\b(usd|eur|gbp)\b", re.I)
+_MEASURES = {
+    "old": r"\d+-year-old|\baged? \d+|, \d{1,3},|\d+ years? old",
+    "tall": r"\d[\d,.]*\s*(m|metres?|meters?|ft|feet|foot|storeys?|stories|km)\b",
+    "high": r"\d[\d,.]*\s*(m|metres?|meters?|ft|feet|foot|storeys?|stories|km|%|percent)\b",
+    "long": r"\d[\d,.]*\s*(seconds?|minutes?|hours?|days?|weeks?|months?|years?|m|metres?|meters?|km|miles?|ft|feet)\b",
+    "far": r"\d[\d,.]*\s*(m|metres?|meters?|km|kilometres?|kilometers?|miles?|ft|feet)\b",
+    "fast": r"\d[\d,.]*\s*(mph|km/h|kph|knots|miles per hour|kilometres per hour|kilometers per hour|%|percent)",
+    "often": r"\b(\d+|once|twice|three|four|five|six|seven|eight|nine|ten) (times?|a (day|week|month|year)|per)\b",
+}
+"""What 'how old / tall / long / far / fast / often' asks a figure to come with: a unit of that measure."""
+_HOW_MEASURE = re.compile(r"\bhow (" + "|".join(_MEASURES) + r")\b", re.I)
 _MONEY_QUESTION = re.compile(r"\bhow much\b.*\b(pay|paid|cost|worth|spend|spent|earn|raise|owe|price|fine|compensation|lose|lost|charge)", re.I)
 _SHARE_QUESTION = re.compile(r"\bwhat (share|percentage|proportion|fraction|percent)\b", re.I)
 _ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
@@ -234,10 +245,14 @@ def figures(text: str, asked: Asked | None = None) -> list[tuple[int, int]]:
 
 def has_figure_of(text: str, asked: Asked, reach: int = 4) -> bool:
     """A figure of what the question counts: a percent for 'what share', an amount of money for
-    'how much ... paid', else any answering figure, within `reach` words of a counted word when
-    the question names the things it counts ('690 flights', 'flights: 690')."""
+    'how much ... paid', a figure with a unit of the measure for 'how old / tall / long / far'
+    ('61-year-old', '8,849 metres', '12 hours'), else any answering figure, within `reach` words of
+    a counted word when the question names the things it counts ('690 flights', 'flights: 690')."""
     if _SHARE_QUESTION.search(asked.text):
         return bool(_PERCENT.search(text))
+    measure = _HOW_MEASURE.search(asked.text)
+    if measure:
+        return bool(re.search(_MEASURES[measure.group(1).lower()], text, re.I))
     if _MONEY_QUESTION.search(asked.text) and not _MONEY.search(text):
         return False
     spans = figures(text, asked)

@@ -43,7 +43,7 @@ class Settings:
     evidence_sentences: int = field(default=6, metadata={"doc": "numbered evidence sentences shown to the model"})
     extractive_sentences: int = field(default=3, metadata={"doc": "sentences quoted by an extractive answer"})
     refuse_below: float = field(
-        default=0.60,
+        default=0.55,
         metadata={"doc": "refuse when the best evidence relevance is below this (benchmarks/calibrate_refusal.py)"},
     )
     max_question_chars: int = field(default=2000, metadata={"doc": "longer questions are refused with a message"})

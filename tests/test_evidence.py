@@ -127,6 +127,15 @@ def test_share_and_money_questions_need_a_percent_or_an_amount():
     assert not has_figure_of("It cancelled 500 flights.", money)
 
 
+def test_how_old_tall_or_long_needs_a_figure_with_its_unit():
+    assert has_figure_of("Nicolas Maduro, 61, was declared the winner.", analyse("How old is Maduro?"))
+    assert has_figure_of("the 62-year-old president", analyse("How old is the president?"))
+    assert not has_figure_of("Maduro won 51.2% of the vote.", analyse("How old is Maduro?"))
+    assert has_figure_of("Everest stands 8,849 metres tall.", analyse("How tall is the highest mountain?"))
+    assert not has_figure_of("The resolution passed 141-7.", analyse("How tall is the highest mountain?"))
+    assert has_figure_of("The outage lasted about 12 hours.", analyse("How long did the outage last?"))
+
+
 def test_person_list_and_date_answers():
     assert answers_kind(analyse("Who scored the winner?"), "The winner was scored by Mikel Oyarzabal.")
     assert not answers_kind(analyse("Who runs CrowdStrike?"), "The company has not said.")

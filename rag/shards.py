@@ -216,7 +216,7 @@ def split_phrases(expression: str) -> list[str]:
     """The phrases of an FTS5 expression made of phrases joined by OR ('"a" OR "b c" OR d')."""
     parts = re.findall(r'"(?:[^"]|"")*"|\S+', expression)
     phrases = parts[0::2]
-    if not parts or any(p != "OR" for p in parts[1::2]) or any(p == "OR" or not _is_phrase(p) for p in phrases):
+    if len(parts) % 2 == 0 or any(p != "OR" for p in parts[1::2]) or any(p == "OR" or not _is_phrase(p) for p in phrases):
         raise ValueError(f"sharded keyword search takes phrases joined by OR, not {expression!r}")
     return phrases
 

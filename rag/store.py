@@ -441,8 +441,9 @@ def write_generation(
 ) -> Path:
     """Write a whole new generation beside the current one, then make it current (one `os.replace`).
 
-    The caller holds `index_lock`. With `settings.index_shards` > 1 the rows and vectors are split
-    into shards by article hash (`rag.shards`); the manifest is the same either way.
+    The caller holds `index_lock`. With more than one shard (`settings.index_shards`, or as many
+    as the current generation has when that is 0) the rows and vectors are split by article hash
+    (`rag.shards`); the manifest is the same either way, plus the list of shards.
     """
     dimension = int(chunk_vectors.shape[1])
     generation = settings.index_dir / f"gen-{time.time_ns()}"
@@ -458,10 +459,11 @@ def write_generation(
         "files": _file_records(settings.corpus_dir, per_doc),
         "skipped": [{"name": s.name, "reason": s.reason} for s in skipped],
     }
-    if settings.index_shards > 1:
+    shards = settings.index_shards or _current_shard_count(settings.index_dir)
+    if shards > 1:
         from rag.shards import write_shards
 
-        manifest["shards"] = write_shards(generation, per_doc, chunk_vectors, sentence_vectors, settings.index_shards)
+        manifest["shards"] = write_shards(generation, per_doc, chunk_vectors, sentence_vectors, shards)
     else:
         _write_database(generation / "meta.sqlite", per_doc)
         import faiss
@@ -473,6 +475,16 @@ def write_generation(
     _point_current_at(settings.index_dir, generation)
     _remove_stray_generations(settings.index_dir)
     return generation
+
+
+def _current_shard_count(index_dir: Path) -> int:
+    """How many shards the current generation has (1 when unsharded, missing or unreadable)."""
+    generation = current_generation(index_dir)
+    try:
+        manifest = json.loads((generation / "manifest.json").read_text(encoding="utf-8")) if generation else {}
+    except (OSError, ValueError):
+        return 1
+    return len(manifest.get("shards") or []) or 1
 
 
 def _file_records(corpus_dir: Path, per_doc: list[Planned]) -> dict[str, dict]:

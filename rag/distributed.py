@@ -69,7 +69,9 @@ class PipelineStats:
 
     batches: int = 0
     embedded_texts: int = 0
+    ingest_seconds: float = 0.0  # summed over actors: reading, ingesting and chunking
     embed_seconds: float = 0.0  # summed over actors: time inside embed_texts
+    write_seconds: float = 0.0  # this process: assembling the rows and writing the generation
     actors: int = 0
     threads_per_actor: int = 0
     gpus: int = 0
@@ -148,7 +150,10 @@ class IndexActor:
         self.embedder, self.settings, self.reusable = make_embedder(), settings, reusable
 
     def __call__(self, batch: dict) -> dict:
-        return embed_batch(ingest_batch(batch, self.settings, self.reusable), self.embedder)
+        started = time.perf_counter()
+        ingested = ingest_batch(batch, self.settings, self.reusable)
+        seconds = time.perf_counter() - started
+        return {**embed_batch(ingested, self.embedder), "ingest_seconds": np.full(len(batch["name"]), seconds / len(batch["name"]))}
 
 
 # --- assembling what comes back ------------------------------------------------------------------
@@ -250,7 +255,9 @@ def build_index_ray(
                 import ray
 
                 ray.shutdown()
+        started_writing = time.perf_counter()
         write_generation(settings, per_doc, chunk_vectors, sentence_vectors, skipped)
+        stats.write_seconds += time.perf_counter() - started_writing
     return BuildReport(len(per_doc), len(chunk_vectors), embedded, skipped, time.perf_counter() - started, settings.index_dir)
 
 
@@ -293,6 +300,8 @@ def _run_pipeline(
     for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
         names = list(batch)
         rows.extend(dict(zip(names, values)) for values in zip(*(batch[n] for n in names)))
+    started = time.perf_counter()
+    stats.ingest_seconds = float(sum(r["ingest_seconds"] for r in rows))
     stats.embed_seconds = float(sum(r["embed_seconds"] for r in rows))
     stats.embedded_texts = int(sum(r["texts"] for r in rows))
     stats.batches = round(sum(r["batch_share"] for r in rows))
@@ -301,4 +310,5 @@ def _run_pipeline(
     chunk_vectors, sentence_vectors = stack_vectors(
         per_doc, {**reuse_chunks, **fresh_chunks}, {**reuse_sentences, **fresh_sentences}, dimension
     )
+    stats.write_seconds = time.perf_counter() - started
     return per_doc, chunk_vectors, sentence_vectors, skipped, embedded

@@ -11,6 +11,7 @@ Marked slow; skipped, saying why, when Ray is not installed.
 """
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -117,6 +118,7 @@ def cluster():
         time.sleep(1)
         for pid in _session_processes(sessions):
             os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(temp, ignore_errors=True)
 
 
 def _rows(index, sql: str) -> list[tuple]:

@@ -30,6 +30,7 @@ writes (as the local path does); identical files under two names are embedded on
 from __future__ import annotations
 
 import logging
+import os
 import pickle
 import time
 from dataclasses import dataclass
@@ -56,7 +57,7 @@ from rag.store import (
     write_generation,
 )
 
-BATCH_ARTICLES = 16  # articles per batch: about 60 chunks and 200 sentences of news copy
+BATCH_ARTICLES = 16  # articles per batch: about 100 chunks and 300 sentences of news copy
 
 
 class RayUnavailableError(RagError):
@@ -192,6 +193,9 @@ def assemble(rows: list[dict], dimension: int) -> tuple[list[Planned], dict[str,
 def connect(address: str | None) -> bool:
     """Join the cluster at `address` ('host:port'), or start a local Ray runtime when it is None.
     True when this call connected (and the caller should disconnect), False when already connected."""
+    if address is None:
+        # A local runtime listens on the loopback address only (Ray's own switch for one-machine use).
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
     try:
         import ray
     except ImportError:
@@ -234,7 +238,6 @@ def build_index_ray(
     (or GPUs), each actor using `threads` threads.
     """
     started = time.perf_counter()
-    make_embedder = make_embedder or partial(SentenceTransformerEmbedder, settings.embed_model)
     stats = stats if stats is not None else PipelineStats()
     with index_lock(settings.index_dir):
         _remove_stray_generations(settings.index_dir)
@@ -243,7 +246,7 @@ def build_index_ray(
         corpus = settings.corpus_dir.resolve()
         files = [{"order": i, "name": p.relative_to(corpus).as_posix(), "path": str(p)} for i, p in enumerate(iter_article_files(corpus))]
         check_corpus(settings, files, [])
-        dimension = make_embedder().dimension
+        dimension = (make_embedder or partial(SentenceTransformerEmbedder, settings.embed_model))().dimension
         reuse_chunks, reuse_sentences = reusable_vectors(settings, dimension, rebuild)
         connected = connect(address)
         try:
@@ -264,7 +267,7 @@ def build_index_ray(
 def _run_pipeline(
     settings: Settings,
     files: list[dict],
-    make_embedder: Callable[[], Embedder],
+    make_embedder: Callable[[], Embedder] | None,
     dimension: int,
     reuse_chunks: dict[str, np.ndarray],
     reuse_sentences: dict[str, np.ndarray],
@@ -284,6 +287,8 @@ def _run_pipeline(
     size, threads, gpus = pool_size(ray.cluster_resources(), threads)
     size = actors or size
     stats.actors, stats.threads_per_actor, stats.gpus = size, threads, gpus
+    if make_embedder is None:  # the packaged model, on the actor's GPU when it has one
+        make_embedder = partial(SentenceTransformerEmbedder, settings.embed_model, device="cuda" if gpus else "cpu")
     blocks = min(len(files), max(len(files) // batch_articles, 2 * size))  # enough for every actor to start on one
     dataset = ray.data.from_items(files, override_num_blocks=max(1, blocks))
     dataset = dataset.map_batches(

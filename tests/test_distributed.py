@@ -88,3 +88,20 @@ def test_default_rag_index_does_not_import_ray(tmp_path, seed_corpus):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert "exit 0 ray imported: False" in result.stdout, result.stderr[-2000:]
+
+
+@pytest.mark.parametrize("argv, address", [(["--ray"], None), (["--ray", "10.0.0.5:6379"], "10.0.0.5:6379")])
+def test_rag_index_ray_passes_the_address_and_shards(monkeypatch, tmp_path, seed_corpus, argv, address):
+    import rag.distributed
+    from rag.cli import main
+    from rag.store import BuildReport
+
+    calls = []
+
+    def fake_build(settings, address, rebuild, progress):
+        calls.append((address, settings.index_shards, rebuild))
+        return BuildReport(5, 30, 5, [], 0.1, settings.index_dir)
+
+    monkeypatch.setattr(rag.distributed, "build_index_ray", fake_build)
+    assert main(["index", "--corpus", str(seed_corpus), "--index", str(tmp_path / "i"), "--shards", "4", *argv]) == 0
+    assert calls == [(address, 4, False)]

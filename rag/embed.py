@@ -50,7 +50,7 @@ PACKAGED_MODELS: dict[str, tuple[Callable[[], Path], int]] = {
 class SentenceTransformerEmbedder:
     """A packaged sentence-transformers model, loaded on first use."""
 
-    def __init__(self, name: str = "all-MiniLM-L6-v2", batch_size: int = 16) -> None:
+    def __init__(self, name: str = "all-MiniLM-L6-v2", batch_size: int = 16, device: str = "cpu") -> None:
         if name not in PACKAGED_MODELS:
             raise ModelUnavailableError(
                 f"unknown embedding model {name!r}; packaged models: {', '.join(PACKAGED_MODELS)}"
@@ -58,6 +58,7 @@ class SentenceTransformerEmbedder:
         self.name = name
         self.dimension = PACKAGED_MODELS[name][1]
         self.batch_size = batch_size
+        self.device = device  # "cuda" on a Ray node's GPU (rag.distributed); the app runs on the CPU
         self._model = None
 
     def load(self):
@@ -70,7 +71,7 @@ class SentenceTransformerEmbedder:
             path = PACKAGED_MODELS[self.name][0]()
             if not (path / "config.json").is_file():
                 raise ModelUnavailableError(f"model files missing under {path}; reinstall the package")
-            self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+            self._model = SentenceTransformer(str(path), device=self.device, local_files_only=True)
         return self._model
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:

@@ -29,6 +29,13 @@ class Settings:
     chunk_overlap_sentences: int = field(
         default=1, metadata={"doc": "sentences a chunk repeats from the one before", "index": True}
     )
+    index_shards: int = field(
+        default=0,
+        metadata={
+            "doc": "split the index into this many shards by article hash (rag.shards); 1: one FAISS index and one "
+            "database; 0: as many as the current index has (1 for a new one)"
+        },
+    )
     top_k: int = field(default=5, metadata={"doc": "hits returned by search"})
     candidates: int = field(default=30, metadata={"doc": "hits taken from each retriever before fusion"})
     rrf_k: int = field(default=60, metadata={"doc": "reciprocal-rank-fusion constant"})
@@ -61,6 +68,8 @@ class Settings:
         given = {k: v for k, v in changes.items() if v is not None}
         if given.get("answer_mode", "auto") not in ("auto", "llm", "extractive"):
             raise SettingsError(f"unknown mode {given['answer_mode']!r}; choose auto, llm or extractive")
+        if int(given.get("index_shards", 0)) < 0:
+            raise SettingsError(f"--shards must be 1 or more, not {given['index_shards']}")
         return dataclasses.replace(self, **given)
 
     def index_signature(self) -> dict[str, object]:

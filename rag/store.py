@@ -154,7 +154,7 @@ class Index:
         if not fts_query or table not in ("chunks_fts", "sentences_fts"):
             return []
         try:
-            rows = self.query(f"SELECT rowid, -bm25({table}) FROM {table} WHERE {table} MATCH ? ORDER BY bm25({table}) LIMIT ?", (fts_query, k))
+            rows = self.query(f"SELECT rowid, -bm25({table}) FROM {table} WHERE {table} MATCH ? ORDER BY bm25({table}), rowid LIMIT ?", (fts_query, k))
         except sqlite3.OperationalError:
             return []
         return [(int(r), float(s)) for r, s in rows]
@@ -221,6 +221,10 @@ def open_index(settings: Settings) -> Index:
     except (OSError, ValueError):
         raise IndexCorruptError(f"index manifest in {generation} is unreadable; run `rag index` to rebuild") from None
     check_manifest(manifest, settings)
+    if manifest.get("shards"):
+        from rag.shards import open_shards
+
+        return open_shards(generation, manifest)
     try:
         import faiss
 
@@ -355,6 +359,32 @@ def embedding_text(doc: Document, text: str) -> str:
     return f"{header}\n{text}" if header else text
 
 
+Planned = tuple[Document, list[Chunk], list[Sentence]]  # one article, its chunks and its unique sentences
+
+
+def plan_document(doc: Document, settings: Settings) -> Planned:
+    """An article with its chunks and the sentences they hold: what the index stores for it."""
+    chunks = chunk_document(doc, settings.chunk_max_words, settings.chunk_overlap_sentences)
+    return doc, chunks, unique_sentences(chunks)
+
+
+def check_corpus(settings: Settings, documents: list, skipped: list[Skipped]) -> None:
+    """Raise CorpusError when there is nothing to index, saying why."""
+    if not documents:
+        reasons = "; ".join(f"{s.name}: {s.reason}" for s in skipped[:3]) or "no .txt or .md files"
+        raise CorpusError(f"no readable article in {settings.corpus_dir}/ ({reasons}); add UTF-8 .txt or .md files")
+
+
+def reusable_vectors(settings: Settings, dimension: int, rebuild: bool) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Chunk and sentence vectors by document id that this build may copy instead of embedding."""
+    if rebuild:
+        return {}, {}
+    reuse_chunks, reuse_sentences = _previous_vectors(settings)
+    if dimension and reuse_chunks:
+        reuse_chunks = {k: v for k, v in reuse_chunks.items() if v.shape[1] == dimension}
+    return {k: v for k, v in reuse_chunks.items() if k in reuse_sentences}, reuse_sentences
+
+
 def build_index(
     settings: Settings,
     embedder: Embedder,
@@ -369,19 +399,11 @@ def build_index(
         if not settings.corpus_dir.is_dir():
             raise CorpusError(f"corpus folder {settings.corpus_dir}/ not found; pass --corpus DIR")
         documents, skipped = load_corpus(settings.corpus_dir)
-        if not documents:
-            reasons = "; ".join(f"{s.name}: {s.reason}" for s in skipped[:3]) or "no .txt or .md files"
-            raise CorpusError(f"no readable article in {settings.corpus_dir}/ ({reasons}); add UTF-8 .txt or .md files")
-        reuse_chunks, reuse_sentences = ({}, {}) if rebuild else _previous_vectors(settings)
-        if embedder.dimension and reuse_chunks:
-            reuse_chunks = {k: v for k, v in reuse_chunks.items() if v.shape[1] == embedder.dimension}
+        check_corpus(settings, documents, skipped)
+        reuse_chunks, reuse_sentences = reusable_vectors(settings, embedder.dimension, rebuild)
+        per_doc = [plan_document(doc, settings) for doc in documents]
 
-        per_doc: list[tuple[Document, list[Chunk], list[Sentence]]] = []
-        for doc in documents:
-            chunks = chunk_document(doc, settings.chunk_max_words, settings.chunk_overlap_sentences)
-            per_doc.append((doc, chunks, unique_sentences(chunks)))
-
-        to_embed = [(d, c, s) for d, c, s in per_doc if d.doc_id not in reuse_chunks or d.doc_id not in reuse_sentences]
+        to_embed = [(d, c, s) for d, c, s in per_doc if d.doc_id not in reuse_chunks]
         texts = [embedding_text(d, c.text) for d, cs, _ in to_embed for c in cs]
         texts += [s.text for _, _, ss in to_embed for s in ss]
         if on_progress:
@@ -390,49 +412,82 @@ def build_index(
         n_fresh_chunks = sum(len(cs) for _, cs, _ in to_embed)
         fresh_chunks, fresh_sentences = fresh[:n_fresh_chunks], fresh[n_fresh_chunks:]
 
-        chunk_rows, sentence_rows, c_at, s_at = [], [], 0, 0
-        for doc, chunks, sentences in per_doc:
-            if doc.doc_id in reuse_chunks and doc.doc_id in reuse_sentences:
-                chunk_rows.append(reuse_chunks[doc.doc_id])
-                sentence_rows.append(reuse_sentences[doc.doc_id])
-            else:
-                chunk_rows.append(fresh_chunks[c_at : c_at + len(chunks)])
-                sentence_rows.append(fresh_sentences[s_at : s_at + len(sentences)])
-                c_at, s_at = c_at + len(chunks), s_at + len(sentences)
-        dimension = embedder.dimension
-        chunk_vectors = np.concatenate(chunk_rows) if chunk_rows else np.zeros((0, dimension), np.float32)
-        sentence_vectors = np.concatenate(sentence_rows) if sentence_rows else np.zeros((0, dimension), np.float32)
-
+        c_at = s_at = 0
+        for doc, chunks, sentences in to_embed:
+            reuse_chunks[doc.doc_id] = fresh_chunks[c_at : c_at + len(chunks)]
+            reuse_sentences[doc.doc_id] = fresh_sentences[s_at : s_at + len(sentences)]
+            c_at, s_at = c_at + len(chunks), s_at + len(sentences)
         if on_progress:
             on_progress(0.8, "writing index")
-        generation = settings.index_dir / f"gen-{time.time_ns()}"
-        generation.mkdir()
-        _write_database(generation / "meta.sqlite", per_doc)
-        import faiss
-
-        faiss.write_index(make_vector_index(chunk_vectors, dimension), str(generation / "chunks.faiss"))
-        np.save(generation / "sentences.npy", sentence_vectors.astype(np.float32))
-        manifest = {
-            "format_version": FORMAT_VERSION,
-            "settings": {**settings.index_signature(), "chunker_version": CHUNKER_VERSION},
-            "dimension": dimension,
-            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "documents": len(per_doc),
-            "chunks": int(len(chunk_vectors)),
-            "sentences": int(len(sentence_vectors)),
-            "files": _file_records(settings.corpus_dir, per_doc),
-            "skipped": [{"name": s.name, "reason": s.reason} for s in skipped],
-        }
-        _write_json(generation / "manifest.json", manifest)
-        _fsync_dir(generation)
-        _point_current_at(settings.index_dir, generation)
-        _remove_stray_generations(settings.index_dir)
+        chunk_vectors, sentence_vectors = stack_vectors(per_doc, reuse_chunks, reuse_sentences, embedder.dimension)
+        write_generation(settings, per_doc, chunk_vectors, sentence_vectors, skipped)
         if on_progress:
             on_progress(1.0, "done")
     return BuildReport(len(per_doc), len(chunk_vectors), len(to_embed), skipped, time.perf_counter() - started, settings.index_dir)
 
 
-def _file_records(corpus_dir: Path, per_doc: list[tuple[Document, list[Chunk], list[Sentence]]]) -> dict[str, dict]:
+def stack_vectors(
+    per_doc: list[Planned], chunk_vectors: dict[str, np.ndarray], sentence_vectors: dict[str, np.ndarray], dimension: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """All chunk vectors and all sentence vectors in index order (articles in `per_doc` order)."""
+    empty = np.zeros((0, dimension), np.float32)
+    chunks = [chunk_vectors[d.doc_id] for d, _, _ in per_doc]
+    sentences = [sentence_vectors[d.doc_id] for d, _, _ in per_doc]
+    return (np.concatenate(chunks) if chunks else empty), (np.concatenate(sentences) if sentences else empty)
+
+
+def write_generation(
+    settings: Settings, per_doc: list[Planned], chunk_vectors: np.ndarray, sentence_vectors: np.ndarray, skipped: list[Skipped]
+) -> Path:
+    """Write a whole new generation beside the current one, then make it current (one `os.replace`).
+
+    The caller holds `index_lock`. With more than one shard (`settings.index_shards`, or as many
+    as the current generation has when that is 0) the rows and vectors are split by article hash
+    (`rag.shards`); the manifest is the same either way, plus the list of shards.
+    """
+    dimension = int(chunk_vectors.shape[1])
+    generation = settings.index_dir / f"gen-{time.time_ns()}"
+    generation.mkdir()
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "settings": {**settings.index_signature(), "chunker_version": CHUNKER_VERSION},
+        "dimension": dimension,
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "documents": len(per_doc),
+        "chunks": int(len(chunk_vectors)),
+        "sentences": int(len(sentence_vectors)),
+        "files": _file_records(settings.corpus_dir, per_doc),
+        "skipped": [{"name": s.name, "reason": s.reason} for s in skipped],
+    }
+    shards = settings.index_shards or _current_shard_count(settings.index_dir)
+    if shards > 1:
+        from rag.shards import write_shards
+
+        manifest["shards"] = write_shards(generation, per_doc, chunk_vectors, sentence_vectors, shards)
+    else:
+        _write_database(generation / "meta.sqlite", per_doc)
+        import faiss
+
+        faiss.write_index(make_vector_index(chunk_vectors, dimension), str(generation / "chunks.faiss"))
+        np.save(generation / "sentences.npy", sentence_vectors.astype(np.float32))
+    _write_json(generation / "manifest.json", manifest)
+    _fsync_dir(generation)
+    _point_current_at(settings.index_dir, generation)
+    _remove_stray_generations(settings.index_dir)
+    return generation
+
+
+def _current_shard_count(index_dir: Path) -> int:
+    """How many shards the current generation has (1 when unsharded, missing or unreadable)."""
+    generation = current_generation(index_dir)
+    try:
+        manifest = json.loads((generation / "manifest.json").read_text(encoding="utf-8")) if generation else {}
+    except (OSError, ValueError):
+        return 1
+    return len(manifest.get("shards") or []) or 1
+
+
+def _file_records(corpus_dir: Path, per_doc: list[Planned]) -> dict[str, dict]:
     records = {}
     for doc, _, _ in per_doc:
         for name in [doc.source, *doc.aliases]:
@@ -441,12 +496,15 @@ def _file_records(corpus_dir: Path, per_doc: list[tuple[Document, list[Chunk], l
     return records
 
 
-def _write_database(path: Path, per_doc: list[tuple[Document, list[Chunk], list[Sentence]]]) -> None:
+def _write_database(path: Path, per_doc: list[Planned], first_ids: list[tuple[int, int]] | None = None) -> None:
+    """Rows of `per_doc`; chunk and sentence ids count from 0, or from each article's `first_ids` (a shard)."""
     db = sqlite3.connect(path)
     try:
         db.executescript(SCHEMA)
         chunk_id = sentence_id = 0
-        for doc, chunks, sentences in per_doc:
+        for n, (doc, chunks, sentences) in enumerate(per_doc):
+            if first_ids is not None:
+                chunk_id, sentence_id = first_ids[n]
             db.execute(
                 "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (doc.doc_id, doc.source, doc.title, doc.outlet, doc.published, doc.url, len(doc.text)),
@@ -477,6 +535,8 @@ def _write_json(path: Path, data: dict) -> None:
 
 def _fsync_dir(path: Path) -> None:
     for child in path.iterdir():
+        if child.is_dir():  # a shard folder: rag.shards syncs its own files
+            continue
         with open(child, "rb") as handle:
             os.fsync(handle.fileno())
 

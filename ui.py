@@ -293,7 +293,7 @@ def create_app(state: AppState) -> gr.Blocks:
                 with gr.Column(scale=2):
                     gr.Markdown("**Source** — click a [n] in an answer")
                     cards = gr.HTML("", elem_id="sources")
-            with gr.Accordion("Settings", open=False):
+            with gr.Accordion("Settings", open=False, elem_id="answer-settings"):
                 mode = gr.Radio(["auto", "llm", "extractive"], value=state.settings.answer_mode, label="Answer mode", elem_id="mode")
                 passages = gr.Slider(2, 12, value=state.settings.answer_chunks, step=1, label="Passages retrieved")
             answering = dict(api_visibility="private", concurrency_id="answers", concurrency_limit=ANSWER_SLOTS)

@@ -247,7 +247,9 @@ def has_figure_of(text: str, asked: Asked, reach: int = 4) -> bool:
     """A figure of what the question counts: a percent for 'what share', an amount of money for
     'how much ... paid', a figure with a unit of the measure for 'how old / tall / long / far'
     ('61-year-old', '8,849 metres', '12 hours'), else any answering figure, within `reach` words of
-    a counted word when the question names the things it counts ('690 flights', 'flights: 690')."""
+    a counted word when the question names the things it counts ('690 flights', 'flights: 690'),
+    or of another long word of the question in another form ('abstained' -> '32 abstentions'). For
+    a question about a day, the day named nearest the figure must be that day, when one is named."""
     if _SHARE_QUESTION.search(asked.text):
         return bool(_PERCENT.search(text))
     measure = _HOW_MEASURE.search(asked.text)
@@ -261,14 +263,36 @@ def has_figure_of(text: str, asked: Asked, reach: int = 4) -> bool:
     if not asked.focus:
         return True
     focus = {_SYNONYM_OF.get(s, s) for s in _thread_stemmer().stemWords([american_spelling(w) for w in asked.focus])}
-    tokens = [(m.start(), _SYNONYM_OF.get(stem, stem)) for m in re.finditer(r"\w+", plain(text.lower()))
+    counted = {w[:4] for w in _content_words(asked) if len(w) >= 7 and w not in asked.focus}
+    tokens = [(m.start(), _SYNONYM_OF.get(stem, stem), m.group()) for m in re.finditer(r"\w+", plain(text.lower()))
               for stem in [_thread_stemmer().stemWord(american_spelling(m.group()))]]
+    days = _day_mentions(text) if asked.weekdays or asked.days else []
     for start, end in spans:
-        position = next((i for i, (at, _) in enumerate(tokens) if at >= start), len(tokens))
+        position = next((i for i, (at, _, _) in enumerate(tokens) if at >= start), len(tokens))
         near = tokens[max(0, position - reach): position + reach + 1]
-        if any(stem in focus for _, stem in near):
-            return True
+        if not any(stem in focus or (len(word) >= 7 and word[:4] in counted) for _, stem, word in near):
+            continue
+        if days:  # the figure's own day: '690 on Monday, after 1,300 on Sunday'
+            nearest = min(days, key=lambda d: min(abs(d[0] - start), abs(d[0] - end)))[1]
+            if nearest not in asked.weekdays and nearest not in asked.days:
+                continue
+        return True
     return False
+
+
+def _day_mentions(text: str) -> list[tuple[int, object]]:
+    """(position, weekday name or (month, day)) of each day the text names."""
+    found = [(m.start(), m.group().lower()) for m in re.finditer(r"\b(" + "|".join(WEEKDAYS) + r")\b", text, re.I)]
+    for match in _DAY_OF_MONTH.finditer(text):
+        month_word, day = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+        if month_number(month_word) and 1 <= int(day) <= 31:
+            found.append((match.start(), (month_number(month_word), int(day))))
+    return found
+
+
+def _content_words(asked: Asked) -> list[str]:
+    """The question's lower-case content words: 'how many countries abstained' -> countries, abstained."""
+    return [w for w in re.findall(r"\b[a-z][a-z-]+\b", plain(asked.text)) if w not in STOPWORDS and w not in QUESTION_WORDS]
 
 
 def has_date(text: str) -> bool:

@@ -28,9 +28,23 @@ class ScriptedGenerator:
         question = messages[-1]["content"].rsplit("Question:", 1)[-1]
         if self.crash_on and self.crash_on in question:
             crash(self.crash_signal)
-        for word in re.findall(r"\S+\s*", self.reply):
+        for word in re.findall(r"\S+\s*", quoting_passages(self.reply, messages[-1]["content"])):
             time.sleep(self.delay)
             yield word
+
+
+def quoting_passages(reply: str, prompt: str) -> str:
+    """`reply` with each '{passage with WORDS}' replaced by the text of the first numbered passage
+    of the prompt that holds WORDS, and its number: a model that copies a passage, whichever
+    number the evidence stage gave it."""
+    def passage(match: re.Match) -> str:
+        for line in prompt.splitlines():
+            numbered = re.match(r"\[(\d+)\] \([^)]*\) (.*)", line)
+            if numbered and match.group(1) in numbered.group(2):
+                return f"{numbered.group(2).rstrip('.')} [{numbered.group(1)}]."
+        return "No passage holds it [1]."
+
+    return re.sub(r"\{passage with ([^}]+)\}", passage, reply)
 
 
 class FailingToLoad:

@@ -116,6 +116,11 @@ def test_a_number_answer_needs_a_figure_of_what_is_counted_not_one_the_question_
     goals = analyse("How many goals did Spain score in the tournament?")
     assert has_figure_of("Spain scored 15 goals in seven games.", goals)
     assert not has_figure_of("Spain won their fourth title in 2024 on July 14.", goals)
+    monday = analyse("How many flights did Delta cancel on Monday?")
+    assert not has_figure_of("As of Monday Delta still lagged, after it canceled 1,300 flights on Sunday.", monday)
+    assert has_figure_of("It canceled about 690 flights on Monday, after 1,300 on Sunday.", monday)
+    arrested = analyse("How many protesters were arrested after the march?")
+    assert has_figure_of("Police reported 749 arrests by Tuesday.", arrested), "another form of a long word of the question"
 
 
 def test_share_and_money_questions_need_a_percent_or_an_amount():

@@ -200,7 +200,7 @@ def test_a_model_worker_killed_by_a_signal_does_not_take_the_server_down(live_ap
     from rag.generate import WorkerGenerator
 
     url, state = live_app
-    factory = functools.partial(ScriptedGenerator, ABSTENTIONS + " [1]", crash_on="Polish", crash_signal=getattr(signal, signal_name))
+    factory = functools.partial(ScriptedGenerator, "{passage with 32 abstentions}", crash_on="Polish", crash_signal=getattr(signal, signal_name))
     state.generator = WorkerGenerator(factory, "scripted", timeout=60)
     try:
         client = Client(url, verbose=False)
@@ -227,8 +227,8 @@ def test_browser_never_shows_streamed_text_that_the_final_answer_lacks(live_app)
     from rag.generate import WorkerGenerator
 
     url, state = live_app
-    draft = (f"[1] 32 [2] 32. Zanzibar abstained twice in 1850 [2]. NOT IN ARTICLES. {ABSTENTIONS} [3]. "
-             f"{ABSTENTIONS} [3]. 75 countries 75 countries 75 countries 75 countries")
+    draft = ("[1] 32 [2] 32. Zanzibar abstained twice in 1850 [2]. NOT IN ARTICLES. {passage with 32 abstentions} "
+             "{passage with 32 abstentions} 75 countries 75 countries 75 countries 75 countries")
     state.generator = WorkerGenerator(functools.partial(ScriptedGenerator, draft, delay=0.05), "scripted", timeout=60)
     try:
         with sync_playwright() as p:
@@ -243,7 +243,7 @@ def test_browser_never_shows_streamed_text_that_the_final_answer_lacks(live_app)
                 }).observe(document.body, {subtree: true, childList: true, characterData: true});
             }""")
             page.locator("#question textarea").wait_for()
-            page.locator("button", has_text="Settings").first.click()
+            page.locator("#answer-settings .label-wrap").first.click()
             page.locator("#mode [data-testid='llm-radio-label']").click()
             page.locator("#question textarea").fill("How many countries abstained in the February 2023 vote?")
             page.locator("#ask").click()
@@ -257,7 +257,7 @@ def test_browser_never_shows_streamed_text_that_the_final_answer_lacks(live_app)
     placeholders = ("Checking the articles", "Loading content")  # ours, and Gradio's while it swaps the message
     streamed = [s.strip() for s in seen if s.strip() and not any(p in s for p in placeholders)]
     assert streamed, "no state of the message was captured"
-    assert final.startswith(ABSTENTIONS[:-1]), "the answer opens with the one verified sentence"
+    assert "32 abstentions" in final.split("[1]")[0], "the answer opens with the one verified sentence"
     assert "Zanzibar" not in final and "75 countries 75" not in final and "32 32" not in final
     for text in streamed:
         assert "NOT IN ARTICLES" not in text and "[1] 32" not in text and "Zanzibar" not in text

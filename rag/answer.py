@@ -309,12 +309,13 @@ def unmet(asked: Asked, evidence: list[Evidence], index: Index, depth: int = 8) 
     top = evidence[:depth]
     if any(satisfies(asked, e, index) for e in top):
         return None
-    if asked.kind in _KIND_PHRASES and not any(answers_kind(asked, e.text) for e in top):
+    untimed = replace(asked, weekdays=frozenset(), days=frozenset())
+    if asked.kind in _KIND_PHRASES and not any(answers_kind(untimed, e.text) for e in top):
         what = f"a figure of {' '.join(reversed(asked.focus[:2]))}" if asked.kind == "number" and asked.focus else _KIND_PHRASES[asked.kind].rsplit(" for", 1)[0]
         return f"no passage gives {what}"
-    fitting = [e for e in top if answers_kind(asked, e.text)]
+    fitting = [e for e in top if answers_kind(untimed, e.text)]
     timed = asked.weekdays or asked.days or asked.months or asked.years
-    if fitting and timed and all(scope(asked, e.text, e.doc) < 1 for e in fitting):
+    if fitting and timed and all(scope(asked, e.text, e.doc) < 1 or not answers_kind(asked, e.text) for e in fitting):
         return f"no passage that answers is about {_time_phrase(asked)}"
     missing = {n for e in fitting or top for n in names_missing(asked, context_of(e, index))}
     if missing:

@@ -70,10 +70,8 @@ def measure(lib_dir: Path, model: str, prompt: str, runs: int) -> dict:
 
 def sample_prompt() -> str:
     """The chat prompt of the first dev question, as the app builds it (system message included)."""
-    from rag.answer import SYSTEM_PROMPT, USER_PROMPT, format_passages
-    from rag.embed import SentenceTransformerEmbedder, embed_texts
-    from rag.evidence import select_evidence
-    from rag.retrieve import search
+    from rag.answer import SYSTEM_PROMPT, USER_PROMPT, format_passages, gather, read_question
+    from rag.embed import SentenceTransformerEmbedder
     from rag.settings import Settings
     from rag.store import ensure_index
 
@@ -81,9 +79,7 @@ def sample_prompt() -> str:
     settings = Settings()
     embedder = SentenceTransformerEmbedder()
     index = ensure_index(settings, embedder)
-    vector = embed_texts(embedder, [question])[0]
-    hits = search(question, index, embedder, settings, k=settings.answer_chunks, query_vector=vector)
-    evidence = select_evidence(question, hits, index, embedder, vector, limit=settings.evidence_sentences)
+    evidence = gather(read_question(question, index), index, embedder, settings).evidence
     user = USER_PROMPT.format(passages=format_passages(evidence), question=question)
     return f"<|im_start|>system\n{SYSTEM_PROMPT}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n"
 

@@ -3,7 +3,7 @@
     python benchmarks/compare_models.py [--llm qwen2.5-0.5b qwen2.5-1.5b] [--sets DEV.jsonl[=CORPUS] ...]
 
 Defaults: the seed dev set (../shared/eval/dev.jsonl over seeds/) and every corpus in
-../shared/corpora/ (its dev.jsonl over its articles/). The baseline row of each set is the
+../shared/corpora/ and benchmarks/corpora/ (its dev.jsonl over its articles/). The baseline row of each set is the
 extractive answer (no model). Per model and set: items passed, answers correct, the share of
 answered questions that kept the model's own verified words, citation precision, near-miss
 refusals, and p50/p95 of the first model token, the first verified sentence and the full answer
@@ -27,8 +27,11 @@ SHARED = ROOT.parent / "shared"
 
 
 def default_sets() -> list[tuple[Path, Path]]:
+    """The seed dev set over seeds/, and every corpus with a dev set in ../shared/corpora/ and in
+    benchmarks/corpora/ (events the project was not built on), over its own articles."""
     sets = [(SHARED / "eval" / "dev.jsonl", ROOT / "seeds")]
-    sets += [(folder / "dev.jsonl", folder / "articles") for folder in sorted((SHARED / "corpora").glob("*/")) if (folder / "dev.jsonl").is_file()]
+    for parent in (SHARED / "corpora", ROOT / "benchmarks" / "corpora"):
+        sets += [(folder / "dev.jsonl", folder / "articles") for folder in sorted(parent.glob("*/")) if (folder / "dev.jsonl").is_file()]
     return sets
 
 

@@ -136,3 +136,25 @@ def test_a_model_that_cannot_load_is_reported_as_unavailable():
     worker = WorkerGenerator(FailingToLoad, "broken", timeout=30)
     with pytest.raises(GeneratorUnavailable, match="weights.gguf"):
         worker.load()
+
+
+# --- the installed llama.cpp build -------------------------------------------------------------
+
+
+def test_the_installed_llama_cpp_holds_no_instruction_another_cpu_may_trap():
+    """install.sh builds for a portable x86-64 level: a native build emitted AMX tile loads
+    (`tileloadd`) that a user's OS trapped as SIGILL. objdump lists every instruction."""
+    import re
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    llama_cpp = pytest.importorskip("llama_cpp")
+    if shutil.which("objdump") is None:
+        pytest.skip("objdump (binutils) is not installed")
+    library = next((Path(llama_cpp.__file__).parent / "lib").glob("libggml-cpu.so*"))
+    listing = subprocess.run(["objdump", "-d", "--no-show-raw-insn", str(library)], capture_output=True, text=True, check=True).stdout
+    assert len(listing) > 100_000, "objdump listed too little to be the CPU backend"
+    assert re.search(r"\bvfmadd\w+", listing), "the AVX2/FMA kernels are there"
+    assert not re.search(r"\b(tileloadd\w*|tdpb\w+|ldtilecfg|tilezero)\b", listing), "AMX instructions"
+    assert not re.search(r"%zmm\d", listing), "AVX-512 instructions"

@@ -193,7 +193,9 @@ def library_rows(state: AppState) -> list[list]:
 
 
 def _texts(state: AppState, answer: Answer) -> dict[str, str]:
-    return {c.source: (state.settings.corpus_dir / c.source).read_text(encoding="utf-8") for c in answer.citations}
+    """The text each citation's offsets point into, as the index keeps it (for a saved web page,
+    its extracted text)."""
+    return {c.source: state.index.document_text(c.source) for c in answer.citations}
 
 
 def _history_turns(messages: list[dict]) -> list[Turn]:

@@ -52,9 +52,44 @@ def cmd_index(args: argparse.Namespace) -> int:
         from rag.store import build_index
 
         report = build_index(settings, SentenceTransformerEmbedder(settings.embed_model), progress=True, rebuild=args.rebuild)
+    for line in report.articles:
+        print(line)
+    for warning in report.warnings:
+        _log(f"warning: {warning}")
     for skipped in report.skipped:
         _log(f"skipped {skipped.name}: {skipped.reason}")
     print(report.summary())
+    return 0
+
+
+def _open_index(args: argparse.Namespace):
+    from rag.embed import SentenceTransformerEmbedder
+    from rag.store import ensure_index
+
+    settings = settings_from(args)
+    return ensure_index(settings, SentenceTransformerEmbedder(settings.embed_model), log=_log)
+
+
+def cmd_library(args: argparse.Namespace) -> int:
+    from rag.library import entries, format_table
+
+    rows = entries(_open_index(args))
+    if args.json:
+        _print_json([row.to_json() for row in rows])
+    else:
+        print(format_table(rows))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    index = _open_index(args)
+    text = index.document_text(args.source)
+    if args.json:
+        doc = next(d for d in index.documents().values() if args.source in (d.source, *d.aliases))
+        _print_json({"source": doc.source, "title": doc.title, "outlet": doc.outlet, "published": doc.published,
+                     "author": doc.author, "url": doc.url, "text": text})
+        return 0
+    sys.stdout.write(text)
     return 0
 
 
@@ -215,6 +250,17 @@ def build_parser() -> argparse.ArgumentParser:
     quote.add_argument("--json", action="store_true", help="print the JSON of the contract")
     _add_paths(quote)
     quote.set_defaults(func=cmd_quote)
+
+    library = commands.add_parser("library", help="list every article with the title, outlet, date and author found")
+    library.add_argument("--json", action="store_true", help="a JSON list of {source, title, outlet, published, author, …}")
+    _add_paths(library)
+    library.set_defaults(func=cmd_library)
+
+    show = commands.add_parser("show", help="print an article's text as indexed: citation offsets point into it")
+    show.add_argument("source", help="file name as cited, e.g. page.html")
+    show.add_argument("--json", action="store_true", help="metadata and text as JSON")
+    _add_paths(show)
+    show.set_defaults(func=cmd_show)
 
     evaluate = commands.add_parser("eval", help="score the system on an evaluation set (JSONL)")
     evaluate.add_argument("file", type=Path)

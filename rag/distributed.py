@@ -42,16 +42,19 @@ import numpy as np
 
 from rag.embed import Embedder, SentenceTransformerEmbedder, embed_texts
 from rag.errors import CorpusError, RagError
-from rag.ingest import Document, Skipped, iter_article_files, parse_document, read_sidecar, read_text
+from rag.ingest import Document, Skipped, iter_article_files, read_document
+from rag.outlets import load_outlet_table
 from rag.settings import Settings
 from rag.store import (
     BuildReport,
     Planned,
     _remove_stray_generations,
     check_corpus,
+    describe_changes,
     embedding_text,
     index_lock,
     plan_document,
+    previous_records,
     reusable_vectors,
     stack_vectors,
     write_generation,
@@ -86,12 +89,11 @@ def ingest_batch(batch: dict, settings: Settings, reusable: frozenset[str]) -> d
     out: dict[str, list] = {"order": [], "name": [], "doc_id": [], "skipped": [], "embed": [], "planned": []}
     for order, name, path in zip(batch["order"], batch["name"], batch["path"]):
         doc_id, skipped, planned = "", "", b""
-        try:
-            text = read_text(Path(path))
+        try:  # .txt/.md as read, saved pages through trafilatura, sidecar and outlet table applied
+            doc = read_document(Path(path), str(name), load_outlet_table(settings.corpus_dir))
         except (ValueError, OSError) as exc:
             skipped = str(exc)
         else:
-            doc = parse_document(text, str(name), sidecar=read_sidecar(Path(path)))
             if doc.content_paragraphs:
                 doc_id, planned = doc.doc_id, pickle.dumps(plan_document(doc, settings), protocol=pickle.HIGHEST_PROTOCOL)
             else:
@@ -259,9 +261,14 @@ def build_index_ray(
 
                 ray.shutdown()
         started_writing = time.perf_counter()
+        previous = previous_records(settings, rebuild)
         write_generation(settings, per_doc, chunk_vectors, sentence_vectors, skipped)
         stats.write_seconds += time.perf_counter() - started_writing
-    return BuildReport(len(per_doc), len(chunk_vectors), embedded, skipped, time.perf_counter() - started, settings.index_dir)
+    articles, warnings = describe_changes(per_doc, previous, settings.corpus_dir)
+    return BuildReport(
+        len(per_doc), len(chunk_vectors), embedded, skipped, time.perf_counter() - started, settings.index_dir,
+        articles=articles, warnings=warnings,
+    )
 
 
 def _run_pipeline(

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.answer import Turn, answer_question
-from rag.errors import InputError
+from rag.errors import InputError, RagError
 from rag.quotes import check_quote
 from rag.retrieve import search
 
@@ -45,10 +45,15 @@ def load_items(path: Path) -> list[dict]:
         raise InputError(f"cannot read evaluation set {path}: {exc}") from None
 
 
-def citations_valid(citations: list[dict], corpus_dir: Path) -> bool:
+def citations_valid(citations: list[dict], index) -> bool:
+    """Every citation's offsets reproduce its text in the article text the index keeps (the
+    file's text, or a saved web page's extracted text)."""
     for c in citations:
-        path = corpus_dir / c["source"]
-        if not path.is_file() or path.read_text(encoding="utf-8")[c["start"] : c["end"]] != c["text"]:
+        try:
+            text = index.document_text(c["source"])
+        except RagError:
+            return False
+        if text[c["start"] : c["end"]] != c["text"]:
             return False
     return True
 
@@ -65,7 +70,7 @@ def evaluate_question(item: dict, index, embedder, settings, generator, k: int) 
         "answer": answer["answer"],
         "refused": answer["refused"],
         "answered_by": answer.get("mode"),
-        "citation_valid": citations_valid(answer["citations"], settings.corpus_dir),
+        "citation_valid": citations_valid(answer["citations"], index),
         "citation_precision": (sum(s in sources for s in cited) / len(cited)) if cited else None,
         "notes": answer.get("notes", []),
         "timings_ms": answer.get("timings_ms", {}),
@@ -92,7 +97,7 @@ def evaluate_quote(item: dict, index, embedder, settings) -> ItemResult:
     started = time.perf_counter()
     result = check_quote(item["quote"], index, settings, speaker=item.get("speaker"), embedder=embedder).to_json()
     latency = (time.perf_counter() - started) * 1000
-    valid = citations_valid(result["matches"], settings.corpus_dir)
+    valid = citations_valid(result["matches"], index)
     passed = result["verdict"] in item["verdict"] and valid
     if item.get("sources") and result["verdict"] != "not_found":
         passed = passed and any(m["source"] in item["sources"] for m in result["matches"])

@@ -21,8 +21,6 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
@@ -272,14 +270,9 @@ def same_person(a: str | None, b: str | None) -> bool:
 # --- the check -------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=64)
-def _file_text(path: str, mtime_ns: int) -> str:
-    return Path(path).read_text(encoding="utf-8")
-
-
-def document_text(settings: Settings, doc: DocumentInfo) -> str:
-    path = settings.corpus_dir / doc.source
-    return _file_text(str(path), path.stat().st_mtime_ns)
+def document_text(index: Index, doc: DocumentInfo) -> str:
+    """The text the index keeps for `doc`: offsets of matches point into it."""
+    return index.document_text(doc.source)
 
 
 def check_quote(
@@ -304,7 +297,7 @@ def check_quote(
         if similarity < CLOSE_ENOUGH or (len(words) == 1 and similarity < VERBATIM):
             continue
         doc = documents[doc_id]
-        text = document_text(settings, doc)
+        text = document_text(index, doc)
         start, end = tokens[first].start, tokens[last - 1].end
         said_by, reported_by = attribute(text, start, end)
         found = [t.word for t in tokens[first:last]]

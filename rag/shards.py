@@ -346,6 +346,13 @@ class ShardedIndex:
     def all_sentences(self) -> list[StoredSentence]:
         return sorted((s for shard in self.shards for s in shard.all_sentences()), key=lambda s: s.id)
 
+    def document_text(self, source: str) -> str:
+        """The text a citation of `source` points into, from the shard that holds the article."""
+        for shard in self.shards:
+            if shard.query("SELECT 1 FROM files WHERE name = ?", (source,)):
+                return shard.document_text(source)
+        return self.shards[0].document_text(source)  # raises, naming `rag library`
+
     def documents(self) -> dict[str, DocumentInfo]:
         merged = (d for shard in self.shards for d in shard.documents().values())
         return {d.doc_id: d for d in sorted(merged, key=lambda d: d.source)}

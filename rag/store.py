@@ -11,7 +11,12 @@ one `os.replace`: a crash mid-build (even kill -9) leaves the previous index in 
 incremental: vectors of documents whose content hash is unchanged are copied, not re-embedded.
 The manifest ties the index to the settings that built it (`Settings.index_signature`), and
 `open_index` refuses a mismatch, an older format or unreadable files with a message that says
-to run `rag index`.
+to run `rag index`. It also records each article file's size and time, and those of its sidecar
+`NAME.meta.json` and of the corpus's `outlets.json`, so that any of them changing makes the
+index stale.
+
+The documents table keeps each article's text, the text every citation's offsets point into:
+the file's own text for .txt/.md, the extracted text for a saved web page (`Index.document_text`).
 """
 
 from __future__ import annotations
@@ -35,16 +40,17 @@ from rag.chunk import VERSION as CHUNKER_VERSION
 from rag.chunk import Chunk, Sentence, chunk_document
 from rag.embed import Embedder, embed_texts
 from rag.errors import CorpusError, IndexBusyError, IndexCorruptError, IndexMismatchError, IndexMissingError
-from rag.ingest import Document, Skipped, iter_article_files, load_corpus
+from rag.ingest import Document, Skipped, iter_article_files, load_corpus, sidecar_path
+from rag.outlets import OUTLET_TABLE_FILE
 from rag.settings import Settings
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: documents keep author, format and the article text
 FLAT_INDEX_LIMIT = 100_000
 
 SCHEMA = """
 CREATE TABLE documents (
     doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, title TEXT, outlet TEXT, published TEXT, url TEXT,
-    n_chars INTEGER NOT NULL
+    n_chars INTEGER NOT NULL, author TEXT, format TEXT NOT NULL, text TEXT NOT NULL
 );
 CREATE TABLE files (name TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id));
 CREATE TABLE boilerplate (doc_id TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, kind TEXT NOT NULL);
@@ -69,6 +75,7 @@ class DocumentInfo:
     outlet: str | None
     published: str | None
     url: str | None
+    author: str | None = None
     aliases: tuple[str, ...] = ()
 
 
@@ -98,6 +105,15 @@ class BuildReport:
     skipped: list[Skipped]
     seconds: float
     index_dir: Path
+    articles: list[str] = field(default_factory=list)  # one line per new or changed article
+    warnings: list[str] = field(default_factory=list)  # metadata those articles lack
+
+    def details(self) -> str:
+        """The article lines, warnings and skipped files, then the summary: what `rag index`
+        and the Library tab show."""
+        lines = [*self.articles, *(f"warning: {w}" for w in self.warnings)]
+        lines += [f"skipped {s.name}: {s.reason}" for s in self.skipped]
+        return "\n".join([*lines, self.summary()])
 
     def summary(self) -> str:
         skipped = f", {len(self.skipped)} skipped" if self.skipped else ""
@@ -132,6 +148,7 @@ class Index:
     sentence_vectors: np.ndarray
     db: sqlite3.Connection
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _texts: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def dimension(self) -> int:
@@ -189,10 +206,20 @@ class Index:
         aliases: dict[str, list[str]] = {}
         for name, doc_id in self.query("SELECT name, doc_id FROM files ORDER BY name"):
             aliases.setdefault(doc_id, []).append(name)
-        rows = self.query("SELECT doc_id, source, title, outlet, published, url FROM documents ORDER BY source")
+        rows = self.query("SELECT doc_id, source, title, outlet, published, url, author FROM documents ORDER BY source")
         return {
             r[0]: DocumentInfo(*r, aliases=tuple(a for a in aliases.get(r[0], []) if a != r[1])) for r in rows
         }
+
+    def document_text(self, source: str) -> str:
+        """The text a citation of `source` (a file name or one of its aliases) has its offsets in:
+        the file's text, or the text extracted from a saved web page."""
+        if source not in self._texts:
+            rows = self.query("SELECT d.text FROM files f JOIN documents d ON d.doc_id = f.doc_id WHERE f.name = ?", (source,))
+            if not rows:
+                raise IndexMissingError(f"no article named {source!r} in the index; `rag library` lists the articles")
+            self._texts[source] = rows[0][0]
+        return self._texts[source]
 
     def chunk_counts(self) -> dict[str, int]:
         return dict(self.query("SELECT doc_id, COUNT(*) FROM chunks GROUP BY doc_id"))
@@ -265,9 +292,20 @@ def corpus_changes(index: Index, corpus_dir: Path) -> CorpusChanges:
     changed = []
     for name in sorted(set(present) & set(recorded)):
         stat = present[name].stat()
-        if [stat.st_size, stat.st_mtime_ns] != recorded[name].get("stat"):
+        if [stat.st_size, stat.st_mtime_ns] != recorded[name].get("stat") or _stat(sidecar_path(present[name])) != recorded[name].get("sidecar"):
             changed.append(name)
+    if _stat(corpus_dir / OUTLET_TABLE_FILE) != index.manifest.get("outlet_table"):
+        changed.append(OUTLET_TABLE_FILE)
     return CorpusChanges(added, tuple(changed), removed)
+
+
+def _stat(path: Path) -> list[int] | None:
+    """[size, mtime in ns] of a file, None when there is none."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns]
 
 
 # --- building -----------------------------------------------------------------------------------
@@ -316,12 +354,13 @@ def make_vector_index(vectors: np.ndarray, dimension: int):
     return index
 
 
-def _previous_vectors(settings: Settings) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Chunk and sentence vectors by document id from the current index, when it can be reused."""
+def _previous_vectors(settings: Settings) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, str]]:
+    """Chunk and sentence vectors by document id from the current index, when it can be reused,
+    and each document's `about` line (its chunks were embedded with it)."""
     try:
         index = open_index(settings)
     except (IndexMissingError, IndexCorruptError, IndexMismatchError):
-        return {}, {}
+        return {}, {}, {}
     try:
         chunk_vectors = index.vectors.reconstruct_n(0, index.vectors.ntotal)
         by_doc_chunks: dict[str, list[int]] = {}
@@ -330,12 +369,14 @@ def _previous_vectors(settings: Settings) -> tuple[dict[str, np.ndarray], dict[s
         by_doc_sentences: dict[str, list[int]] = {}
         for sentence_id, doc_id in index.query("SELECT id, doc_id FROM sentences ORDER BY id"):
             by_doc_sentences.setdefault(doc_id, []).append(sentence_id)
+        abouts = {d.doc_id: " · ".join(x for x in (d.outlet, d.published, d.title) if x) for d in index.documents().values()}
         return (
             {d: chunk_vectors[ids] for d, ids in by_doc_chunks.items()},
             {d: index.sentence_vectors[ids] for d, ids in by_doc_sentences.items()},
+            abouts,
         )
     except RuntimeError:
-        return {}, {}
+        return {}, {}, {}
     finally:
         index.close()
 
@@ -371,17 +412,24 @@ def plan_document(doc: Document, settings: Settings) -> Planned:
 def check_corpus(settings: Settings, documents: list, skipped: list[Skipped]) -> None:
     """Raise CorpusError when there is nothing to index, saying why."""
     if not documents:
-        reasons = "; ".join(f"{s.name}: {s.reason}" for s in skipped[:3]) or "no .txt or .md files"
-        raise CorpusError(f"no readable article in {settings.corpus_dir}/ ({reasons}); add UTF-8 .txt or .md files")
+        reasons = "; ".join(f"{s.name}: {s.reason}" for s in skipped[:3]) or "no .txt, .md or .html files"
+        raise CorpusError(f"no readable article in {settings.corpus_dir}/ ({reasons}); add .txt, .md or .html articles")
 
 
-def reusable_vectors(settings: Settings, dimension: int, rebuild: bool) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Chunk and sentence vectors by document id that this build may copy instead of embedding."""
+def reusable_vectors(
+    settings: Settings, dimension: int, rebuild: bool, documents: list[Document] | None = None
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Chunk and sentence vectors by document id that this build may copy instead of embedding;
+    given the `documents`, not those whose outlet, date or title changed (their chunks were
+    embedded with the old `about` line)."""
     if rebuild:
         return {}, {}
-    reuse_chunks, reuse_sentences = _previous_vectors(settings)
+    reuse_chunks, reuse_sentences, abouts = _previous_vectors(settings)
     if dimension and reuse_chunks:
         reuse_chunks = {k: v for k, v in reuse_chunks.items() if v.shape[1] == dimension}
+    for doc in documents or []:
+        if abouts.get(doc.doc_id) != about(doc):
+            reuse_chunks.pop(doc.doc_id, None)
     return {k: v for k, v in reuse_chunks.items() if k in reuse_sentences}, reuse_sentences
 
 
@@ -400,7 +448,8 @@ def build_index(
             raise CorpusError(f"corpus folder {settings.corpus_dir}/ not found; pass --corpus DIR")
         documents, skipped = load_corpus(settings.corpus_dir)
         check_corpus(settings, documents, skipped)
-        reuse_chunks, reuse_sentences = reusable_vectors(settings, embedder.dimension, rebuild)
+        reuse_chunks, reuse_sentences = reusable_vectors(settings, embedder.dimension, rebuild, documents)
+        previous = previous_records(settings, rebuild)
         per_doc = [plan_document(doc, settings) for doc in documents]
 
         to_embed = [(d, c, s) for d, c, s in per_doc if d.doc_id not in reuse_chunks]
@@ -423,7 +472,11 @@ def build_index(
         write_generation(settings, per_doc, chunk_vectors, sentence_vectors, skipped)
         if on_progress:
             on_progress(1.0, "done")
-    return BuildReport(len(per_doc), len(chunk_vectors), len(to_embed), skipped, time.perf_counter() - started, settings.index_dir)
+    articles, warnings = describe_changes(per_doc, previous, settings.corpus_dir)
+    return BuildReport(
+        len(per_doc), len(chunk_vectors), len(to_embed), skipped, time.perf_counter() - started, settings.index_dir,
+        articles=articles, warnings=warnings,
+    )
 
 
 def stack_vectors(
@@ -457,6 +510,7 @@ def write_generation(
         "chunks": int(len(chunk_vectors)),
         "sentences": int(len(sentence_vectors)),
         "files": _file_records(settings.corpus_dir, per_doc),
+        "outlet_table": _stat(settings.corpus_dir / OUTLET_TABLE_FILE),
         "skipped": [{"name": s.name, "reason": s.reason} for s in skipped],
     }
     shards = settings.index_shards or _current_shard_count(settings.index_dir)
@@ -487,12 +541,41 @@ def _current_shard_count(index_dir: Path) -> int:
     return len(manifest.get("shards") or []) or 1
 
 
+def previous_records(settings: Settings, rebuild: bool = False) -> dict[str, dict]:
+    """What the current index recorded of each file (doc id, metadata, stats), if readable."""
+    generation = None if rebuild else current_generation(settings.index_dir)
+    try:
+        manifest = json.loads((generation / "manifest.json").read_text(encoding="utf-8")) if generation else {}
+    except (OSError, ValueError):
+        return {}
+    return manifest.get("files", {}) if manifest.get("format_version") == FORMAT_VERSION else {}
+
+
+def describe_changes(per_doc: list[Planned], previous: dict[str, dict], corpus_dir: Path) -> tuple[list[str], list[str]]:
+    """One line per new or changed article (new file, other text, other metadata) and a warning
+    for each of them that lacks a title, outlet or date: what `rag index` prints."""
+    fresh = [d for d, _, _ in per_doc if _record(d) != {k: previous.get(d.source, {}).get(k) for k in _record(d)}]
+    return [d.summary_line() for d in fresh], [_missing_warning(d, corpus_dir) for d in fresh if d.missing()]
+
+
+def _record(doc: Document) -> dict:
+    """What the manifest keeps of an article to tell, next time, whether it is new or changed."""
+    return {"doc_id": doc.doc_id, "title": doc.title, "outlet": doc.outlet, "published": doc.published, "author": doc.author}
+
+
+def _missing_warning(doc: Document, corpus_dir: Path) -> str:
+    sidecar = sidecar_path(corpus_dir / doc.source).name
+    missing = doc.missing()
+    named = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} or {missing[-1]}"
+    return f"{doc.source}: no {named} found; if the article states it, set it in the Library tab or in {sidecar}"
+
+
 def _file_records(corpus_dir: Path, per_doc: list[Planned]) -> dict[str, dict]:
     records = {}
     for doc, _, _ in per_doc:
         for name in [doc.source, *doc.aliases]:
-            stat = (corpus_dir / name).stat()
-            records[name] = {"doc_id": doc.doc_id, "stat": [stat.st_size, stat.st_mtime_ns]}
+            path = corpus_dir / name
+            records[name] = {**_record(doc), "stat": _stat(path), "sidecar": _stat(sidecar_path(path))}
     return records
 
 
@@ -506,8 +589,8 @@ def _write_database(path: Path, per_doc: list[Planned], first_ids: list[tuple[in
             if first_ids is not None:
                 chunk_id, sentence_id = first_ids[n]
             db.execute(
-                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (doc.doc_id, doc.source, doc.title, doc.outlet, doc.published, doc.url, len(doc.text)),
+                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (doc.doc_id, doc.source, doc.title, doc.outlet, doc.published, doc.url, len(doc.text), doc.author, doc.format, doc.text),
             )
             db.executemany("INSERT INTO files VALUES (?, ?)", [(n, doc.doc_id) for n in [doc.source, *doc.aliases]])
             db.executemany(
@@ -575,5 +658,5 @@ def ensure_index(settings: Settings, embedder: Embedder, log: Callable[[str], No
         return index
     index.close()
     log(f"index is stale ({changes.describe()} files): updating it; `rag index` does this ahead of time")
-    log(build_index(settings, embedder).summary())
+    log(build_index(settings, embedder).details())
     return open_index(settings)

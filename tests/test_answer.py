@@ -92,7 +92,6 @@ def test_an_imperative_opening_word_is_not_taken_for_a_name(index):
     assert missing_names(analyse("What does the Brazil-sourced article say?", capitalised=capitalised), index) == ["Brazil"]
 
 
-@pytest.mark.xfail(strict=True, reason="needs the article text kept in the index (ingest work, merged next)")
 def test_a_name_only_in_a_photo_credit_still_counts_as_mentioned(fake_embedder, settings):
     (settings.corpus_dir / "credited.txt").write_text(
         "Delegates in New York\nBloomberg\n\nThe assembly voted on the resolution on Thursday after a long debate.\n",

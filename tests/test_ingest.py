@@ -61,9 +61,10 @@ def test_metadata_from_datelines_and_copyright_lines():
         assert (doc.title, doc.outlet, doc.published) == (title, outlet, published), prefix
 
 
-def test_date_with_weekday_wins_over_later_dates():
+def test_dates_in_the_body_are_never_the_article_date():
+    # Formerly the first date written with its weekday won; a body date is an event's date.
     doc = parse_document("Headline\n\nKYIV (Reuters) — Text on Tuesday, March 4, 2025. A vote is set for June 1, 2025.\n", "x.txt")
-    assert (doc.outlet, doc.published) == ("Reuters", "2025-03-04")
+    assert (doc.outlet, doc.published) == ("Reuters", None)
 
 
 def test_sidecar_overrides_metadata(tmp_path: Path):

@@ -81,7 +81,7 @@ def test_truncated_database_is_reported(settings, fake_embedder):
 def test_older_format_is_refused(settings, fake_embedder):
     build_index(settings, fake_embedder)
     manifest = current_generation(settings.index_dir) / "manifest.json"
-    manifest.write_text(manifest.read_text().replace('"format_version": 1', '"format_version": 0'))
+    manifest.write_text(manifest.read_text().replace('"format_version": 2', '"format_version": 1'))
     with pytest.raises(IndexMismatchError, match="format"):
         open_index(settings)
 

@@ -1,0 +1,456 @@
+"""Title, outlet, date, author and URL of an article, read from where news pages state them.
+
+Every finder takes the text and its classified paragraphs (`rag.boilerplate.classify_lines`)
+and returns None rather than guess. The rules, in the order each finder tries them, are in the
+finder's docstring. Two rules hold throughout:
+
+- A date is taken from metadata (front matter, a 'Published:' line, a byline, a dateline, the
+  article's own photo caption on the day its lead reports), never from a date the body
+  mentions: 'the last fire burned for three weeks after it started on July 5, 2016' is not the
+  article's date, and neither is a copyright year.
+- An outlet is taken from where a page credits itself: a wire tag, a byline, a source URL, a
+  copyright line, the outlet's own newsroom phrases ('CNN has reached out to…'). An outlet the
+  article merely quotes ('told NBC News') or a contributing agency ('The Associated Press
+  contributed to this report') is not the article's outlet.
+
+Front matter (YAML between '---' lines at the top of a markdown or text file) is parsed with
+PyYAML; its keys win over everything read from the body.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+
+from rag import outlets as outlet_names
+from rag.boilerplate import FULL_DATE, METADATA_DATE, Span, byline_names, is_prose, line_is_heading, looks_like_headline
+
+
+@dataclass
+class Metadata:
+    title: str | None = None
+    outlet: str | None = None
+    published: str | None = None
+    author: str | None = None
+    url: str | None = None
+
+
+# --- dates --------------------------------------------------------------------------------------
+
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+            ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+            ("oct", "october"), ("nov", "november"), ("dec", "december"),
+        ]
+    )
+    for m in names
+}
+_FULL_DATE = re.compile(FULL_DATE, re.I)
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def parse_date(value: object) -> date | None:
+    """A date from a YAML value, an ISO string ('2024-07-28T20:15:32Z') or English words
+    ('July 28, 2024', '28 July 2024', 'Feb. 23, 2023'); None when it is not a full date."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    iso = re.match(r"(\d{4})-(\d{2})-(\d{2})", text)
+    numbers: tuple[int, int, int] | None = None
+    if iso:
+        numbers = (int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+    else:
+        mdy = re.match(r"([A-Za-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})", text)
+        dmy = re.match(r"(\d{1,2})\s+([A-Za-z]+)\.?,?\s+(\d{4})", text)
+        if mdy and mdy.group(1).lower() in _MONTHS:
+            numbers = (int(mdy.group(3)), _MONTHS[mdy.group(1).lower()], int(mdy.group(2)))
+        elif dmy and dmy.group(2).lower() in _MONTHS:
+            numbers = (int(dmy.group(3)), _MONTHS[dmy.group(2).lower()], int(dmy.group(1)))
+    if numbers is None:
+        return None
+    try:
+        return date(*numbers)
+    except ValueError:
+        return None
+
+
+def _first_date(text: str) -> date | None:
+    for match in _FULL_DATE.finditer(text):
+        found = parse_date(match.group())
+        if found:
+            return found
+    return None
+
+
+def date_from_url(url: str | None) -> date | None:
+    """The date in a news URL's path: '/2024/08/01/', '/2024/Jul/21/', '/20240801/'."""
+    if not url:
+        return None
+    match = re.search(r"/(20\d\d|19\d\d)[/-]([01]?\d|[A-Za-z]{3})[/-]([0-3]?\d)(?=/|$|-)", url)
+    if match:
+        month = match.group(2)
+        month_number = _MONTHS.get(month.lower()) if month.isalpha() else int(month)
+        try:
+            return date(int(match.group(1)), month_number or 0, int(match.group(3)))
+        except ValueError:
+            return None
+    compact = re.search(r"/(20\d\d)(\d\d)(\d\d)(?=/|$)", url)
+    return parse_date(f"{compact.group(1)}-{compact.group(2)}-{compact.group(3)}") if compact else None
+
+
+def find_published(text: str, paragraphs: list[Span], url: str | None = None) -> str | None:
+    """The article's date, from (in this order):
+
+    1. a metadata line: 'Published :`2024-07-28 20:15:32`', 'date 2024-08-01', 'Posted on …'
+       ('Updated' only when no line says published);
+    2. a byline that carries a date: 'By IANS | Updated: August 1, 2024', 'ByAP|31 July 2024';
+    3. a dateline with its year: 'KYIV, March 4, 2025 (Reuters) —' ('CARACAS, July 30
+       (Reuters)' has no year and gives nothing);
+    4. the date in the URL the text gives as its source ('/2024/08/01/');
+    5. the article's own photo caption, when the date it gives falls on the weekday the lead
+       paragraph reports ('… Thursday Feb. 23, 2023 (AP Photo)' under a lead about 'Thursday');
+       file photos never count.
+
+    Dates in the body of the article are never used.
+    """
+    labelled = [text[p.start : p.end] for p in paragraphs if p.kind == "metadata"]
+    dated = [(METADATA_DATE.match(line), line) for line in labelled]
+    for prefer_updated in (False, True):
+        for match, _ in dated:
+            if match and ("updated" in match.group("label").lower()) == prefer_updated:
+                found = parse_date(match.group("date"))
+                if found:
+                    return found.isoformat()
+    for p in paragraphs[:15]:
+        if p.kind == "byline":
+            found = _first_date(text[p.start : p.end])
+            if found:
+                return found.isoformat()
+    for p in _lead_lines(text, paragraphs):
+        dateline = _DATELINE.match(text[p.start : p.end])
+        if dateline:
+            found = _first_date(dateline.group("mid") or "")
+            if found:
+                return found.isoformat()
+    found = date_from_url(url)
+    if found:
+        return found.isoformat()
+    lead = next((text[p.start : p.end] for p in paragraphs if p.kind == "content" and is_prose(text[p.start : p.end])), "")
+    weekdays = {d for d in _WEEKDAYS if re.search(rf"\b{d}\b", lead)}
+    for p in paragraphs:
+        caption = text[p.start : p.end]
+        if p.kind != "caption" or re.search(r"\bFILE\b|\(File\)", caption):
+            continue
+        for match in _FULL_DATE.finditer(caption):
+            found = parse_date(match.group())
+            if found and _WEEKDAYS[found.weekday()] in weekdays:
+                return found.isoformat()
+    return None
+
+
+# --- outlets ------------------------------------------------------------------------------------
+
+_DATELINE = re.compile(
+    r"^(?P<place>[A-Z][A-Z.'’ -]{1,40}?)(?P<mid>(?:,\s*[^,()]{2,30}?){0,2})\s*\((?P<tag>[^()]{2,40})\)\s*[-—–:]"
+)
+_LEADING_TAG = re.compile(r"^\((?P<tag>[A-Z][\w&.'’-]*(?: [A-Z&][\w&.'’-]*){0,3})\)\s+[A-Z“\"‘']")
+_NOT_A_TAG = {"photo", "photos", "video", "update", "updated", "file", "audio", "watch", "listen", "live", "opinion",
+              "analysis", "editorial", "exclusive", "breaking", "lead", "sponsored", "ad", "advertisement"}
+_PHOTO_AGENCIES = {"getty images", "shutterstock", "alamy", "istock", "istockphoto", "adobe stock"}
+_URL_LABEL = re.compile(
+    r"^(source( link| url)?|original( url| link| article)?|originally published (at|on|in|by)|canonical( url| link)?"
+    r"|url|link|permalink|read (it|the original|the full (article|story)) (at|on))\s*:?\s*<?(?P<url>(https?://|www\.)\S+?)>?$",
+    re.I,
+)
+
+
+def _lead_lines(text: str, paragraphs: list[Span], n: int = 6) -> list[Span]:
+    return [p for p in paragraphs if p.kind == "content"][:n]
+
+
+def _tag_outlet(tag: str, table: dict[str, str]) -> str | None:
+    tag = tag.strip()
+    if tag.lower() in _NOT_A_TAG or not re.fullmatch(r"[A-Z][\w&.'’-]*(?: [A-Z&][\w&.'’-]*){0,3}", tag):
+        return None
+    return outlet_names.canonical(tag, table)
+
+
+def _byline_outlet(names: str, after: str, table: dict[str, str]) -> str | None:
+    known = outlet_names.known_names(table)
+    compact = names.replace(" ", "")
+    half = len(compact) // 2
+    if len(compact) % 2 == 0 and compact[:half] == compact[half:] and compact[:half].lower() in known:
+        return known[compact[:half].lower()]  # 'ByAPAP': the page printed author and source glued
+    staff = re.fullmatch(r"(?:the )?(.+?)\s+(staff|newsroom|desk|news desk|web desk|team)", names, re.I)
+    if staff:
+        return outlet_names.canonical(staff.group(1), table)
+    for part in re.split(r"\s*(?:,|\band\b|\||/)\s*", f"{names}|{after}"):
+        if part.strip().lower() in known:
+            return known[part.strip().lower()]
+    return None
+
+
+def find_outlet(
+    text: str, paragraphs: list[Span], table: dict[str, str] | None = None, url: str | None = None, site: str | None = None
+) -> str | None:
+    """The outlet, from (in this order):
+
+    1. a wire tag opening the lead: 'UNITED NATIONS (AP) —', 'CARACAS, July 30 (Reuters) -',
+       '(Al Jazeera) Nicolas …' (an unknown name in that place counts: it is the credit);
+    2. a byline naming an outlet: 'By IANS | …', 'ByAPAP|…', 'By Jane Doe, Reuters',
+       'Published by VozMedia Staff';
+    3. a known agency's tag anywhere: '(Kyodo)' closing a caption;
+    4. the site that published the page (an HTML page's site name, `site`), else the URL the
+       text or its metadata gives ('Source link: https://…'), through the domain table;
+    5. a copyright line: '© 2025 Newsmax. All rights reserved.' (photo agencies excepted);
+    6. the newsroom's own phrases about a known outlet (`self_reference`).
+    """
+    table = outlet_names.DOMAINS if table is None else table
+    for p in _lead_lines(text, paragraphs):
+        line = text[p.start : p.end]
+        tag = _DATELINE.match(line) or _LEADING_TAG.match(line)
+        if tag:
+            found = _tag_outlet(tag.group("tag"), table)
+            if found:
+                return found
+    for p in paragraphs[:15]:
+        if p.kind == "byline":
+            parsed = byline_names(text[p.start : p.end])
+            found = _byline_outlet(*parsed, table) if parsed else None
+            if found:
+                return found
+    agencies = "|".join(re.escape(a) for a in sorted(outlet_names.AGENCIES, key=len, reverse=True))
+    tag = re.search(rf"\(({agencies})\)", text)
+    if tag:
+        return outlet_names.AGENCIES[tag.group(1)]
+    if site:
+        return site
+    if url:
+        return outlet_names.outlet_from_url(url, table)
+    for p in paragraphs:
+        if p.kind == "copyright":
+            owner = copyright_owner(text[p.start : p.end])
+            if owner:
+                return _spelled_as_in_text(outlet_names.canonical(owner, table), text)
+    return self_reference(text, paragraphs, table)
+
+
+def copyright_owner(line: str) -> str | None:
+    """'© 2025 Newsmax. All rights reserved.' -> 'Newsmax'; 'Copyright © 2021 Euromaidanpress.com'
+    -> 'Euromaidanpress.com'; photo agencies and lower-case words give None."""
+    match = re.search(
+        r"(?:copyright|©|\(c\))\s*(?:©\s*)?(?:\d{4}\s*[-–]?\s*)*(?:by\s+)?"
+        r"(?P<owner>[^|.,;©\d][^|.,;©]*?(?:\.(?:com|org|net|co\.uk|news|info|us|in|gy|ng)\b)?)\s*(?:[|.,;]|all rights|$)",
+        line,
+        re.I,
+    )
+    if not match:
+        return None
+    owner = match.group("owner").strip(" -–")
+    domain = re.match(r"\.(com|org|net|co\.uk|news|info|us|in|gy|ng)\b", line[match.end("owner") :], re.I)
+    if domain:
+        owner += domain.group()
+    if not owner or not owner[0].isupper() or len(owner.split()) > 6 or owner.lower() in _PHOTO_AGENCIES:
+        return None
+    return owner
+
+
+def _spelled_as_in_text(owner: str, text: str) -> str:
+    """'Euromaidanpress' -> 'Euromaidan Press' when the text spells the name in words."""
+    stem = re.sub(r"\.(com|org|net|co\.uk|info|news)$", "", owner, flags=re.I)
+    key = re.sub(r"\W", "", stem).lower()
+    for match in re.finditer(r"\b[A-Z]\w*(?: [A-Z]\w*){1,3}", text):
+        words = match.group().split()
+        for n in range(len(words), 1, -1):
+            if "".join(words[:n]).lower() == key:
+                return " ".join(words[:n])
+    return stem
+
+
+_STRONG_SELF = [
+    r"\b{n} (?:has|had|have) (?:reached out|contacted|asked .{{0,40}}for comment|requested comment)",
+    r"\b{n} (?:could not|couldn['’]t|cannot|can['’]t|was unable to|were unable to|(?:has|had) not(?: yet)? been able to|did not) (?:independently )?(?:verify|confirm)",
+    r"\b{n} (?:teams?|reporters?|journalists?|correspondents?|crews?) (?:witnessed|saw|observed|counted|visited)",
+    r"\b(?:with|additional) reporting (?:from|by) {n}['’]s\b",
+    r"\b{n}['’]s [A-Z][a-z]+ [A-Z][\w'’-]+ (?:contributed|reported)",
+]
+_WEAK_SELF = [
+    r"\b(?:told|tells|quipped to|said to) {n}\b",
+    r"\b(?:viewed|obtained|reviewed|seen) by {n}\b",
+    r"\bin an? (?:email|statement|interview|phone call|text message) to {n}\b",
+]
+
+
+def self_reference(text: str, paragraphs: list[Span], table: dict[str, str] | None = None) -> str | None:
+    """A known outlet the article speaks of as its own newsroom: 'CNN has reached out to…',
+    'Reuters could not independently verify…', 'CNN teams witnessed…', 'With reporting from
+    CNN’s …' (each counts 1), or 'told CNN', 'viewed by CNN', 'in an email to CNN' (each ½,
+    since other outlets' interviews are quoted that way). The outlet needs a score of 1 and
+    more than any other; only names of the agency list and the domain table count."""
+    table = outlet_names.DOMAINS if table is None else table
+    strong, weak = _self_patterns(tuple(sorted(table.items())))
+    body = "\n".join(text[p.start : p.end] for p in paragraphs if p.kind in ("content", "credits"))
+    scores: dict[str, float] = {}
+    for patterns, weight in ((strong, 1.0), (weak, 0.5)):
+        for match in patterns.finditer(body):
+            name = outlet_names.canonical(next(g for g in match.groups() if g), table)
+            scores[name] = scores.get(name, 0) + weight
+    if not scores:
+        return None
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    best, score = ranked[0]
+    if score < 1 or (len(ranked) > 1 and ranked[1][1] >= score):
+        return None
+    return best
+
+
+@lru_cache(maxsize=8)
+def _self_patterns(table_items: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    known = outlet_names.known_names(dict(table_items))
+    names = sorted({*outlet_names.AGENCIES, *known.values()}, key=len, reverse=True)
+    n = "(?:[Tt]he )?(" + "|".join(re.escape(name) for name in names) + ")"
+    return (
+        re.compile("|".join(f"(?:{p.format(n=n)})" for p in _STRONG_SELF)),
+        re.compile("|".join(f"(?:{p.format(n=n)})" for p in _WEAK_SELF)),
+    )
+
+
+# --- title, author, url -------------------------------------------------------------------------
+
+
+def find_title(text: str, paragraphs: list[Span]) -> str | None:
+    """The headline: the first kept line when it was written as a markdown heading ('# Title',
+    without its marks) or reads as a headline (25 words at most, no sentence end, not a dateline,
+    not all capitals, not a list item). Menus, bylines, captions and metadata above it are
+    skipped; a photo credit is a caption, never a title."""
+    content = [p for p in paragraphs if p.kind == "content"]
+    if not content:
+        return None
+    first = content[0]
+    line = text[first.start : first.end].strip()
+    if line_is_heading(text, first) and len(line.split()) <= 30:
+        return line
+    if (
+        line.isupper()
+        or line.startswith(("•", "-", "*", "(", "["))
+        or not looks_like_headline(line)
+        or _DATELINE.match(line)
+        or len(line.split()) < 2
+    ):
+        return None
+    return line
+
+
+def find_author(text: str, paragraphs: list[Span], table: dict[str, str] | None = None) -> str | None:
+    """The byline's person or people ('By Maria Lopez', 'By Jane Doe, Reuters' -> 'Jane Doe');
+    None when the byline names only an outlet or a staff desk."""
+    known = outlet_names.known_names(table)
+    for p in paragraphs[:15]:
+        if p.kind != "byline":
+            continue
+        parsed = byline_names(text[p.start : p.end])
+        if not parsed:
+            continue
+        names, after = parsed
+        if _byline_outlet(names, "", table or outlet_names.DOMAINS) and (
+            names.lower() in known or re.search(r"\b(staff|newsroom|desk|team)$", names, re.I) or " " not in names
+        ):
+            return None
+        people = [part for part in re.split(r"\s*,\s*", names) if part.lower() not in known]
+        return ", ".join(people) or None
+    return None
+
+
+def find_url(text: str, paragraphs: list[Span]) -> str | None:
+    """The page's own address: a labelled line ('Source link: URL', 'Originally published at
+    URL', 'Canonical: URL'), else a bare URL among the first or last three lines."""
+    for p in paragraphs:
+        labelled = _URL_LABEL.match(text[p.start : p.end])
+        if labelled:
+            return labelled.group("url").rstrip(".,;)")
+    ends = paragraphs[:3] + paragraphs[-3:]
+    for p in ends:
+        if p.kind == "url":
+            return text[p.start : p.end].strip("<>")
+    return None
+
+
+# --- front matter -------------------------------------------------------------------------------
+
+_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(?P<body>.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_KEYS = {
+    "title": ("title", "headline"),
+    "url": ("url", "link", "canonical", "canonical_url", "source_url", "original_url", "permalink"),
+    "published": ("date", "published", "published_at", "pubdate", "publish_date", "date_published", "created", "created_at"),
+    "author": ("author", "authors", "byline", "by", "creator"),
+    "outlet": ("outlet", "source", "publisher", "site", "site_name", "sitename", "publication", "newspaper"),
+}
+
+
+def front_matter(text: str, table: dict[str, str] | None = None) -> tuple[Metadata, int] | None:
+    """YAML front matter at the very top ('---' … '---'): its metadata and where it ends.
+
+    Keys (any case): title/headline; url/link/canonical; date/published/…; author/authors/
+    byline; source/outlet/publisher/site_name. A 'source' that is a URL is the URL (whose domain
+    gives the outlet when the text names none, see `find_outlet`). None when the block is missing
+    or is not a YAML mapping.
+    """
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return None
+    import yaml
+
+    try:
+        data = yaml.safe_load(match.group("body") or "")
+    except yaml.YAMLError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    fields = {str(k).lower().strip(): v for k, v in data.items()}
+
+    def first(kind: str) -> object:
+        return next((fields[k] for k in _KEYS[kind] if fields.get(k) not in (None, "", [])), None)
+
+    meta = Metadata()
+    title, author, outlet, url = first("title"), first("author"), first("outlet"), first("url")
+    meta.title = str(title).strip() if title else None
+    if isinstance(author, list):
+        author = ", ".join(str(a.get("name", a)) if isinstance(a, dict) else str(a) for a in author)
+    elif isinstance(author, dict):
+        author = author.get("name")
+    meta.author = str(author).strip() if author else None
+    if isinstance(outlet, dict):
+        outlet = outlet.get("name")
+    if isinstance(outlet, str) and re.match(r"^(https?://|www\.)", outlet.strip()):
+        url, outlet = url or outlet, None
+    meta.url = str(url).strip() if url else None
+    meta.outlet = outlet_names.canonical(str(outlet), table) if outlet else None
+    published = parse_date(first("published"))
+    meta.published = published.isoformat() if published else None
+    if meta.published is None and meta.url:
+        from_url = date_from_url(meta.url)
+        meta.published = from_url.isoformat() if from_url else None
+    return meta, match.end()
+
+
+def read_metadata(
+    text: str, paragraphs: list[Span], table: dict[str, str] | None = None, url: str | None = None, site: str | None = None
+) -> Metadata:
+    """All five fields from the text, given the URL and site name its metadata may hold."""
+    url = url or find_url(text, paragraphs)
+    return Metadata(
+        title=find_title(text, paragraphs),
+        outlet=find_outlet(text, paragraphs, table, url, site),
+        published=find_published(text, paragraphs, url),
+        author=find_author(text, paragraphs, table),
+        url=url,
+    )

@@ -1,0 +1,60 @@
+"""Saved web pages (.html/.htm) -> the article's text and metadata, through trafilatura.
+
+trafilatura (https://trafilatura.readthedocs.io) is a maintained extractor built for news pages:
+it keeps the main text and drops navigation, share bars, ads, related-story boxes, footers and,
+as asked here, reader comments. It reads title, author, site name, canonical URL and date from
+the page's metadata (meta tags, JSON-LD, <time>); its date search is kept to that metadata
+(`extensive_search` off), so a date the article mentions is never taken as its own.
+
+The bytes of an HTML file are not the article's text, so the extracted text is what the index
+keeps and what every citation's offsets point into (`rag show SOURCE` prints it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag import outlets as outlet_names
+from rag.metadata import Metadata, date_from_url, parse_date
+
+
+@dataclass
+class Page:
+    text: str
+    metadata: Metadata
+
+
+def extract_page(data: bytes, table: dict[str, str] | None = None) -> Page:
+    """The article of a saved page, or ValueError saying what to do when there is none."""
+    import trafilatura
+
+    result = trafilatura.bare_extraction(
+        data,
+        include_comments=False,
+        include_tables=True,
+        with_metadata=True,
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
+    text = (getattr(result, "text", None) or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        raise ValueError("no article text found in this page; save the article's own page, or paste its text into a .txt file")
+    url = getattr(result, "url", None) or None
+    site = (getattr(result, "sitename", None) or "").strip()
+    outlet = outlet_names.canonical(site, table) if site else None
+    if url and (outlet is None or re.fullmatch(r"[\w.-]+\.[a-z]{2,}", outlet, re.I)):
+        outlet = outlet_names.outlet_from_url(url, table)
+    published = parse_date(getattr(result, "date", None)) or date_from_url(url)
+    author = (getattr(result, "author", None) or "").strip() or None
+    title = _clean_title(getattr(result, "title", None), site, outlet)
+    return Page(text, Metadata(title, outlet, published.isoformat() if published else None, author, url))
+
+
+def _clean_title(title: str | None, *site_names: str | None) -> str | None:
+    """The page title without a trailing ' | Site' or ' - Site' naming the outlet."""
+    if not title:
+        return None
+    title = re.sub(r"\s+", " ", title).strip()
+    for site in filter(None, site_names):
+        title = re.sub(rf"\s*[|–—-]\s*{re.escape(site)}\s*$", "", title, flags=re.I)
+    return title or None

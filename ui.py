@@ -3,7 +3,8 @@
     python ui.py [--port 7860] [--corpus seeds] [--index index]
 
 Tabs: Chat (streaming cited answers; each [n] opens the cited passage, highlighted, in the
-source panel), Quote check, Library (list, add, remove, re-index). Named API endpoints `ask`,
+source panel), Quote check, Library (list with title, outlet, date and author; correct them;
+add .txt/.md/.html articles, remove, re-index). Named API endpoints `ask`,
 `quote` and `add_article` return the JSON of ../shared/eval/README.md for `gradio_client`.
 Binds 127.0.0.1; no share links. Article text is untrusted: everything shown is escaped here,
 and the only HTML is what these helpers write around it.
@@ -27,7 +28,8 @@ from rag.answer import Answer, Turn, answer_question, stream_answer
 from rag.embed import Embedder, SentenceTransformerEmbedder
 from rag.errors import RagError
 from rag.generate import Generator, make_generator
-from rag.ingest import remove_article, save_article
+from rag.ingest import correct_metadata, remove_article, save_article
+from rag.library import entries as library_entries
 from rag.quotes import QuoteCheck, check_quote, tokenize
 from rag.settings import Settings
 from rag.store import Index, build_index, ensure_index
@@ -88,10 +90,11 @@ class AppState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reindex(self, progress=None) -> str:
+        """Update the index; returns the new or changed articles, warnings and the summary."""
         with self.lock:
             report = build_index(self.settings, self.embedder, on_progress=progress)
             self.index = ensure_index(self.settings, self.embedder)
-        return report.summary()
+        return report.details()
 
 
 # --- pure formatting helpers -------------------------------------------------------------------------
@@ -184,12 +187,29 @@ def status_line(state: AppState) -> str:
     return f"**{docs} articles indexed** · {state.index.vectors.ntotal} chunks · model: {model} · mode: {state.settings.answer_mode}"
 
 
+LIBRARY_HEADERS = ["file", "title", "outlet", "published", "author", "chunks", "also named"]
+CORRECTABLE = ("title", "outlet", "published", "author")
+
+
 def library_rows(state: AppState) -> list[list]:
-    counts = state.index.chunk_counts()
+    """One row per article: what `rag library` lists, with its chunk count and other names."""
     return [
-        [d.source, d.title or "", d.outlet or "", d.published or "", counts.get(d.doc_id, 0), ", ".join(d.aliases)]
-        for d in state.index.documents().values()
+        [e.source, e.title or "", e.outlet or "", e.published or "", e.author or "", e.chunks, ", ".join(e.aliases)]
+        for e in library_entries(state.index)
     ]
+
+
+def current_metadata(state: AppState, source: str) -> list[str]:
+    """Title, outlet, published and author of `source` as indexed ('' for missing)."""
+    doc = next((d for d in state.index.documents().values() if d.source == source), None)
+    return [(getattr(doc, name) or "") if doc else "" for name in CORRECTABLE]
+
+
+def corrections(state: AppState, source: str, values: list[str]) -> dict[str, str]:
+    """The fields a reader changed: only those written to the sidecar (an emptied field removes
+    its correction, so the article's own metadata applies again)."""
+    before = current_metadata(state, source)
+    return {name: " ".join((new or "").split()) for name, old, new in zip(CORRECTABLE, before, values) if " ".join((new or "").split()) != old}
 
 
 def _texts(state: AppState, answer: Answer) -> dict[str, str]:
@@ -281,6 +301,20 @@ def create_app(state: AppState) -> gr.Blocks:
     def reindex(progress=gr.Progress()):
         return state.reindex(lambda p, d: progress(p, desc=d)), library_rows(state), status_line(state)
 
+    def pick(source: str):
+        return current_metadata(state, source or "")
+
+    def correct(source: str, title: str, outlet: str, published: str, author: str, progress=gr.Progress()):
+        changes = corrections(state, source or "", [title, outlet, published, author])
+        if not source or not changes:
+            return "choose an article and change a field first", library_rows(state), status_line(state)
+        try:
+            sidecar = correct_metadata(state.settings.corpus_dir, source, **changes)
+        except ValueError as exc:
+            return str(exc), library_rows(state), status_line(state)
+        note = f"saved {', '.join(changes)} in {sidecar.name}\n"
+        return note + state.reindex(lambda p, d: progress(p, desc=d)), library_rows(state), status_line(state)
+
     with gr.Blocks(title="News articles: cited answers") as app:
         status = gr.Markdown(status_line(state), elem_id="status")
         with gr.Tab("Chat"):
@@ -309,13 +343,23 @@ def create_app(state: AppState) -> gr.Blocks:
             quote_result = gr.HTML()
             quote_button.click(run_quote, [quote_text, quote_speaker], quote_result, api_visibility="private", concurrency_id="quotes")
         with gr.Tab("Library"):
-            table = gr.Dataframe(
-                library_rows(state), headers=["file", "title", "outlet", "published", "chunks", "also named"],
-                interactive=False, label="Articles",
-            )
+            table = gr.Dataframe(library_rows(state), headers=LIBRARY_HEADERS, interactive=False, label="Articles")
             log = gr.Textbox(label="Result", interactive=False)
+            with gr.Accordion("Correct an article's title, outlet, date or author", open=False):
+                sources = [row[0] for row in library_rows(state)]
+                fix_source = gr.Dropdown(sources, label="Article", elem_id="fix-source")
+                with gr.Row():
+                    fix_title = gr.Textbox(label="Title", elem_id="fix-title")
+                    fix_outlet = gr.Textbox(label="Outlet", elem_id="fix-outlet")
+                    fix_published = gr.Textbox(label="Published (YYYY-MM-DD)", elem_id="fix-published")
+                    fix_author = gr.Textbox(label="Author", elem_id="fix-author")
+                fix_button = gr.Button("Save correction", elem_id="fix-save")
+                gr.Markdown("Saved in the article's `NAME.meta.json`, which wins over what the text says; empty a field to drop its correction.")
             with gr.Row():
-                upload = gr.File(file_count="multiple", file_types=[".txt", ".md"], label="Add .txt or .md files (2 MB each)")
+                upload = gr.File(
+                    file_count="multiple", file_types=[".txt", ".md", ".html", ".htm"],
+                    label="Add .txt, .md or saved .html pages (2 MB each)",
+                )
                 with gr.Column():
                     paste_name = gr.Textbox(label="File name for pasted text", placeholder="my-article.txt")
                     paste_text = gr.Textbox(label="Article text", lines=6)
@@ -325,10 +369,21 @@ def create_app(state: AppState) -> gr.Blocks:
                 remove_button = gr.Button("Remove")
                 reindex_button = gr.Button("Re-index")
             library = dict(api_visibility="private", concurrency_id="library", concurrency_limit=1)
-            upload.upload(add_files, upload, [log, table, status], **library)
-            paste_button.click(add_pasted, [paste_name, paste_text], [log, table, status], **library)
-            remove_button.click(remove, remove_name, [log, table, status], **library)
-            reindex_button.click(reindex, None, [log, table, status], **library)
+            fix_fields = [fix_title, fix_outlet, fix_published, fix_author]
+
+            def refresh_sources(source: str):
+                names = [row[0] for row in library_rows(state)]
+                return gr.update(choices=names, value=source if source in names else None)
+
+            for event in (
+                upload.upload(add_files, upload, [log, table, status], **library),
+                paste_button.click(add_pasted, [paste_name, paste_text], [log, table, status], **library),
+                remove_button.click(remove, remove_name, [log, table, status], **library),
+                reindex_button.click(reindex, None, [log, table, status], **library),
+                fix_button.click(correct, [fix_source, *fix_fields], [log, table, status], **library),
+            ):
+                event.then(refresh_sources, fix_source, fix_source, api_visibility="private")
+            fix_source.change(pick, fix_source, fix_fields, api_visibility="private")
 
         @gr.api(api_name="ask", concurrency_id="answers", concurrency_limit=ANSWER_SLOTS)
         def api_ask(question: str, history_json: str = "[]", mode: str = "") -> dict:

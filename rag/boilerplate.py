@@ -44,11 +44,30 @@ FULL_DATE = (
 # A metadata label and a full date opening a line: 'Published :`2024-07-28 20:15:32`',
 # ' date 2024-08-01', 'Updated: August 1, 2024 05:55 IST'.
 METADATA_DATE = re.compile(
-    rf"^[\W_]*(?P<label>published|updated|last updated|first published|posted|date|publication date)"
-    rf"(?:\s+on)?\s*:?\s*[`'\"]?(?P<date>{FULL_DATE})[`'\"]?"
+    rf"^[\W_]*(?P<label>published|updated|last updated|first published|posted|date|publication date|last modified|modified)"
+    rf"(?:\s+on)?\s*:?\s*(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?\s+)?[`'\"]?(?P<date>{FULL_DATE})[`'\"]?"
     rf"(?:\s*(?:at\s+)?\d{{1,2}}:\d{{2}}(?:\s*[ap]\.?m\.?)?(?-i:\s*[A-Z]{{2,4}}\b)?)?[\s*]*",
     re.I,
 )
+
+
+_DATE_LINE_WORDS = re.compile(
+    r"\b(published|updated|last updated|first published|posted|modified|last modified|date|on|at|am|pm|a\.m\.|p\.m\.|"
+    r"(mon|tues?|wed(nes)?|thu(rs)?|fri|sat(ur)?|sun)(day)?|(?-i:[A-Z]{2,4})|GMT[+-]?\d*|UTC[+-]?\d*)\b|\d{1,2}[:.]\d{2}",
+    re.I,
+)
+
+
+def is_date_line(line: str) -> bool:
+    """A line that holds a full date and nothing but labels, weekdays, times and time zones:
+    'Tue 16 Jul 2024 13.30 BST', 'Updated 5:06 PM EDT, Mon July 15, 2024', 'July 14, 2024'."""
+    if len(line.split()) > 14:
+        return False
+    match = re.search(FULL_DATE, line, re.I)
+    if not match:
+        return False
+    rest = _DATE_LINE_WORDS.sub(" ", line[: match.start()] + " " + line[match.end() :])
+    return not re.search(r"\w", rest)
 
 
 def iter_lines(text: str, start: int = 0, end: int | None = None) -> Iterator[Span]:
@@ -128,7 +147,7 @@ LINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"|join (us|our .{0,30}(channel|community|group)) on\b|(download|get) (our|the) .{0,20}app\b|open in app"
             r"|^(share|tweet|email|pin|print|copy link|save)( (this|on|via|article|story)\b.*)?$"
             r"|before you (leave|go)\b|check this out|don'?t miss\b|listen to (this|the) (article|story)"
-            r"|^\d+\s*min(ute)?s? read$|turn on (notifications|alerts)",
+            r"|^\d+\s*min(ute)?s? read$|turn on (notifications|alerts)|(story|article) continues (below|after)",
             re.I,
         ),
     ),
@@ -145,7 +164,7 @@ LINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\((AP|AFP|Reuters|EPA)?\s*Photo\b|\bPhoto:\s|Photo courtesy|\bPhoto/|\(File\)|^FILE\s*[–—-]|(?-i:\bFILE PHOTO\b)"
             r"|Getty Images|via AP\)?$|(?-i:\b(REUTERS|AFP|EPA)/\s?[A-Z])|/\s?(Reuters|AP|AFP|EPA|Xinhua|Bloomberg)\)?$"
-            r"|stock\.adobe\.com|shutterstock|\bistock\b",
+            r"|stock\.adobe\.com|shutterstock|\bistock\b|\bPhotograph:\s|^(image|media|video) (caption|source)\b",
             re.I,
         ),
     ),
@@ -236,13 +255,29 @@ def byline_names(line: str) -> tuple[str, str] | None:
     rest = match.group("rest")
     cut = re.search(r"\s*\|\s*|\s+(?=(updated|published|verified|posted)\b)|\s+[-–—]\s+|\s*,\s*(?=(updated|published)\b)", rest, re.I)
     names, after = (rest[: cut.start()], rest[cut.end() :]) if cut else (rest, "")
-    names = names.strip(" ,;")
-    words = re.split(r"[\s,]+", names)
-    if not names or len(words) > 8 or not all(_NAME_WORD.match(w) for w in words if w):
+    segments = [s.strip() for s in names.strip(" ,;").split(",") if s.strip()]
+    if not segments or not _name_like(segments[0]):
         return None
+    kept = [segments[0]]
+    for segment in segments[1:]:
+        if _name_like(segment):
+            kept.append(segment)
+        elif not _ROLE.search(segment):  # 'By Phil Doe, Chief football writer': the role is dropped
+            return None
     if not cut and _SENTENCE_END.search(line) and not line.endswith(")"):
         return None
-    return names, after
+    return ", ".join(kept), after
+
+
+_ROLE = re.compile(
+    r"\b(writer|correspondent|editor|reporter|journalist|columnist|contributor|staff|producer|analyst|critic|bureau|chief)s?\b", re.I
+)
+
+
+def _name_like(segment: str) -> bool:
+    """Capitalised words (and 'and', 'de', 'van', …), at most eight."""
+    words = segment.split()
+    return 0 < len(words) <= 8 and all(_NAME_WORD.match(w) for w in words)
 
 
 def _is_menu_line(line: str) -> bool:
@@ -273,7 +308,7 @@ def classify_lines(text: str, start: int = 0) -> list[Span]:
     for i, line in enumerate(lines):
         if kinds[i] != "content":
             continue
-        kinds[i] = _line_kind(line, content_before)
+        kinds[i] = "metadata" if i < 15 and is_date_line(line) else _line_kind(line, content_before)
         if kinds[i] == "content" and in_comments:
             kinds[i] = "comments"
         elif kinds[i] == "comments-header":
@@ -370,7 +405,7 @@ def _mark_page_top(lines: list[str], kinds: list[str], headings: list[bool]) -> 
 
 def _is_structural(line: str) -> bool:
     return bool(
-        METADATA_DATE.fullmatch(line) or _MARKUP.match(line) or _IMAGE_LINE.match(line) or _BARE_URL.match(line)
+        METADATA_DATE.fullmatch(line) or is_date_line(line) or _MARKUP.match(line) or _IMAGE_LINE.match(line) or _BARE_URL.match(line)
         or byline_names(line)
     )
 

@@ -25,7 +25,16 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from rag import outlets as outlet_names
-from rag.boilerplate import FULL_DATE, METADATA_DATE, Span, byline_names, is_prose, line_is_heading, looks_like_headline
+from rag.boilerplate import (
+    FULL_DATE,
+    METADATA_DATE,
+    Span,
+    byline_names,
+    is_date_line,
+    is_prose,
+    line_is_heading,
+    looks_like_headline,
+)
 
 
 @dataclass
@@ -91,6 +100,15 @@ def _first_date(text: str) -> date | None:
     return None
 
 
+def _dateline_day_with_year(mid: str, text: str) -> date | None:
+    day = re.search(r"([A-Za-z]+)\.?\s+(\d{1,2})\b", mid)
+    if not day or day.group(1).lower() not in _MONTHS:
+        return None
+    month, number = _MONTHS[day.group(1).lower()], int(day.group(2))
+    years = {d.year for d in (parse_date(m.group()) for m in _FULL_DATE.finditer(text)) if d and (d.month, d.day) == (month, number)}
+    return date(years.pop(), month, number) if len(years) == 1 else None
+
+
 def date_from_url(url: str | None) -> date | None:
     """The date in a news URL's path: '/2024/08/01/', '/2024/Jul/21/', '/20240801/'."""
     if not url:
@@ -113,8 +131,9 @@ def find_published(text: str, paragraphs: list[Span], url: str | None = None) ->
     1. a metadata line: 'Published :`2024-07-28 20:15:32`', 'date 2024-08-01', 'Posted on …'
        ('Updated' only when no line says published);
     2. a byline that carries a date: 'By IANS | Updated: August 1, 2024', 'ByAP|31 July 2024';
-    3. a dateline with its year: 'KYIV, March 4, 2025 (Reuters) —' ('CARACAS, July 30
-       (Reuters)' has no year and gives nothing);
+    3. a dateline with its year: 'KYIV, March 4, 2025 (Reuters) —'; a dateline without one
+       ('BERLIN, July 14 (Reuters)') when the text writes that same day in full elsewhere
+       ('on July 14, 2024'), which gives only the year; else nothing;
     4. the date in the URL the text gives as its source ('/2024/08/01/');
     5. the article's own photo caption, when the date it gives falls on the weekday the lead
        paragraph reports ('… Thursday Feb. 23, 2023 (AP Photo)' under a lead about 'Thursday');
@@ -122,14 +141,18 @@ def find_published(text: str, paragraphs: list[Span], url: str | None = None) ->
 
     Dates in the body of the article are never used.
     """
-    labelled = [text[p.start : p.end] for p in paragraphs if p.kind == "metadata"]
-    dated = [(METADATA_DATE.match(line), line) for line in labelled]
-    for prefer_updated in (False, True):
-        for match, _ in dated:
-            if match and ("updated" in match.group("label").lower()) == prefer_updated:
-                found = parse_date(match.group("date"))
-                if found:
-                    return found.isoformat()
+    labelled: list[tuple[int, date]] = []  # (rank, date): published 0, unlabelled 1, updated 2
+    for p in paragraphs:
+        line = text[p.start : p.end]
+        if p.kind != "metadata":
+            continue
+        match = METADATA_DATE.match(line)
+        found = parse_date(match.group("date")) if match else (_first_date(line) if is_date_line(line) else None)
+        if found:
+            label = match.group("label").lower() if match else ""
+            labelled.append((2 if re.search(r"updated|modified", label) else 1 if not label else 0, found))
+    if labelled:
+        return min(labelled, key=lambda rank_date: rank_date[0])[1].isoformat()
     for p in paragraphs[:15]:
         if p.kind == "byline":
             found = _first_date(text[p.start : p.end])
@@ -138,7 +161,7 @@ def find_published(text: str, paragraphs: list[Span], url: str | None = None) ->
     for p in _lead_lines(text, paragraphs):
         dateline = _DATELINE.match(text[p.start : p.end])
         if dateline:
-            found = _first_date(dateline.group("mid") or "")
+            found = _first_date(dateline.group("mid") or "") or _dateline_day_with_year(dateline.group("mid") or "", text)
             if found:
                 return found.isoformat()
     found = date_from_url(url)
@@ -160,7 +183,7 @@ def find_published(text: str, paragraphs: list[Span], url: str | None = None) ->
 # --- outlets ------------------------------------------------------------------------------------
 
 _DATELINE = re.compile(
-    r"^(?P<place>[A-Z][A-Z.'’ -]{1,40}?)(?P<mid>(?:,\s*[^,()]{2,30}?){0,2})\s*\((?P<tag>[^()]{2,40})\)\s*[-—–:]"
+    r"^(?P<place>[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3})(?P<mid>(?:,\s*[^,()]{2,30}?){0,2})\s*\((?P<tag>[^()]{2,40})\)\s*[-—–:]"
 )
 _LEADING_TAG = re.compile(r"^\((?P<tag>[A-Z][\w&.'’-]*(?: [A-Z&][\w&.'’-]*){0,3})\)\s+[A-Z“\"‘']")
 _NOT_A_TAG = {"photo", "photos", "video", "update", "updated", "file", "audio", "watch", "listen", "live", "opinion",
@@ -193,9 +216,22 @@ def _byline_outlet(names: str, after: str, table: dict[str, str]) -> str | None:
     staff = re.fullmatch(r"(?:the )?(.+?)\s+(staff|newsroom|desk|news desk|web desk|team)", names, re.I)
     if staff:
         return outlet_names.canonical(staff.group(1), table)
+    agency = _agency_token(names)
+    if agency:
+        return outlet_names.AGENCIES[agency[1]]
     for part in re.split(r"\s*(?:,|\band\b|\||/)\s*", f"{names}|{after}"):
         if part.strip().lower() in known:
             return known[part.strip().lower()]
+    return None
+
+
+def _agency_token(names: str) -> tuple[int, str] | None:
+    """(index, tag) of a wire service's capitalised tag inside a byline after a person's name:
+    'JAMES ROBSON AP Sports Writer' -> (2, 'AP')."""
+    words = names.split()
+    for i, word in enumerate(words[1:], 1):
+        if word in outlet_names.AGENCIES and word.isupper():
+            return i, word
     return None
 
 
@@ -210,7 +246,8 @@ def find_outlet(
        'Published by VozMedia Staff';
     3. a known agency's tag anywhere: '(Kyodo)' closing a caption;
     4. the site that published the page (an HTML page's site name, `site`), else the URL the
-       text or its metadata gives ('Source link: https://…'), through the domain table;
+       text or its metadata gives ('Source link: https://…'), through the domain table, else a
+       known outlet's name as the masthead above the headline or after it ('… | Reuters');
     5. a copyright line: '© 2025 Newsmax. All rights reserved.' (photo agencies excepted);
     6. the newsroom's own phrases about a known outlet (`self_reference`).
     """
@@ -236,12 +273,32 @@ def find_outlet(
         return site
     if url:
         return outlet_names.outlet_from_url(url, table)
+    masthead = _masthead(text, paragraphs, table)
+    if masthead:
+        return masthead
     for p in paragraphs:
         if p.kind == "copyright":
             owner = copyright_owner(text[p.start : p.end])
             if owner:
-                return _spelled_as_in_text(outlet_names.canonical(owner, table), text)
+                known = outlet_names.known_in(owner, table)
+                return known or _spelled_as_in_text(outlet_names.canonical(owner, table), text)
     return self_reference(text, paragraphs, table)
+
+
+def _masthead(text: str, paragraphs: list[Span], table: dict[str, str]) -> str | None:
+    """A known outlet's name alone on a line above the headline, or closing the headline."""
+    known = outlet_names.known_names(table)
+    for p in paragraphs[:12]:
+        line = text[p.start : p.end].strip()
+        if p.kind == "menu" and line.lower() in known:
+            return known[line.lower()]
+        if p.kind == "content":
+            suffix = _TITLE_SUFFIX.search(line)
+            return known.get(suffix.group(1).lower()) if suffix else None
+    return None
+
+
+_TITLE_SUFFIX = re.compile(r"\s+[|–—-]\s+([^|–—-]{2,40})$")
 
 
 def copyright_owner(line: str) -> str | None:
@@ -259,6 +316,7 @@ def copyright_owner(line: str) -> str | None:
     domain = re.match(r"\.(com|org|net|co\.uk|news|info|us|in|gy|ng)\b", line[match.end("owner") :], re.I)
     if domain:
         owner += domain.group()
+    owner = re.sub(r"\s+(or its .*|(limited|ltd|inc|llc|plc|gmbh|s\.a)\b.*)$", "", owner, flags=re.I).strip(" -–")
     if not owner or not owner[0].isupper() or len(owner.split()) > 6 or owner.lower() in _PHOTO_AGENCIES:
         return None
     return owner
@@ -280,37 +338,36 @@ _STRONG_SELF = [
     r"\b{n} (?:has|had|have) (?:reached out|contacted|asked .{{0,40}}for comment|requested comment)",
     r"\b{n} (?:could not|couldn['’]t|cannot|can['’]t|was unable to|were unable to|(?:has|had) not(?: yet)? been able to|did not) (?:independently )?(?:verify|confirm)",
     r"\b{n} (?:teams?|reporters?|journalists?|correspondents?|crews?) (?:witnessed|saw|observed|counted|visited)",
-    r"\b(?:with|additional) reporting (?:from|by) {n}['’]s\b",
+    r"\b(?:[Ww]ith|[Aa]dditional) reporting (?:from|by) {n}['’]s\b",
     r"\b{n}['’]s [A-Z][a-z]+ [A-Z][\w'’-]+ (?:contributed|reported)",
 ]
-_WEAK_SELF = [
-    r"\b(?:told|tells|quipped to|said to) {n}\b",
-    r"\b(?:viewed|obtained|reviewed|seen) by {n}\b",
-    r"\bin an? (?:email|statement|interview|phone call|text message) to {n}\b",
+_WEAK_SELF = [  # the name must end there: 'told BBC Sport', "told NBC News' Today" quote other programmes
+    r"\b(?:told|tells|quipped to|said to) {n}(?![\w'’-]| [A-Z])",
+    r"\b(?:viewed|obtained|reviewed|seen) by {n}(?![\w'’-]| [A-Z])",
+    r"\bin an? (?:email|statement|interview|phone call|text message) to {n}(?![\w'’-]| [A-Z])",
 ]
 
 
 def self_reference(text: str, paragraphs: list[Span], table: dict[str, str] | None = None) -> str | None:
     """A known outlet the article speaks of as its own newsroom: 'CNN has reached out to…',
     'Reuters could not independently verify…', 'CNN teams witnessed…', 'With reporting from
-    CNN’s …' (each counts 1), or 'told CNN', 'viewed by CNN', 'in an email to CNN' (each ½,
-    since other outlets' interviews are quoted that way). The outlet needs a score of 1 and
-    more than any other; only names of the agency list and the domain table count."""
+    CNN’s …' (strong), or 'told CNN', 'viewed by CNN', 'in an email to CNN' (weak, since other
+    outlets' interviews are quoted that way, and never when a programme or possessive follows:
+    'told BBC Sport', 'told CNN’s …'). The outlet needs one strong phrase or three weak ones,
+    and more of them than any other outlet; only names of the agency list and the domain table
+    count."""
     table = outlet_names.DOMAINS if table is None else table
     strong, weak = _self_patterns(tuple(sorted(table.items())))
     body = "\n".join(text[p.start : p.end] for p in paragraphs if p.kind in ("content", "credits"))
-    scores: dict[str, float] = {}
-    for patterns, weight in ((strong, 1.0), (weak, 0.5)):
+    scores: dict[str, list[int]] = {}
+    for patterns, slot in ((strong, 0), (weak, 1)):
         for match in patterns.finditer(body):
             name = outlet_names.canonical(next(g for g in match.groups() if g), table)
-            scores[name] = scores.get(name, 0) + weight
-    if not scores:
+            scores.setdefault(name, [0, 0])[slot] += 1
+    qualified = sorted(((s + w / 3, name) for name, (s, w) in scores.items() if s >= 1 or w >= 3), reverse=True)
+    if not qualified or (len(scores) > 1 and any(n != qualified[0][1] and s + w / 3 >= qualified[0][0] for n, (s, w) in scores.items())):
         return None
-    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
-    best, score = ranked[0]
-    if score < 1 or (len(ranked) > 1 and ranked[1][1] >= score):
-        return None
-    return best
+    return qualified[0][1]
 
 
 @lru_cache(maxsize=8)
@@ -330,13 +387,17 @@ def _self_patterns(table_items: tuple[tuple[str, str], ...]) -> tuple[re.Pattern
 def find_title(text: str, paragraphs: list[Span]) -> str | None:
     """The headline: the first kept line when it was written as a markdown heading ('# Title',
     without its marks) or reads as a headline (25 words at most, no sentence end, not a dateline,
-    not all capitals, not a list item). Menus, bylines, captions and metadata above it are
-    skipped; a photo credit is a caption, never a title."""
+    not all capitals, not a list item), without a trailing ' | Outlet' naming a known outlet.
+    Menus, bylines, captions and metadata above it are skipped; a photo credit is a caption,
+    never a title."""
     content = [p for p in paragraphs if p.kind == "content"]
     if not content:
         return None
     first = content[0]
     line = text[first.start : first.end].strip()
+    suffix = _TITLE_SUFFIX.search(line)
+    if suffix and suffix.group(1).lower() in outlet_names.known_names():
+        line = line[: suffix.start()]
     if line_is_heading(text, first) and len(line.split()) <= 30:
         return line
     if (
@@ -361,6 +422,9 @@ def find_author(text: str, paragraphs: list[Span], table: dict[str, str] | None 
         if not parsed:
             continue
         names, after = parsed
+        agency = _agency_token(names)
+        if agency:
+            return " ".join(names.split()[: agency[0]])
         if _byline_outlet(names, "", table or outlet_names.DOMAINS) and (
             names.lower() in known or re.search(r"\b(staff|newsroom|desk|team)$", names, re.I) or " " not in names
         ):

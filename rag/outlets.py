@@ -47,6 +47,15 @@ AGENCIES = {
     "Bloomberg": "Bloomberg",
 }
 
+# Company names that copyright lines use for an outlet.
+ALIASES = {
+    "Cable News Network": "CNN",
+    "Thomson Reuters": "Reuters",
+    "WP Company": "The Washington Post",
+    "Guardian News & Media": "The Guardian",
+    "British Broadcasting Corporation": "BBC",
+}
+
 # Registered domain -> outlet name. Subdomains ('edition.cnn.com', 'uk.reuters.com') match.
 DOMAINS = {
     "apnews.com": "Associated Press",
@@ -166,12 +175,23 @@ def outlet_from_url(url: str, table: dict[str, str] | None = None) -> str | None
 def known_names(table: dict[str, str] | None = None) -> dict[str, str]:
     """Every spelling of a known outlet (agency tags, table names) -> its name, lower-cased keys."""
     table = DOMAINS if table is None else table
-    names = {k.lower(): v for k, v in AGENCIES.items()}
+    names = {k.lower(): v for k, v in {**AGENCIES, **ALIASES}.items()}
     for name in table.values():
         names.setdefault(name.lower(), name)
         if name.lower().startswith("the "):
             names.setdefault(name[4:].lower(), name)
     return names
+
+
+def known_in(words: str, table: dict[str, str] | None = None) -> str | None:
+    """The longest known outlet name standing as whole words in `words`: 'Guardian News & Media
+    Limited' -> 'The Guardian', 'Thomson Reuters' -> 'Reuters'; None when there is none."""
+    known = known_names(table)
+    lowered = words.lower()
+    for key in sorted(known, key=len, reverse=True):
+        if len(key) > 2 and re.search(rf"(?<![\w&]){re.escape(key)}(?![\w&])", lowered):
+            return known[key]
+    return None
 
 
 def canonical(name: str, table: dict[str, str] | None = None) -> str:

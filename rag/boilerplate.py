@@ -204,7 +204,7 @@ _MARKUP = re.compile(r"^([-*_=]\s*){3,}$")
 _UI_WORDS = {
     "home", "menu", "search", "trending", "breaking news", "more", "epaper", "e-paper", "open in app", "sign in",
     "log in", "login", "sign up", "register", "subscribe", "share", "print", "email", "x", "facebook", "twitter",
-    "whatsapp", "linkedin", "skip to content", "skip to main content", "advertisement", "close", "back to top",
+    "whatsapp", "linkedin", "skip to content", "skip to main content", "close", "back to top",
     "latest", "live", "video", "videos", "photos", "listen", "watch", "news", "world", "sport", "sports",
     "business", "opinion", "weather", "account", "my account", "notifications", "newsletters", "podcasts",
 }

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from rag import outlets as outlet_names
+from rag.boilerplate import classify_lines
 from rag.metadata import Metadata, date_from_url, parse_date
 
 
@@ -37,7 +38,7 @@ def extract_page(data: bytes, table: dict[str, str] | None = None) -> Page:
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
     text = (getattr(result, "text", None) or "").replace("\r\n", "\n").replace("\r", "\n").strip()
-    if not text:
+    if not any(span.kind == "content" for span in classify_lines(text)):  # trafilatura fell back to a menu
         raise ValueError("no article text found in this page; save the article's own page, or paste its text into a .txt file")
     url = getattr(result, "url", None) or None
     site = (getattr(result, "sitename", None) or "").strip()

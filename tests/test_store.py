@@ -141,3 +141,67 @@ def test_large_collections_get_an_approximate_index_that_still_finds_neighbours(
     assert (ids[:, 0] == np.arange(20)).mean() >= 0.9
     small = store.make_vector_index(vectors[:50], 32)
     assert type(small).__name__ == "IndexFlatIP"
+
+
+def test_index_reports_new_or_changed_articles_and_missing_metadata(settings, fake_embedder):
+    first = build_index(settings, fake_embedder)
+    assert len(first.articles) == 5 and any("Associated Press · 2023-02-23" in line for line in first.articles)
+    assert any(w.startswith("004_") and "no title, outlet or date" in w for w in first.warnings)
+    assert all("kept" in line and "boilerplate" in line for line in first.articles)
+    assert build_index(settings, fake_embedder).articles == []  # nothing new, nothing printed
+    (settings.corpus_dir / "new.txt").write_text("Quake hits coast\n\nTOKYO (Kyodo) — A quake struck on Monday, officials said.\n", encoding="utf-8")
+    report = build_index(settings, fake_embedder)
+    assert [line.split(":")[0] for line in report.articles] == ["new.txt"]
+    assert "“Quake hits coast” · Kyodo · (no date)" in report.articles[0]
+    assert report.warnings == [
+        "new.txt: no date found; if the article states it, set it in the Library tab or in new.meta.json"
+    ]
+    assert "new.txt" in report.details() and report.summary() in report.details()
+
+
+def test_a_correction_in_the_sidecar_makes_the_index_stale_and_wins(settings, fake_embedder):
+    from rag.ingest import correct_metadata
+
+    build_index(settings, fake_embedder)
+    target = next(settings.corpus_dir.glob("004_*.txt")).name
+    sidecar = correct_metadata(settings.corpus_dir, target, outlet="The Independent", published="2025-02-24", title=None)
+    assert sidecar.name == target.replace(".txt", ".meta.json")
+    changes = corpus_changes(open_index(settings), settings.corpus_dir)
+    assert changes.changed == (target,)
+    embedded_before = fake_embedder.texts_embedded
+    index = ensure_index(settings, fake_embedder)
+    doc = next(d for d in index.documents().values() if d.source == target)
+    assert (doc.outlet, doc.published, doc.title) == ("The Independent", "2025-02-24", None)
+    assert fake_embedder.texts_embedded > embedded_before  # its chunks carry the new outlet and date
+    correct_metadata(settings.corpus_dir, target, outlet="")  # emptied: the text's own value again
+    doc = next(d for d in ensure_index(settings, fake_embedder).documents().values() if d.source == target)
+    assert (doc.outlet, doc.published) == (None, "2025-02-24")
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        correct_metadata(settings.corpus_dir, target, published="last Tuesday")
+
+
+def test_an_outlet_table_change_makes_the_index_stale(settings, fake_embedder):
+    build_index(settings, fake_embedder)
+    (settings.corpus_dir / "outlets.json").write_text('{"example.org": "Example Daily"}', encoding="utf-8")
+    assert corpus_changes(open_index(settings), settings.corpus_dir).changed == ("outlets.json",)
+
+
+def test_library_and_show_commands(settings, fake_embedder, capsys, monkeypatch):
+    import json
+
+    from rag.cli import main
+
+    monkeypatch.setattr("rag.embed.SentenceTransformerEmbedder", lambda *a, **k: fake_embedder)
+    paths = ["--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir)]
+    assert main(["index", *paths]) == 0
+    printed = capsys.readouterr()
+    assert printed.out.count("kept ") == 5 and "warning: 004_" in printed.err
+    assert main(["library", "--json", *paths]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["source"][:3] for r in rows] == ["000", "001", "002", "003", "004"]
+    assert {k for k in rows[0]} >= {"source", "title", "outlet", "published", "author"}
+    assert (rows[0]["outlet"], rows[0]["published"]) == ("Associated Press", "2023-02-23")
+    assert main(["library", *paths]) == 0 and "5 articles; no title: 3" in capsys.readouterr().out
+    seed = rows[2]["source"]
+    assert main(["show", seed, *paths]) == 0
+    assert capsys.readouterr().out == (settings.corpus_dir / seed).read_text(encoding="utf-8")

@@ -63,6 +63,24 @@ def test_quote_html_marks_differences():
     assert "verdict altered" in rendered and "Volodymyr Zelensky" in rendered
 
 
+def test_library_lists_author_and_saves_only_the_fields_a_reader_changed(settings, fake_embedder):
+    from rag.store import build_index, open_index
+
+    build_index(settings, fake_embedder)
+    state = ui.AppState(settings, fake_embedder, None, open_index(settings))
+    rows = ui.library_rows(state)
+    assert len(rows[0]) == len(ui.LIBRARY_HEADERS) and rows[0][2:4] == ["Associated Press", "2023-02-23"]
+    source = rows[4][0]
+    assert ui.current_metadata(state, source) == ["", "", "", ""]
+    assert ui.corrections(state, source, ["", " The  Independent ", "", ""]) == {"outlet": "The Independent"}
+    assert ui.corrections(state, rows[0][0], [rows[0][1], "Associated Press", "2023-02-23", ""]) == {}
+    ui.correct_metadata(settings.corpus_dir, source, outlet="The Independent")
+    details = state.reindex()
+    assert f"{source}: (no title) · The Independent" in details
+    assert ui.current_metadata(state, source)[1] == "The Independent"
+    assert ui.create_app(state) is not None  # the Library tab with its correction form builds
+
+
 # --- live server -----------------------------------------------------------------------------------
 
 

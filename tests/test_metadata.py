@@ -1,0 +1,290 @@
+"""Title, outlet, date and author: each rule with articles of two different subjects, and the
+rules that a body date is never the article's date and a quoted or contributing outlet is never
+the article's outlet."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rag.ingest import load_corpus, parse_document
+from rag.metadata import parse_date
+from rag.outlets import canonical, load_outlet_table, outlet_from_url
+
+from conftest import SEEDS
+
+
+def meta(text: str, name: str = "x.txt", table=None) -> tuple:
+    doc = parse_document(text, name, table=table, format="markdown" if name.endswith(".md") else "text")
+    return doc.title, doc.outlet, doc.published
+
+
+# --- titles ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, title",
+    [
+        ("# Venezuelans vote in crucial election as opposition challenges Maduro\n\nPublished :`2024-07-28 20:15:32`\n\n---\n\nVoters queued.\n",
+         "Venezuelans vote in crucial election as opposition challenges Maduro"),
+        ("## Spain beat England 2-1 to win the final\n\nSpain won the final in Berlin on Sunday.\n", "Spain beat England 2-1 to win the final"),
+    ],
+)
+def test_a_markdown_heading_is_the_title_without_its_marks(text, title):
+    assert meta(text, "a.md")[0] == title
+    doc = parse_document(text, "a.md")
+    first = doc.content_paragraphs[0]
+    assert doc.text[first.start : first.end] == title  # the cited span starts after the '#'
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "United Nations in New York City\nReuters\n\nSix countries voted against the resolution on Thursday, officials said.\n",
+        "Fans celebrate in Madrid\nGetty Images\n\nThousands of fans filled the square on Sunday night after the final whistle.\n",
+    ],
+)
+def test_a_photo_caption_and_its_credit_are_never_the_title(text):
+    assert meta(text)[0] is None
+
+
+def test_a_headline_ending_in_a_quotation_is_a_title_and_a_known_outlet_suffix_is_not_part_of_it():
+    assert meta("Both sides claim election win, as US voices ‘serious concerns’\n\nBoth claimed victory on Monday.\n")[0] == (
+        "Both sides claim election win, as US voices ‘serious concerns’"
+    )
+    title, outlet, _ = meta("Spain beat England to win Euro final | Reuters\n\nSpain won 2-1 in Berlin on Sunday, the organisers said.\n")
+    assert (title, outlet) == ("Spain beat England to win Euro final", "Reuters")
+
+
+# --- outlets --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, outlet",
+    [
+        ("CARACAS, July 30 (Reuters) - The monitor said it could not verify the results.\n", "Reuters"),
+        ("MUNICH (AP) — Spain reached the final on Tuesday with a 2-1 win over France.\n", "Associated Press"),
+        ("(Al Jazeera) The incumbent has been declared the winner by the electoral authority, officials said.\n", "Al Jazeera"),
+        ("New Delhi, July 15 (IANS) The airline cancelled 40 flights on Monday after the outage, it said.\n", "IANS"),
+    ],
+)
+def test_a_wire_tag_opening_the_lead_names_the_outlet(text, outlet):
+    assert meta(text)[1] == outlet
+
+
+@pytest.mark.parametrize(
+    "byline, outlet, author, published",
+    [
+        ("By IANS | Updated: August 1, 2024 05:55 IST", "IANS", None, "2024-08-01"),
+        ("ByAPAP|31 July 2024 3:19 AM GMT", "Associated Press", None, "2024-07-31"),
+        ("By Maria Lopez | July 3, 2024", None, "Maria Lopez", "2024-07-03"),
+        ("By Phil Doe, Chief football writer", None, "Phil Doe", None),
+        ("By JAMES ROBSON AP Sports Writer", "Associated Press", "JAMES ROBSON", None),
+        ("Published by VozMedia Staff Verified by 1 de agosto, 2024", "VozMedia", None, None),
+        ("By Newsmax Staff", "Newsmax", None, None),
+    ],
+)
+def test_bylines_give_outlet_author_and_date(byline, outlet, author, published):
+    text = f"Headline about the day\n\n{byline}\n\nThe first paragraph of the story reports what happened on Monday, officials said.\n"
+    doc = parse_document(text, "x.txt")
+    assert (doc.outlet, doc.author, doc.published) == (outlet, author, published)
+
+
+@pytest.mark.parametrize(
+    "line, outlet",
+    [
+        ("Source link: https://www.bbc.co.uk/sport/football/articles/c123", "BBC"),
+        ("Originally published at https://edition.cnn.com/2024/07/19/tech/outage/index.html", "CNN"),
+        ("Source: https://oilnow.gy/news/maduro-declared-winner", "oilnow.gy"),
+    ],
+)
+def test_a_source_url_gives_the_outlet_through_the_domain_table_or_the_domain(line, outlet):
+    text = f"The story\n\nThe first paragraph says what happened on Friday, the officials said.\n\n{line}\n"
+    doc = parse_document(text, "x.txt")
+    assert doc.outlet == outlet and doc.url.startswith("https://")
+
+
+def test_a_users_outlets_json_extends_the_domain_table(tmp_path: Path):
+    (tmp_path / "outlets.json").write_text(json.dumps({"oilnow.gy": "OilNOW", "www.fox5atlanta.com": "FOX 5 Atlanta"}), encoding="utf-8")
+    (tmp_path / "a.txt").write_text("Story\n\nThe minister said the field would reopen.\n\nSource: https://oilnow.gy/news/x\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Story\n\nDelta cancelled 170 flights, the airport said.\n\nSource link: https://www.fox5atlanta.com/news/delta\n", encoding="utf-8")
+    docs, _ = load_corpus(tmp_path)
+    assert {d.source: d.outlet for d in docs} == {"a.txt": "OilNOW", "b.txt": "FOX 5 Atlanta"}
+    (tmp_path / "outlets.json").write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(Exception, match="outlets.json.*domain -> outlet name"):
+        load_corpus(tmp_path)
+
+
+def test_outlet_names_have_one_spelling():
+    table = load_outlet_table(None)
+    assert outlet_from_url("https://uk.reuters.com/article/x", table) == "Reuters"
+    assert outlet_from_url("apnews.com/article/abc") == "Associated Press"
+    assert canonical("AP") == canonical("The Associated Press") == "Associated Press"
+    assert outlet_from_url("not a url") is None
+
+
+@pytest.mark.parametrize(
+    "footer, outlet",
+    [
+        ("© 2025 Newsmax. All rights reserved.", "Newsmax"),
+        ("© 2024 Guardian News & Media Limited or its affiliated companies. All rights reserved.", "The Guardian"),
+        ("Copyright © 2021 Euromaidanpress.com", "Euromaidan Press"),
+    ],
+)
+def test_a_copyright_line_names_the_outlet_never_the_date(footer, outlet):
+    text = f"Body of a story reported on Thursday, the minister said to reporters in the capital.\n\n{footer}\n"
+    assert meta(text)[1:] == (outlet, None)
+
+
+@pytest.mark.parametrize(
+    "body, outlet",
+    [
+        ("CNN has reached out to the electoral council, which has not responded. Protesters gathered in the capital, police said.", "CNN"),
+        ("Reuters could not independently verify the casualty figures. The quake struck at dawn, officials said.", "Reuters"),
+        ("The airline said in an email to CNN that flights resumed. Staff told CNN the queues were long. A passenger told CNN she waited.", "CNN"),
+    ],
+)
+def test_an_outlets_own_newsroom_phrases_name_it(body, outlet):
+    assert meta(f"Story of the day\n\n{body}\n")[1] == outlet
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "The coach told BBC Sport he was proud. The captain told BBC Sport the team had earned it, and told BBC Sport again later.",
+        "He told NBC News' programme he was sorry. Flights resumed on Saturday, the airline said.",
+        "Six countries have close ties to the capital, according to Fox News. The vote passed, as quoted by Fox News.",
+    ],
+)
+def test_quoting_another_outlet_does_not_make_it_the_articles_outlet(body):
+    assert meta(f"Story of the day\n\n{body}\n")[1] is None
+
+
+@pytest.mark.parametrize(
+    "credit",
+    ["The Associated Press contributed to this report.", "Reuters and AFP contributed reporting from Berlin."],
+)
+def test_a_contributing_agency_is_not_the_outlet(credit):
+    text = f"Local station story\n\nWASHINGTON — The company apologized on Friday for the outage, its chief executive said.\n\n{credit}\n"
+    doc = parse_document(text, "x.txt")
+    assert doc.outlet is None and any(b.kind == "credits" for b in doc.boilerplate)
+
+
+# --- dates ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "header, published",
+    [
+        ("Published :`2024-07-28 20:15:32`", "2024-07-28"),
+        (" date 2024-07-23 WASHINGTON — The department opened an investigation into the airline, the secretary said.", "2024-07-23"),
+        ("Tue 16 Jul 2024 13.30 BST", "2024-07-16"),
+        ("Updated 5:06 PM EDT, Mon July 15, 2024", "2024-07-15"),
+        ("Published: 14 July 2024\nLast updated: 15 July 2024", "2024-07-14"),
+    ],
+)
+def test_metadata_lines_give_the_date(header, published):
+    text = f"{header}\n\nThe story says what happened on Sunday, and that the last such event was on June 1, 2016.\n"
+    doc = parse_document(text, "x.txt")
+    assert doc.published == published
+    if header.startswith(" date"):  # the marker is split off the paragraph it opens
+        assert "WASHINGTON — The department" in "\n".join(doc.text[p.start : p.end] for p in doc.content_paragraphs)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wildfire forces 3,000 to flee\n\nOfficials said the last fire of this size started on Tuesday, July 5, 2016, and burned for weeks.\n",
+        "Spain win the final\n\nSpain won on Sunday, July 14, 2024, in Berlin, two days after the semi-final on Friday, July 12, 2024.\n",
+        "Outage hits airlines\n\nMicrosoft said on Saturday that 8.5 million devices were affected (File) as of July 20, 2024.\n",
+    ],
+)
+def test_a_date_mentioned_in_the_body_is_never_the_articles_date(text):
+    assert meta(text)[2] is None
+
+
+@pytest.mark.parametrize(
+    "text, published",
+    [
+        ("BERLIN, July 14 (Reuters) - Spain won the final on Sunday. The July 14, 2024 final drew 65,000 fans, organisers said.\n", "2024-07-14"),
+        ("KYIV, March 4, 2025 (Reuters) — Talks resumed on Tuesday, officials said.\n", "2025-03-04"),
+        ("CARACAS, July 30 (Reuters) - The monitor said it could not verify the results.\n", None),
+    ],
+)
+def test_a_dateline_gives_the_date_only_with_its_year(text, published):
+    assert meta(text)[2] == published
+
+
+@pytest.mark.parametrize(
+    "caption, lead, published",
+    [
+        ("Germany's foreign minister speaks before the vote, Thursday Feb. 23, 2023 at U.N. headquarters. (AP Photo/Bebeto Matthews)",
+         "UNITED NATIONS (AP) — The General Assembly approved a resolution Thursday by a wide margin, diplomats said.", "2023-02-23"),
+        ("Spain's captain lifts the trophy in Berlin on July 14, 2024. (AP Photo/Martin Meissner)",
+         "BERLIN (AP) — Spain won a record fourth European title on Sunday, beating England 2-1 in the final.", "2024-07-14"),
+        ("FILE PHOTO: The chief executive speaks at a conference in California, U.S. October 21, 2019. REUTERS/ Mike Blake/File Photo",
+         "WASHINGTON (Reuters) - The chief executive apologized on Monday for the outage, he told a television programme.", None),
+    ],
+)
+def test_the_articles_own_caption_dates_it_when_it_falls_on_the_weekday_of_the_lead(caption, lead, published):
+    text = f"A headline\n\n{caption}\n\n{lead}\n"
+    assert meta(text)[2] == published
+
+
+def test_parse_date_reads_iso_words_and_yaml_values():
+    import datetime
+
+    assert parse_date("2024-07-28T20:15:32Z") == parse_date("July 28, 2024") == parse_date("28 July 2024") == datetime.date(2024, 7, 28)
+    assert parse_date(datetime.datetime(2024, 7, 28, 9)) == datetime.date(2024, 7, 28)
+    assert parse_date("Feb. 30, 2024") is None and parse_date("last week") is None
+
+
+# --- front matter ---------------------------------------------------------------------------------
+
+FRONT_MATTER_CASES = [
+    (
+        "---\ntitle: \"Maduro declared winner as opposition says it won 70%\"\nurl: https://oilnow.gy/news/maduro-declared-winner\n"
+        "date: 2024-07-29\nauthor: [Jane Doe, John Roe]\nsource: OilNOW\n---\n\n# Maduro declared winner\n\n"
+        "The incumbent was declared the winner, the electoral authority said.\n",
+        ("Maduro declared winner as opposition says it won 70%", "OilNOW", "2024-07-29", "Jane Doe, John Roe"),
+    ),
+    (
+        "---\ntitle: Spain beat England to win Euro 2024\nsource: https://www.espn.com/soccer/report/_/gameId/1\n"
+        "published: 2024-07-14T21:55:00+02:00\nbyline: Sam Marsden\n---\nSpain won the final 2-1 in Berlin, the organisers said.\n",
+        ("Spain beat England to win Euro 2024", "ESPN", "2024-07-14", "Sam Marsden"),
+    ),
+]
+
+
+@pytest.mark.parametrize("text, expected", FRONT_MATTER_CASES)
+def test_yaml_front_matter_gives_the_metadata_and_stays_in_the_text_as_boilerplate(text, expected):
+    doc = parse_document(text, "a.md", format="markdown")
+    assert (doc.title, doc.outlet, doc.published, doc.author) == expected
+    assert doc.text == text and doc.boilerplate[0].start == 0 and doc.boilerplate[0].kind == "metadata"
+    kept = "\n".join(doc.text[p.start : p.end] for p in doc.content_paragraphs)
+    assert "---" not in kept and "title:" not in kept and "said" in kept
+
+
+def test_front_matter_that_is_not_yaml_is_left_alone():
+    text = "---\ntitle: [unclosed\n---\nThe rate was held at 5.25 percent, the bank said.\n"
+    doc = parse_document(text, "a.md")
+    assert doc.published is None and any("5.25 percent" in doc.text[p.start : p.end] for p in doc.content_paragraphs)
+
+
+def test_a_sidecar_wins_over_front_matter(tmp_path: Path):
+    (tmp_path / "a.md").write_text(FRONT_MATTER_CASES[1][0], encoding="utf-8")
+    (tmp_path / "a.meta.json").write_text('{"outlet": "ESPN FC", "published": "15 July 2024"}', encoding="utf-8")
+    docs, _ = load_corpus(tmp_path)
+    assert (docs[0].outlet, docs[0].published, docs[0].title) == ("ESPN FC", "2024-07-15", "Spain beat England to win Euro 2024")
+
+
+# --- the seeds --------------------------------------------------------------------------------------
+
+
+def test_seed_metadata_is_kept():
+    docs = {d.source[:3]: d for d in load_corpus(SEEDS)[0]}
+    assert (docs["000"].outlet, docs["000"].published) == ("Associated Press", "2023-02-23")
+    assert (docs["001"].outlet, docs["001"].published) == ("Euromaidan Press", None)
+    assert (docs["002"].outlet, docs["002"].published) == ("Kyodo", "2023-02-23")
+    for doc in docs.values():
+        assert doc.text == (SEEDS / doc.source).read_text(encoding="utf-8")  # read byte for byte

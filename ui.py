@@ -343,8 +343,8 @@ def create_app(state: AppState) -> gr.Blocks:
             quote_result = gr.HTML()
             quote_button.click(run_quote, [quote_text, quote_speaker], quote_result, api_visibility="private", concurrency_id="quotes")
         with gr.Tab("Library"):
-            table = gr.Dataframe(library_rows(state), headers=LIBRARY_HEADERS, interactive=False, label="Articles")
-            log = gr.Textbox(label="Result", interactive=False)
+            table = gr.Dataframe(library_rows(state), headers=LIBRARY_HEADERS, interactive=False, label="Articles", elem_id="library-table")
+            log = gr.Textbox(label="Result", interactive=False, elem_id="library-log")
             with gr.Accordion("Correct an article's title, outlet, date or author", open=False):
                 sources = [row[0] for row in library_rows(state)]
                 fix_source = gr.Dropdown(sources, label="Article", elem_id="fix-source")

@@ -64,8 +64,9 @@ _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 
 
 def parse_date(value: object) -> date | None:
-    """A date from a YAML value, an ISO string ('2024-07-28T20:15:32Z') or English words
-    ('July 28, 2024', '28 July 2024', 'Feb. 23, 2023'); None when it is not a full date."""
+    """A date from a YAML value, an ISO string ('2024-07-28T20:15:32Z'), English words
+    ('July 28, 2024', '28 July 2024', 'Feb. 23, 2023') or numbers whose order is certain
+    ('14/07/2024', '07/14/2024'; '05/07/2024' could be either and gives None)."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -74,9 +75,16 @@ def parse_date(value: object) -> date | None:
         return None
     text = value.strip()
     iso = re.match(r"(\d{4})-(\d{2})-(\d{2})", text)
+    slashed = re.match(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b", text)
     numbers: tuple[int, int, int] | None = None
     if iso:
         numbers = (int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+    elif slashed:
+        first, second, year = (int(g) for g in slashed.groups())
+        if first > 12 >= second:
+            numbers = (year, second, first)
+        elif second > 12 >= first:
+            numbers = (year, first, second)
     else:
         mdy = re.match(r"([A-Za-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})", text)
         dmy = re.match(r"(\d{1,2})\s+([A-Za-z]+)\.?,?\s+(\d{4})", text)
@@ -187,7 +195,8 @@ _DATELINE = re.compile(
 )
 _LEADING_TAG = re.compile(r"^\((?P<tag>[A-Z][\w&.'’-]*(?: [A-Z&][\w&.'’-]*){0,3})\)\s+[A-Z“\"‘']")
 _NOT_A_TAG = {"photo", "photos", "video", "update", "updated", "file", "audio", "watch", "listen", "live", "opinion",
-              "analysis", "editorial", "exclusive", "breaking", "lead", "sponsored", "ad", "advertisement"}
+              "analysis", "editorial", "exclusive", "breaking", "lead", "sponsored", "ad", "advertisement", "note",
+              "editor's note", "editors note", "editor’s note", "correction", "clarification", "graphic", "warning"}
 _PHOTO_AGENCIES = {"getty images", "shutterstock", "alamy", "istock", "istockphoto", "adobe stock"}
 _URL_LABEL = re.compile(
     r"^(source( link| url)?|original( url| link| article)?|originally published (at|on|in|by)|canonical( url| link)?"
@@ -244,12 +253,12 @@ def find_outlet(
        '(Al Jazeera) Nicolas …' (an unknown name in that place counts: it is the credit);
     2. a byline naming an outlet: 'By IANS | …', 'ByAPAP|…', 'By Jane Doe, Reuters',
        'Published by VozMedia Staff';
-    3. a known agency's tag anywhere: '(Kyodo)' closing a caption;
-    4. the site that published the page (an HTML page's site name, `site`), else the URL the
+    3. the site that published the page (an HTML page's site name, `site`), else the URL the
        text or its metadata gives ('Source link: https://…'), through the domain table, else a
        known outlet's name as the masthead above the headline or after it ('… | Reuters');
-    5. a copyright line: '© 2025 Newsmax. All rights reserved.' (photo agencies excepted);
-    6. the newsroom's own phrases about a known outlet (`self_reference`).
+    4. a copyright line: '© 2025 Newsmax. All rights reserved.' (photo agencies excepted);
+    5. the newsroom's own phrases about a known outlet (`self_reference`);
+    6. a wire service's tag anywhere, as agencies close their own captions: '… (Kyodo)'.
     """
     table = outlet_names.DOMAINS if table is None else table
     for p in _lead_lines(text, paragraphs):
@@ -265,10 +274,6 @@ def find_outlet(
             found = _byline_outlet(*parsed, table) if parsed else None
             if found:
                 return found
-    agencies = "|".join(re.escape(a) for a in sorted(outlet_names.AGENCIES, key=len, reverse=True))
-    tag = re.search(rf"\(({agencies})\)", text)
-    if tag:
-        return outlet_names.AGENCIES[tag.group(1)]
     if site:
         return site
     if url:
@@ -282,7 +287,12 @@ def find_outlet(
             if owner:
                 known = outlet_names.known_in(owner, table)
                 return known or _spelled_as_in_text(outlet_names.canonical(owner, table), text)
-    return self_reference(text, paragraphs, table)
+    found = self_reference(text, paragraphs, table)
+    if found:
+        return found
+    agencies = "|".join(re.escape(a) for a in sorted(outlet_names.AGENCIES, key=len, reverse=True))
+    tag = re.search(rf"\(({agencies})\)", text)
+    return outlet_names.AGENCIES[tag.group(1)] if tag else None
 
 
 def _masthead(text: str, paragraphs: list[Span], table: dict[str, str]) -> str | None:

@@ -19,7 +19,7 @@ INDEX_FIELDS = ("embed_model", "chunk_max_words", "chunk_overlap_sentences")
 
 @dataclass(frozen=True)
 class Settings:
-    corpus_dir: Path = field(default=Path("seeds"), metadata={"doc": "folder of .txt/.md articles"})
+    corpus_dir: Path = field(default=Path("seeds"), metadata={"doc": "folder of .txt/.md articles and saved .html/.htm pages"})
     index_dir: Path = field(default=Path("index"), metadata={"doc": "where the built index lives"})
     embed_model: str = field(
         default="all-MiniLM-L6-v2",

@@ -181,6 +181,9 @@ def test_a_contributing_agency_is_not_the_outlet(credit):
         ("Tue 16 Jul 2024 13.30 BST", "2024-07-16"),
         ("Updated 5:06 PM EDT, Mon July 15, 2024", "2024-07-15"),
         ("Published: 14 July 2024\nLast updated: 15 July 2024", "2024-07-14"),
+        ("Sunday 14 July 2024 23:16, UK", "2024-07-14"),
+        ("Published On 28 Jul 2024", "2024-07-28"),
+        ("Updated: 07/31/2024 10:30 AM", "2024-07-31"),
     ],
 )
 def test_metadata_lines_give_the_date(header, published):
@@ -237,6 +240,8 @@ def test_parse_date_reads_iso_words_and_yaml_values():
     assert parse_date("2024-07-28T20:15:32Z") == parse_date("July 28, 2024") == parse_date("28 July 2024") == datetime.date(2024, 7, 28)
     assert parse_date(datetime.datetime(2024, 7, 28, 9)) == datetime.date(2024, 7, 28)
     assert parse_date("Feb. 30, 2024") is None and parse_date("last week") is None
+    assert parse_date("14/07/2024") == parse_date("07/14/2024") == datetime.date(2024, 7, 14)
+    assert parse_date("05/07/2024") is None  # day and month could be either
 
 
 # --- front matter ---------------------------------------------------------------------------------
@@ -288,3 +293,17 @@ def test_seed_metadata_is_kept():
     assert (docs["002"].outlet, docs["002"].published) == ("Kyodo", "2023-02-23")
     for doc in docs.values():
         assert doc.text == (SEEDS / doc.source).read_text(encoding="utf-8")  # read byte for byte
+
+
+@pytest.mark.parametrize(
+    "text, outlet",
+    [
+        ("Storm batters coast\n\nWaves flood the seafront on Monday. (Reuters)\n\n"
+         "The storm cut power to 40,000 homes, the utility said. CNN has reached out to the utility for comment.\n", "CNN"),
+        ("Talks stall in Geneva\n\nDelegates leave the hall on Tuesday. (AFP)\n\n"
+         "The talks stalled on Tuesday, two delegates said.\n\n© 2024 Example Times. All rights reserved.\n", "Example Times"),
+        ("Rates on hold\n\n(Editor's Note) The bank kept its rate at 5.25 percent on Thursday, its governor said.\n", None),
+    ],
+)
+def test_an_agency_credit_in_a_caption_yields_to_what_the_article_says_of_itself(text, outlet):
+    assert meta(text)[1] == outlet

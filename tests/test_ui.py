@@ -280,3 +280,34 @@ def test_browser_never_shows_streamed_text_that_the_final_answer_lacks(live_app)
     for text in streamed:
         assert "NOT IN ARTICLES" not in text and "[1] 32" not in text and "Zanzibar" not in text
         assert text.split("Sources:")[0].strip() in final, f"streamed text the final answer lacks: {text!r}"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (.ci/run installs it)")
+def test_browser_library_tab_corrects_an_outlet(live_app, tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    url, state = live_app
+    source = next(state.settings.corpus_dir.glob("004_*.txt")).name
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        page.get_by_role("tab", name="Library").click()
+        page.get_by_text("Correct an article's title, outlet, date or author").click()
+        page.locator("#fix-source input").fill(source)
+        page.get_by_role("option", name=source).click()
+        outlet = page.locator("#fix-outlet textarea, #fix-outlet input").first
+        outlet.fill("The Independent")
+        page.locator("#fix-published textarea, #fix-published input").first.fill("2025-02-24")
+        page.locator("#fix-save").click()
+        page.wait_for_function("() => document.querySelector('#library-log textarea').value.includes('indexed')", timeout=120_000)
+        page.wait_for_function("() => document.querySelector('#library-table').innerText.includes('The Independent')", timeout=10_000)
+        page.screenshot(path=str(tmp_path_factory.getbasetemp() / "library.png"), full_page=True)
+        log = page.locator("#library-log textarea").input_value()
+        assert log.startswith(f"saved outlet, published in {source.replace('.txt', '.meta.json')}") and "The Independent" in log
+        browser.close()
+    sidecar = json.loads((state.settings.corpus_dir / source.replace(".txt", ".meta.json")).read_text(encoding="utf-8"))
+    assert sidecar == {"outlet": "The Independent", "published": "2025-02-24"}
+    doc = next(d for d in state.index.documents().values() if d.source == source)
+    assert (doc.outlet, doc.published) == ("The Independent", "2025-02-24")

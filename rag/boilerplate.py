@@ -164,7 +164,9 @@ LINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\((AP|AFP|Reuters|EPA)?\s*Photo\b|\bPhoto:\s|Photo courtesy|\bPhoto/|\(File\)|^FILE\s*[–—-]|(?-i:\bFILE PHOTO\b)"
             r"|Getty Images|via AP\)?$|(?-i:\b(REUTERS|AFP|EPA)/\s?[A-Z])|/\s?(Reuters|AP|AFP|EPA|Xinhua|Bloomberg)\)?$"
-            r"|stock\.adobe\.com|shutterstock|\bistock\b|\bPhotograph:\s|^(image|media|video) (caption|source)\b",
+            r"|stock\.adobe\.com|shutterstock|\bistock\b|\bPhotograph:\s|^(image|media|video) (caption|source)\b"
+            r"|^(photo|photograph|picture|image|video)s?( credit)?\s*(:|by\b)|^credits?:\s|\bvia (Getty|Reuters|AP|AFP)\b"
+            r"|(?-i:^(?:[A-Z][\w'’.-]+ ){1,3}[A-Z][\w'’.-]+\s?/\s?[A-Za-z][\w'’.&-]*(?: [A-Z][\w'’.&-]*){0,3}$)",
             re.I,
         ),
     ),
@@ -181,6 +183,7 @@ LINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
 ]
 _NOT_BEFORE_NEWS = {"copyright", "policy", "donation", "promo", "site"}
+_CAPTION = dict(LINE_PATTERNS)["caption"]
 
 _LINK_LIST_HEADER = re.compile(
     r"^(read (also|more|next)|also read|related( coverage| articles| stories| news| content| posts| reading| links)?"
@@ -384,7 +387,7 @@ def _mark_page_top(lines: list[str], kinds: list[str], headings: list[bool]) -> 
     """Menu items above the headline: lines of three words or fewer, without a sentence's end,
     that stand before the first line of four words or more. A lone short line that is not a
     menu word and is not followed by a headline is kept: it is a short headline. Markdown
-    headings, bylines and metadata lines are never menu items."""
+    headings, bylines, metadata lines and photo credits are never menu items."""
     top = []
     for i, line in enumerate(lines[:12]):
         if kinds[i] != "content" or _is_structural(line):
@@ -405,8 +408,8 @@ def _mark_page_top(lines: list[str], kinds: list[str], headings: list[bool]) -> 
 
 def _is_structural(line: str) -> bool:
     return bool(
-        METADATA_DATE.fullmatch(line) or is_date_line(line) or _MARKUP.match(line) or _IMAGE_LINE.match(line) or _BARE_URL.match(line)
-        or byline_names(line)
+        METADATA_DATE.fullmatch(line) or is_date_line(line) or _MARKUP.match(line) or _CAPTION.search(line)
+        or _IMAGE_LINE.match(line) or _BARE_URL.match(line) or byline_names(line)
     )
 
 

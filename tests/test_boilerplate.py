@@ -196,3 +196,18 @@ def test_spans_are_ordered_disjoint_and_inside_the_text(text):
         assert before.end <= after.start
     for span in spans:
         assert 0 <= span.start < span.end <= len(text) and text[span.start : span.end].strip()
+
+
+@pytest.mark.parametrize(
+    "credit, headline",
+    [
+        ("Photo by Alex Pantling", "Spain lift the trophy after a late winner in Berlin"),
+        ("Sven Hoppe/dpa", "Flood waters reach the old town as the river peaks"),
+        ("Credit: Kirill Kudryavtsev/AFP via Getty Images", "Rescuers search rubble after the quake"),
+        ("Image: Reuters", "Markets fall as the outage spreads to banks"),
+    ],
+)
+def test_a_photo_credit_line_is_a_caption_and_never_the_title(credit, headline):
+    text = f"{credit}\n\n{headline}\n\nThe first paragraph says what happened on Sunday, officials said.\n"
+    assert kinds(text)[credit] == "caption"
+    assert parse_document(text, "x.txt").title == headline

@@ -288,7 +288,7 @@ def test_browser_library_tab_corrects_an_outlet(live_app, tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
     url, state = live_app
-    source = next(state.settings.corpus_dir.glob("004_*.txt")).name
+    source = next(state.settings.corpus_dir.glob("002_*.txt")).name
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -298,16 +298,17 @@ def test_browser_library_tab_corrects_an_outlet(live_app, tmp_path_factory):
         page.locator("#fix-source input").fill(source)
         page.get_by_role("option", name=source).click()
         outlet = page.locator("#fix-outlet textarea, #fix-outlet input").first
-        outlet.fill("The Independent")
-        page.locator("#fix-published textarea, #fix-published input").first.fill("2025-02-24")
+        page.wait_for_function("() => document.querySelector('#fix-outlet textarea, #fix-outlet input').value === 'Kyodo'", timeout=30_000)
+        assert page.locator("#fix-published textarea, #fix-published input").first.input_value() == "2023-02-23"
+        outlet.fill("Kyodo News")
         page.locator("#fix-save").click()
         page.wait_for_function("() => document.querySelector('#library-log textarea').value.includes('indexed')", timeout=120_000)
-        page.wait_for_function("() => document.querySelector('#library-table').innerText.includes('The Independent')", timeout=10_000)
+        page.wait_for_function("() => document.querySelector('#library-table').innerText.includes('Kyodo News')", timeout=60_000)
         page.screenshot(path=str(tmp_path_factory.getbasetemp() / "library.png"), full_page=True)
         log = page.locator("#library-log textarea").input_value()
-        assert log.startswith(f"saved outlet, published in {source.replace('.txt', '.meta.json')}") and "The Independent" in log
         browser.close()
+    assert log.startswith(f"saved outlet in {source.replace('.txt', '.meta.json')}") and "Kyodo News · 2023-02-23" in log
     sidecar = json.loads((state.settings.corpus_dir / source.replace(".txt", ".meta.json")).read_text(encoding="utf-8"))
-    assert sidecar == {"outlet": "The Independent", "published": "2025-02-24"}
+    assert sidecar == {"outlet": "Kyodo News"}  # only the field the reader changed
     doc = next(d for d in state.index.documents().values() if d.source == source)
-    assert (doc.outlet, doc.published) == ("The Independent", "2025-02-24")
+    assert (doc.outlet, doc.published) == ("Kyodo News", "2023-02-23")

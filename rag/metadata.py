@@ -344,10 +344,10 @@ def _spelled_as_in_text(owner: str, text: str) -> str:
     return stem
 
 
-_STRONG_SELF = [
-    r"\b{n} (?:has|had|have) (?:reached out|contacted|asked .{{0,40}}for comment|requested comment)",
-    r"\b{n} (?:could not|couldn['’]t|cannot|can['’]t|was unable to|were unable to|(?:has|had) not(?: yet)? been able to|did not) (?:independently )?(?:verify|confirm)",
-    r"\b{n} (?:teams?|reporters?|journalists?|correspondents?|crews?) (?:witnessed|saw|observed|counted|visited)",
+_STRONG_SELF = [  # a section name may follow the outlet's: 'CNN Sport has reached out'
+    r"\b{n}(?: [A-Z][a-z]+)? (?:has |had |have )?(?:reached out|contacted .{{0,60}}for comment|asked .{{0,60}}for comment|requested comment)",
+    r"\b{n}(?: [A-Z][a-z]+)? (?:could not|couldn['’]t|cannot|can['’]t|was unable to|were unable to|(?:has|had) not(?: yet)? been able to|did not) (?:independently |immediately |yet )?(?:verify|confirm)",
+    r"\b{n}(?: [A-Z][a-z]+)? (?:teams?|reporters?|journalists?|correspondents?|crews?) (?:witnessed|saw|observed|counted|visited)",
     r"\b(?:[Ww]ith|[Aa]dditional) reporting (?:from|by) {n}['’]s\b",
     r"\b{n}['’]s [A-Z][a-z]+ [A-Z][\w'’-]+ (?:contributed|reported)",
 ]

@@ -307,3 +307,15 @@ def test_seed_metadata_is_kept():
 )
 def test_an_agency_credit_in_a_caption_yields_to_what_the_article_says_of_itself(text, outlet):
     assert meta(text)[1] == outlet
+
+
+@pytest.mark.parametrize(
+    "body, outlet",
+    [
+        ("UEFA did not respond. CNN Sport has reached out to the federation for comment. The coach said he was proud.", "CNN"),
+        ("Reuters was unable to immediately verify the footage. The strike hit a depot at dawn, residents said.", "Reuters"),
+        ("The Associated Press reached out to the ministry for comment on Monday. Officials said the dam held.", "Associated Press"),
+    ],
+)
+def test_newsroom_phrases_with_a_section_name_or_without_an_auxiliary(body, outlet):
+    assert meta(f"Story of the day\n\n{body}\n")[1] == outlet

@@ -133,3 +133,18 @@ def test_split_phrases_reads_what_fts_query_builds():
     assert split_phrases('"vote" OR "favour" OR "u.s"') == ['"vote"', '"favour"', '"u.s"']
     assert split_phrases('"say ""no"" twice"') == ['"say ""no"" twice"']
     assert split_phrases("abstentions") == ["abstentions"]
+
+
+def test_every_article_text_is_found_in_its_shard(settings, fake_embedder):
+    from rag.errors import RagError
+
+    shutil.copy(ROOT / "tests" / "data" / "wildfire-page.html", settings.corpus_dir / "wildfire-page.html")
+    build_index(settings.with_overrides(index_shards=3), fake_embedder)
+    index = open_index(settings)
+    assert len(index.shards) == 3
+    for doc in index.documents().values():
+        text = index.document_text(doc.source)
+        expected = (settings.corpus_dir / doc.source).read_text(encoding="utf-8")
+        assert text == expected if doc.source.endswith(".txt") else text.startswith("Wildfire forces 3,000")
+    with pytest.raises(RagError, match="rag library"):
+        index.document_text("missing.txt")

@@ -197,7 +197,7 @@ def corpus_words(index: Index) -> dict[str, set]:
         texts = [index.document_text(d.source) for d in documents] if hasattr(index, "document_text") else [s.text for s in index.all_sentences()]
         texts += [" ".join(filter(None, (d.outlet, d.title, d.url, d.source))) for d in documents]
         words: set[str] = set()
-        per_document = [{name_key(w) for w in re.findall(r"[^\W_]+", plain(text))} for text in texts[: len(documents)]]
+        per_document = [set(re.findall(r"[^\W_]+", plain(text))) for text in texts[: len(documents)]]
         days: set[tuple[int, int]] = set()
         months: set[int] = set()
         years: set[int] = set()
@@ -228,27 +228,30 @@ def corpus_words(index: Index) -> dict[str, set]:
     return _CORPUS[key]
 
 
-def key_names(asked: Asked, index: Index, share: float = 0.5) -> tuple[tuple[str, ...], frozenset[str]]:
+def key_names(asked: Asked, index: Index, share: float = 0.6) -> tuple[tuple[str, ...], frozenset[str]]:
     """The question's names an answer must mention, and which of them are made of ordinary words.
 
-    Only names that at most `share` of the articles mention count: a name most articles carry
-    ('US' in American coverage, the company at the centre of the story) tells no article apart,
-    and news copy often leaves it to a pronoun or 'the airline'. A name keeps its own words
-    ('Carter Center' -> 'Carter', 'New York Blood Center' -> 'York'); one made only of words the
-    articles also write in lower case ('National Electoral Council') stays whole.
+    A proper name counts only when at most `share` of the articles mention it: one that nearly
+    every article carries ('US' in American coverage, the company at the centre of the story)
+    tells no article apart, and news copy often leaves it to a pronoun or 'the airline'. It keeps
+    its own words ('Carter Center' -> 'Carter', 'New York Blood Center' -> 'York'). A name made
+    only of words the articles also write in lower case ('National Electoral Council') always
+    counts, whole: its words turn up everywhere, so most of them must stand near the answer.
     """
     words = corpus_words(index)
     per_document, lower = words["per_document"], words["lower"]
     kept, common = [], set()
     for name in asked.names:
-        keys = {name_key(w) for w in name.split() if len(w) > 1}
-        mentioning = sum(1 for document in per_document if keys & document)
-        if not per_document or mentioning > share * len(per_document):
-            continue
         own = [w for w in name.split() if plain(w).lower() not in lower]
-        kept.append(" ".join(own) if own else name)
-        if not own:
+        if not own:  # an institution named in ordinary words: most of them must stand in the context
+            kept.append(name)
             common.add(name)
+            continue
+        key = " ".join(own)
+        probe = replace(asked, key_names=(key,), common_names=frozenset())
+        mentioning = sum(1 for document in per_document if not names_missing(probe, " ".join(document)))
+        if per_document and mentioning <= share * len(per_document):
+            kept.append(key)
     return tuple(kept), frozenset(common)
 
 

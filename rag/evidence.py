@@ -248,7 +248,7 @@ def has_figure_of(text: str, asked: Asked, reach: int = 4) -> bool:
     'how much ... paid', a figure with a unit of the measure for 'how old / tall / long / far'
     ('61-year-old', '8,849 metres', '12 hours'), else any answering figure, within `reach` words of
     a counted word when the question names the things it counts ('690 flights', 'flights: 690'),
-    or of another long word of the question in another form ('abstained' -> '32 abstentions'). For
+    or of another long word of the question in another form ('arrested' -> '749 arrests'). For
     a question about a day, the day named nearest the figure must be that day, when one is named."""
     if _SHARE_QUESTION.search(asked.text):
         return bool(_PERCENT.search(text))
@@ -291,7 +291,7 @@ def _day_mentions(text: str) -> list[tuple[int, object]]:
 
 
 def _content_words(asked: Asked) -> list[str]:
-    """The question's lower-case content words: 'how many countries abstained' -> countries, abstained."""
+    """The question's lower-case content words: 'how many people were arrested' -> people, arrested."""
     return [w for w in re.findall(r"\b[a-z][a-z-]+\b", plain(asked.text)) if w not in STOPWORDS and w not in QUESTION_WORDS]
 
 

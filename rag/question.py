@@ -146,7 +146,7 @@ def analyse(question: str, documents: dict[str, DocumentInfo] | None = None, cap
     )
 
 
-_QUANTITY = re.compile(r"\b(death toll|toll|turnout|tally|total|count|figures?|numbers?|share|percentage|price|cost|rate|score)\b", re.I)
+_QUANTITY = re.compile(r"\b(death toll|toll|turnout|total|count|figures?|numbers?|share|percentage|price|cost|rate|score)\b", re.I)
 
 
 def answer_kind(question: str) -> str | None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from rag.store import DocumentInfo
 
@@ -228,7 +229,8 @@ def named_outlets(question: str, documents: dict[str, DocumentInfo]) -> tuple[se
     """Documents whose outlet the question names, and the lower-cased words of those names.
 
     An outlet is named when all its words stand in the question in a row ('FOX 5 Atlanta',
-    'the AP report'), or its short form does ('Associated Press' as 'AP').
+    'the AP report'), or its short form does ('Associated Press' as 'AP'); failing that, an
+    article whose outlet is unknown is named by its file name (see `_named_by_file_name`).
     """
     lowered = " " + re.sub(r"[^\w\s]", " ", question.lower()) + " "
     found, outlet_words = set(), set()
@@ -239,6 +241,36 @@ def named_outlets(question: str, documents: dict[str, DocumentInfo]) -> tuple[se
             if f" {form} " in lowered:
                 found.add(doc.doc_id)
                 outlet_words.update(form.split())
+    by_file_name, file_words = _named_by_file_name(question, documents)
+    return found | by_file_name, outlet_words | file_words
+
+
+def _named_by_file_name(question: str, documents: dict[str, DocumentInfo]) -> tuple[set[str], set[str]]:
+    """Documents the question names as the user named their files, outlet first
+    ('12_fox5atlanta-delta-cancels.txt', '08_indulgexpress-bug-hit.txt'): a run of capitalised words
+    (digits allowed) that, squashed, is the file name's first word after any number ('FOX 5
+    Atlanta' -> 'fox5atlanta'; 'Indulge Express' -> 'indulgexpress', nearly)."""
+    from rapidfuzz import fuzz
+
+    first_words = {}
+    for doc in documents.values():
+        words = [w for w in re.split(r"[\W_]+", Path(doc.source).stem.lower()) if w and not w.isdigit()]
+        if words and len(words[0]) >= 3:
+            first_words[doc.doc_id] = words[0]
+    found, outlet_words = set(), set()
+    for run in re.finditer(r"\b[A-Z][\w’'-]*(?:\s+(?:\d+|[A-Z][\w’'-]*))*", question):
+        words = [re.sub(r"[’']s$", "", w) for w in run.group().split()]
+        for i in range(len(words)):
+            for j in range(len(words), i, -1):
+                piece = words[i:j]
+                squashed = re.sub(r"[\W_]+", "", "".join(piece).lower())
+                if len(squashed) < 3 or all(w.lower() in QUESTION_WORDS for w in piece):
+                    continue
+                named = {d for d, first in first_words.items()
+                         if squashed == first or (len(squashed) >= 8 and fuzz.ratio(squashed, first) >= 90)}
+                if named:
+                    found |= named
+                    outlet_words.update(w.lower() for w in piece)
     return found, outlet_words
 
 

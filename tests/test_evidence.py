@@ -89,6 +89,16 @@ def test_outlets_are_named_by_their_words_or_initials():
     assert asked.outlets == frozenset({"x"}) and asked.names == ("Delta",)
 
 
+def test_an_article_without_a_known_outlet_is_named_by_the_first_word_of_its_file_name():
+    documents = {"a": DocumentInfo("a", "12_fox5atlanta-delta-cancels.txt", None, None, None, None),
+                 "b": DocumentInfo("b", "07_voz-672-arrests.txt", None, "VozMedia", None, None),
+                 "c": DocumentInfo("c", "03_sportinglife-spain-win-final.txt", None, None, None, None)}
+    assert named_outlets("How many flights, according to FOX 5 Atlanta's Tuesday report?", documents)[0] == {"a"}
+    assert named_outlets("According to VOZ, how many arrests were made?", documents)[0] == {"b"}
+    assert named_outlets("What does Sporting Life say about the final?", documents)[0] == {"c"}
+    assert named_outlets("What did Delta say about the final?", documents)[0] == set(), "a subject in the file name is no outlet"
+
+
 def test_a_question_asking_two_things_is_split_in_parts():
     assert split_parts("How many people were detained, and how many arrests did the forum count?") == [
         "How many people were detained", "how many arrests did the forum count"]

@@ -389,7 +389,8 @@ def time_words(text: str) -> tuple[set[str], set[tuple[int, int]], set[int], set
 def scope(asked: Asked, text: str, doc: DocumentInfo) -> int:
     """+1 when the sentence is about the time (or ordinal) the question asks about, -1 when it is
     about another one, 0 when it does not say. A sentence that names no day counts as being
-    about the day its article was published."""
+    about the day its article was published. An article published on another day than the
+    report the question names ('the Tuesday report') is -1."""
     weekdays, days, months, years = time_words(text)
     published = doc.published or ""
     if not days and len(published) >= 10:
@@ -411,6 +412,10 @@ def scope(asked: Asked, text: str, doc: DocumentInfo) -> int:
         if wanted & named:
             verdict = max(verdict, 1)
         else:
+            return -1
+    if asked.published and published[:10]:
+        day = {weekday_of(published), (int(published[5:7]), int(published[8:10]))} if len(published) >= 10 else set()
+        if day and not day & asked.published:
             return -1
     asked_ordinals = {m.group(2).lower(): m.group(1).lower() for m in _ORDINAL_PHRASE.finditer(asked.text)}
     for match in _ORDINAL_PHRASE.finditer(text):

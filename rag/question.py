@@ -13,7 +13,9 @@ to tell an outlet from a subject); it holds no knowledge of any news subject. Th
 - names: runs of capitalised words that are not question words; a capitalised first word counts
   only when the articles also write it capitalised in mid-sentence ("Delta", not "Roughly").
 - outlets: the articles whose outlet (or title) the question names ("according to CNN").
-- days, dates, months, years: the time the question is about ("on Monday", "by August 5").
+- days, dates, months, years: the time the question is about ("on Monday", "by August 5"); a
+  day that dates a report ("FOX 5's Tuesday report", "its July 30 explainer") is `published`,
+  the day of the article, not of the event.
 - parts: "how many X ... and how many Y ...", "how does A compare with B", "how did X change
   between A and B / from A to B" are split so that each part gets its own evidence.
 """
@@ -87,6 +89,22 @@ _SPLIT_SECOND_QUESTION = re.compile(r",?\s+and\s+(?=(how|what|who|when|where|whi
 _COMPARED_WITH = re.compile(r"^(.*?)\b(?:compare[sd]?|differ(?:s|ed)?)(?:\s+in\s+\w+)?\s+(?:with|to|from)\s+(.+)$", re.I)
 _BETWEEN = re.compile(r"^(.*?)\b(?:between\s+(.+?)\s+and|from\s+(.+?)\s+to)\s+(.+?)\??$", re.I)
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
+_REPORT_DAY = re.compile(
+    rf"\b((?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|{MONTH_PATTERN}\s+\d{{1,2}}|\d{{1,2}}\s+{MONTH_PATTERN})(?:’s|'s)?"
+    r"\s+(report|article|story|piece|update|explainer|edition|statement|briefing|account|coverage|timeline|dispatch)\b",
+    re.I,
+)
+
+
+def _published_key(phrase: str) -> object:
+    """'Tuesday' -> 'tuesday'; 'July 30' -> (7, 30)."""
+    if phrase.lower() in WEEKDAYS:
+        return phrase.lower()
+    match = _DAY_OF_MONTH.search(phrase)
+    if not match:
+        return None
+    month_word, day = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+    return (month_number(month_word), int(day)) if month_number(month_word) else None
 _DAY_OF_MONTH = re.compile(rf"\b({MONTH_PATTERN})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b|\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTH_PATTERN})", re.I)
 
 
@@ -106,6 +124,7 @@ class Asked:
     months: frozenset[int] = frozenset()
     years: frozenset[int] = frozenset()
     figures: frozenset[str] = frozenset()
+    published: frozenset[object] = frozenset()  # weekdays or (month, day) of the reports it names: 'the Tuesday report'
     compares: bool = False
     parts: tuple[str, ...] = field(default_factory=tuple)
 
@@ -120,16 +139,18 @@ def analyse(question: str, documents: dict[str, DocumentInfo] | None = None, cap
     documents = documents or {}
     outlets, outlet_words = named_outlets(question, documents)
     names = tuple(n for n in proper_names(question, capitalised) if not set(n.lower().split()) <= outlet_words)
-    weekdays = frozenset(w for w in WEEKDAYS if re.search(rf"\b{w}\b", question, re.I))
+    about_time = _REPORT_DAY.sub(" ", question)  # 'FOX 5's Tuesday report' dates the report, not the event
+    weekdays = frozenset(w for w in WEEKDAYS if re.search(rf"\b{w}\b", about_time, re.I))
     days, months = set(), set()
-    for match in _DAY_OF_MONTH.finditer(question):
+    for match in _DAY_OF_MONTH.finditer(about_time):
         month_word, day = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
         month = month_number(month_word)
         if month and 1 <= int(day) <= 31:
             days.add((month, int(day)))
-    for word in re.findall(r"\b\w+\b\.?", question):
+    for word in re.findall(r"\b\w+\b\.?", about_time):
         if word[:1].isupper() and month_number(word):  # 'May' the month, not 'may' the verb
             months.add(month_number(word))
+    published = {_published_key(m.group(1)) for m in _REPORT_DAY.finditer(question)} - {None}
     return Asked(
         text=question,
         kind=answer_kind(question),
@@ -142,6 +163,7 @@ def analyse(question: str, documents: dict[str, DocumentInfo] | None = None, cap
         months=frozenset(months),
         years=frozenset(int(m.group()) for m in _YEAR.finditer(question)),
         figures=frozenset(figures_in(question)),
+        published=frozenset(published),
         compares=bool(_COMPARE.search(question)),
         parts=tuple(split_parts(question)),
     )
@@ -318,7 +340,11 @@ def split_parts(question: str) -> list[str]:
         between = _BETWEEN.match(question)
         if compared:
             subject = re.sub(r"^(how|in what way)\s+(does|do|did|is|are|was|were)\s+", "", compared.group(1).strip(), flags=re.I)
-            parts = [subject, compared.group(2).strip(" ?")]
+            other = compared.group(2).strip(" ?")
+            topic = re.sub(r"^.*?\b(account|report|version|story|coverage|article|figure|description)s?\s+of\s+", "", subject, flags=re.I)
+            if topic != subject and not re.search(r"\bof\b", other):  # 'A's account of X' vs 'B's report': B on X
+                other = f"{other} of {topic}"
+            parts = [subject, other]
         elif between and re.search(r"\b(chang|differ|compar|rose|rise|fell|fall|grew|grow|drop|shift|move|went|go)\w*", between.group(1), re.I):
             first = between.group(2) or between.group(3)
             parts = [f"{between.group(1)} {first}".strip(), f"{between.group(1)} {between.group(4)}".strip()]

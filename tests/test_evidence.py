@@ -103,10 +103,21 @@ def test_a_question_asking_two_things_is_split_in_parts():
     assert split_parts("How many people were detained, and how many arrests did the forum count?") == [
         "How many people were detained", "how many arrests did the forum count"]
     assert split_parts("How does CNN's account of the cause differ from the Times report?") == [
-        "CNN's account of the cause", "the Times report"]
+        "CNN's account of the cause", "the Times report of the cause"]
+    assert split_parts("How does Spain's account of the final compare with England's?") == [
+        "Spain's account of the final", "England's of the final"]
     assert len(split_parts("How did the death toll change between the July 30 report and the August 1 report?")) == 2
     assert split_parts("How old is the coach, and do they agree?") == []
     assert split_parts("How many goals did Spain score?") == []
+
+
+def test_a_day_that_dates_a_report_is_the_articles_day_not_the_events():
+    asked = analyse("How many flights had Delta cancelled since Friday, according to FOX 5's Tuesday report?")
+    assert asked.weekdays == {"friday"} and asked.published == {"tuesday"}
+    toll = analyse("How did the death toll change between its July 30 explainer and its August 1 report?")
+    assert toll.days == frozenset() and toll.published == {(7, 30), (8, 1)}
+    assert scope(asked, "Delta has canceled 5,500 flights since Friday.", TUESDAY) == 1
+    assert scope(asked, "Delta has canceled 5,500 flights since Friday.", MONDAY) == -1
 
 
 def test_time_words_of_the_question():

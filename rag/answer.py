@@ -34,7 +34,7 @@ import numpy as np
 from rag.embed import Embedder, embed_texts
 from rag.errors import InputError
 from rag.evidence import (
-    Evidence, addresses_an_assistant, answers_kind, context_of, has_figure_of, name_key, names_missing, per_article, plain,
+    Evidence, addresses_an_assistant, answers_kind, context_of, has_figure_of, name_key, names_in, names_missing, per_article, plain,
     resolve_relative_dates, same_time, satisfies, scope, select_evidence, sentence_figures, spread, time_words,
     with_continuations, with_listed_items, with_outcome,
 )
@@ -522,10 +522,29 @@ def choose_quotes(asked: Asked, gathered: Gathered, index: Index, settings: Sett
     answering = [e for e in ranked[:8] if satisfies(asked, e, index)][:1]
     per_part = [next((e for e in pool[:8] if satisfies(part, e, index)), pool[0]) for part, pool in
                 zip(_parts(asked, index), gathered.parts) if pool] if asked.parts else []
-    chosen = _merge(answering, per_part, spread(ranked, count, index))[: max(count, len(per_part) + 1)]
+    if asked.kind == "list":
+        answering = _items(asked, ranked, index)
+    chosen = _merge(answering, per_part, spread(ranked, count, index))[: max(count, len(answering), len(per_part) + 1)]
     chosen = with_outcome(asked, chosen, index)
     chosen = with_listed_items(chosen, index) if asked.kind == "list" else chosen
     return with_continuations(chosen, ranked, index, len(chosen) + 1)
+
+
+def _items(asked: Asked, ranked: list[Evidence], index: Index, most: int = 5, depth: int = 12) -> list[Evidence]:
+    """For a list question, the good sentences that each name something the ones before did not:
+    a list is often spread over several sentences ('North Carolina's ... Georgia's ... In Texas ...')."""
+    if not ranked:
+        return []
+    floor = ranked[0].score * 0.6
+    chosen, named = [], set()
+    for e in ranked[:depth]:
+        names = {w for w in names_in(e.text)} - {w for n in asked.names for w in n.split()}
+        if e.score >= floor and satisfies(replace(asked, kind=None), e, index) and names - named:
+            chosen.append(e)
+            named |= names
+        if len(chosen) == most:
+            break
+    return chosen
 
 
 def stream_answer(

@@ -10,6 +10,7 @@ appeal.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -34,7 +35,7 @@ class Chunk:
     sentences: tuple[Sentence, ...]
 
 
-VERSION = 2  # bump when chunking changes what an index holds: older indexes are then refused
+VERSION = 3  # bump when chunking changes what an index holds: older indexes are then refused
 BULLETS = "•◦▪‣*·–—-"
 
 
@@ -68,7 +69,26 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
         body = rest.strip().lstrip(BULLETS).strip()
         lead = rest.find(body)
         sentences.append(Sentence(start + cursor + lead, start + cursor + lead + len(body), body))
-    return sentences
+    return [part for sentence in sentences for part in _unglued(sentence)]
+
+
+_GLUED = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])|(?<=[a-z]{2}[.!?][”\"’])(?=[A-Z][a-z])")
+
+
+def _unglued(sentence: Sentence) -> list[Sentence]:
+    """A sentence split where copied page text ran two paragraphs together without a space
+    ('...amidst the disruption.The fallout...'): a full stop after a lower-case word, then a
+    capitalised word. The splitter sees one sentence there."""
+    cuts = [m.start() for m in _GLUED.finditer(sentence.text)]
+    if not cuts:
+        return [sentence]
+    parts, begin = [], 0
+    for cut in cuts + [len(sentence.text)]:
+        text = sentence.text[begin:cut]
+        if text.strip():
+            parts.append(Sentence(sentence.start + begin, sentence.start + cut, text))
+        begin = cut
+    return parts
 
 
 def content_runs(doc: Document) -> list[list[Span]]:

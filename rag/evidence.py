@@ -320,6 +320,27 @@ def names_in(text: str) -> list[str]:
     return found
 
 
+_PERSON = re.compile(r"\b[A-Z][a-zà-ÿ’'-]+(?:\s+(?:[A-Z]\.\s+)?[A-Z][a-zà-ÿ’'-]+)+")
+
+
+def person_named(text: str, asked: Asked) -> list[str]:
+    """Full names in `text` that the question does not give: runs of two or more capitalised words
+    ('George Kurtz', 'Luiz Inácio Lula'). For 'which judge/official ...' the role word must stand
+    within three words of the name ('Judge Ana Ruiz', 'Ana Ruiz, the judge')."""
+    known = {name_key(w) for name in asked.names for w in name.split()}
+    runs = []
+    for match in _PERSON.finditer(text):
+        words = [w for w in match.group().split() if w not in ("The", "A", "An") and not w.endswith(".")]
+        if len(words) >= 2 and not all(name_key(w) in known for w in words):
+            runs.append(match)
+    role = re.search(r"\bwhich (\w+)", asked.text, re.I)
+    if role and role.group(1).lower() not in QUESTION_WORDS and runs:
+        stem = _thread_stemmer().stemWord(role.group(1).lower())
+        tokens = [(m.start(), _thread_stemmer().stemWord(m.group().lower())) for m in re.finditer(r"\w+", text)]
+        runs = [r for r in runs if any(s == stem and (r.start() - 40 <= at <= r.end() + 40) for at, s in tokens)]
+    return [r.group() for r in runs]
+
+
 def answers_kind(asked: Asked, text: str) -> bool:
     """Whether `text` holds the kind of answer the question asks for (True when it asks no kind)."""
     kind = asked.kind
@@ -327,14 +348,11 @@ def answers_kind(asked: Asked, text: str) -> bool:
         return has_figure_of(text, asked)
     if kind == "date":
         return has_date(text)
-    if kind in ("person", "place"):
+    if kind == "place":
         known = {w.lower() for name in asked.names for w in name.split()}
-        role = re.search(r"\bwhich (\w+)", asked.text, re.I) if kind == "person" else None
-        if role and role.group(1).lower() not in QUESTION_WORDS:  # 'which judge': a name next to 'judge'
-            stem = _thread_stemmer().stemWord(role.group(1).lower())
-            return any(_thread_stemmer().stemWord(w.lower()) == stem for w in re.findall(r"\w+", text)) and any(
-                w.lower() not in known for w in names_in(text))
         return any(w.lower() not in known for w in names_in(text))
+    if kind == "person":
+        return bool(person_named(text, asked))
     if kind == "list":
         return has_enumeration(text) or len(set(names_in(text))) >= 3
     if kind == "wording":

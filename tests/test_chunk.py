@@ -55,3 +55,13 @@ def test_chunks_respect_the_word_budget_roughly():
     longest_sentence = max(len(s.text.split()) for c in chunks for s in c.sentences)
     assert all(len(c.text.split()) < 60 + longest_sentence for c in chunks)
     assert len(chunks) > len(chunk_document(doc, max_words=200, overlap=0))
+
+
+def test_paragraphs_run_together_without_a_space_are_split_with_exact_offsets():
+    text = "Banks and airlines were hit across the region.Early on Friday, flights were grounded. Spain won 2-1.England lost."
+    sentences = split_sentences(text)
+    assert [s.text for s in sentences] == [
+        "Banks and airlines were hit across the region.", "Early on Friday, flights were grounded.", "Spain won 2-1.England lost."]
+    assert all(text[s.start:s.end] == s.text for s in sentences)
+    assert [s.text for s in split_sentences("The U.S.Navy said so. Visit example.com today.")] == [
+        "The U.S.Navy said so.", "Visit example.com today."]

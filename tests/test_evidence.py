@@ -165,6 +165,11 @@ def test_how_old_tall_or_long_needs_a_figure_with_its_unit():
 def test_person_list_and_date_answers():
     assert answers_kind(analyse("Who scored the winner?"), "The winner was scored by Mikel Oyarzabal.")
     assert not answers_kind(analyse("Who runs CrowdStrike?"), "The company has not said.")
+    assert not answers_kind(analyse("Who runs CrowdStrike?"), "CrowdStrike software is used by Fortune 500 firms.")
+    assert answers_kind(analyse("Who runs CrowdStrike?"), "CrowdStrike CEO George Kurtz apologized.")
+    judge = analyse("Which judge leads the audit?")
+    assert not answers_kind(judge, "Nicolas Maduro appealed to the Electoral Chamber.")
+    assert answers_kind(judge, "The audit is led by Judge Caryslia Rodriguez.")
     assert answers_kind(analyse("Which airlines were grounded?"), "Delta, United, American and Allegiant were grounded.")
     assert answers_kind(analyse("When was the final played?"), "The final was played on July 14 in Berlin.")
     assert not answers_kind(analyse("When did the outage begin?"), "The outage hit airlines and banks.")

@@ -375,3 +375,13 @@ def test_articles_from_different_years_are_flagged_with_their_dates():
     cited = [(1, evidence(old, "Seven countries opposed it.", 1.0, 0)), (2, evidence(FINAL, "18 countries opposed it.", 1.0, 1))]
     note = disagreement_note(analyse("Which countries opposed it?"), cited, fake_index)
     assert "different years" in note and "2023-02-23 [1]" in note and "2024-07-14 [2]" in note
+
+
+def test_stemming_is_safe_from_many_threads():
+    """The soak found a Snowball stemmer shared between threads raising IndexError."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"Airlines cancelling flights {i} times, deploring the outages and rescheduling crews" for i in range(400)]
+    expected = [stems(t) for t in texts]
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(stems, texts)) == expected

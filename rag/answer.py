@@ -34,7 +34,8 @@ import numpy as np
 from rag.embed import Embedder, embed_texts
 from rag.errors import InputError
 from rag.evidence import (
-    Evidence, addresses_an_assistant, answers_kind, context_of, has_figure_of, name_key, names_in, names_missing, per_article, plain,
+    Evidence, addresses_an_assistant, answers_kind, context_of, has_figure_of, medium_missing, name_key, names_in, names_missing,
+    partial_for_whole, per_article, plain,
     resolve_relative_dates, same_time, satisfies, scope, select_evidence, sentence_figures, spread, time_words,
     with_continuations, with_listed_items, with_outcome,
 )
@@ -326,6 +327,10 @@ def unmet(asked: Asked, evidence: list[Evidence], index: Index, depth: int = 8) 
     missing = {n for e in fitting or top for n in names_missing(asked, context_of(e, index))}
     if missing:
         return f"no passage that answers mentions {', '.join(sorted(missing))}"
+    if fitting and all(partial_for_whole(asked, context_of(e, index, before=1, about=False)) for e in fitting):
+        return "the passages give partial or preliminary figures, not the whole the question asks about"
+    if asked.kind == "wording" and all(medium_missing(asked, context_of(e, index)) for e in top):
+        return "no passage reports words said where the question asks (that call, speech or interview)"
     return "no passage answers all of the question"
 
 

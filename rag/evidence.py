@@ -455,27 +455,63 @@ def is_lead_in(text: str) -> bool:
     return text.rstrip().endswith(":")
 
 
+_WHOLE = re.compile(r"\b(final|every|all (?:the )?(?:votes|ballots|results)|complete|full|entire|finished)\b", re.I)
+_PARTIAL = re.compile(
+    r"\b\d+(?:\.\d+)?\s?(?:%|percent|per cent) of (?:the )?(?:\w+ ){1,2}(?:counted|reported|tallied|processed|returned|in|showing|examined|reviewed)\b"
+    r"|\bwith \d+(?:\.\d+)?\s?(?:%|percent)"
+    r"|\bfrom (?:about |around |nearly |more than |over )?\d+(?:\.\d+)?\s?(?:%|percent|per cent) of\b"
+    r"|\b(preliminary|partial|incomplete|provisional|so far|as of|early (?:results|returns|count))\b",
+    re.I,
+)
+_MEDIUM = re.compile(
+    r"\b(?:in|during|on) (?:his|her|their|its|the|a|an) ((?:[a-z]+ ){0,1}(?:phone call|call|interview|speech|letter|post|"
+    r"statement|press conference|news conference|address|tweet|podcast|broadcast|memo|email))\b",
+    re.I,
+)
+
+
+def partial_for_whole(asked: Asked, text: str) -> bool:
+    """The question asks about the whole ('the final totals once every ballot was counted', 'for the
+    entire outage') and the sentence gives a partial or preliminary figure ('with 80% of the
+    ballots counted', 'so far', 'as of Sunday afternoon')."""
+    return bool(_WHOLE.search(asked.text)) and bool(_PARTIAL.search(text))
+
+
+def medium_missing(asked: Asked, context: str) -> bool:
+    """'What did X say in their phone call / in his speech?': the words of that medium must stand
+    in the sentence or the two before it; what X said elsewhere does not answer."""
+    medium = _MEDIUM.search(asked.text)
+    if not medium:
+        return False
+    present = set(stems(context))
+    return not all(stem in present for stem in stems(medium.group(1)))
+
+
 def satisfies(asked: Asked, e: Evidence, index: Index, part: Asked | None = None) -> bool:
     """Whether a sentence meets what the question asks: the kind of answer, the question's key
     names (in the sentence, the two before it, or its article's title, outlet or address), and
     the asked time: a sentence that names another day, or whose article is dated another day, does
-    not answer; one that names none in an undated article may."""
+    not answer; one that names none in an undated article may. A partial figure does not answer a
+    question about the whole, nor words said elsewhere one about a given call or speech."""
     asked = part or asked
     if not answers_kind(asked, e.text):
         return False
-    if scope(asked, e.text, e.doc) < 0:
+    context = context_of(e, index)
+    if scope(asked, e.text, e.doc) < 0 or partial_for_whole(asked, context_of(e, index, before=1, about=False)):
         return False
-    if asked.key_names and names_missing(asked, context_of(e, index)):
+    if asked.key_names and names_missing(asked, context):
+        return False
+    if asked.kind == "wording" and medium_missing(asked, context):
         return False
     return True
 
 
-def context_of(e: Evidence, index: Index, before: int = 2) -> str:
-    """The sentence with the ones just before it in its article, and the article's title, outlet,
-    address and file name (what a reader knows the article by)."""
+def context_of(e: Evidence, index: Index, before: int = 2, about: bool = True) -> str:
+    """The sentence with the `before` ones just before it in its article and, with `about`, the
+    article's title, outlet, address and file name (what a reader knows the article by)."""
     previous = [s.text for s in index.sentences_in(e.doc.doc_id, max(0, e.start - 1500), e.start) if s.end <= e.start][-before:]
-    about = [e.doc.title or "", e.doc.outlet or "", e.doc.url or "", re.sub(r"[\W_]+", " ", e.doc.source)]
-    return " ".join([*about, *previous, e.text])
+    names = [e.doc.title or "", e.doc.outlet or "", e.doc.url or "", re.sub(r"[\W_]+", " ", e.doc.source)] if about else []
+    return " ".join([*names, *previous, e.text])
 
 
 # --- choosing -----------------------------------------------------------------------------------

@@ -169,7 +169,7 @@ def analyse(question: str, documents: dict[str, DocumentInfo] | None = None, cap
     )
 
 
-_QUANTITY = re.compile(r"\b(death toll|toll|turnout|total|count|figures?|numbers?|share|percentage|price|cost|rate|score)\b", re.I)
+_QUANTITY = re.compile(r"\b(death toll|tolls?|turnout|totals?|counts?|figures?|numbers?|shares?|percentages?|prices?|costs?|rates?|scores?)\b", re.I)
 
 
 def answer_kind(question: str) -> str | None:

@@ -385,3 +385,27 @@ def test_stemming_is_safe_from_many_threads():
     expected = [stems(t) for t in texts]
     with ThreadPoolExecutor(8) as pool:
         assert list(pool.map(stems, texts)) == expected
+
+
+
+def test_a_partial_figure_does_not_answer_a_question_about_the_whole():
+    from rag.evidence import partial_for_whole
+
+    final = analyse("What were the final vote totals once every ballot had been counted?")
+    assert partial_for_whole(final, "The council declared him the winner with 80% of the ballots counted.")
+    assert not partial_for_whole(final, "The final count gave him 5.1 million votes.")
+    outage = analyse("How many flights were cancelled over the entire outage?")
+    assert partial_for_whole(outage, "Delta has cancelled 3,000 flights so far.")
+    assert not partial_for_whole(analyse("How many flights were cancelled on Friday?"), "3,000 flights so far.")
+
+
+def test_words_said_elsewhere_do_not_answer_a_question_about_a_given_call_or_speech():
+    from rag.evidence import medium_missing
+
+    call = analyse("What did Lula tell Maduro in their phone call?")
+    assert medium_missing(call, "Leaders including Lula have called on Maduro to step down.")
+    assert not medium_missing(call, "In a phone call, Lula told Maduro to publish the tallies.")
+    speech = analyse("What did Southgate say in his farewell speech?")
+    assert not medium_missing(speech, "In a farewell speech at Wembley, Southgate thanked the fans.")
+    assert medium_missing(speech, "Southgate told reporters he was proud.")
+    assert not medium_missing(analyse("What did Kurtz say about the update?"), "Kurtz apologised.")

@@ -36,11 +36,11 @@ from rag.errors import InputError
 from rag.evidence import (
     Evidence, addresses_an_assistant, answers_kind, context_of, has_figure_of, medium_missing, name_key, names_in, names_missing,
     partial_for_whole, per_article, plain,
-    resolve_relative_dates, same_time, satisfies, scope, select_evidence, sentence_figures, spread, time_words,
+    resolve_relative_dates, same_time, satisfies, scope, select_evidence, sentence_figures, spread,
     with_continuations, with_listed_items, with_outcome,
 )
 from rag.generate import Generator, GeneratorCrashed, GeneratorUnavailable
-from rag.question import QUESTION_WORDS, Asked, analyse, mid_sentence_capitals, proper_names, weekday_of
+from rag.question import QUESTION_WORDS, Asked, analyse, mid_sentence_capitals, proper_names, time_words, weekday_of
 from rag.retrieve import listed_names, search, search_sentences
 from rag.settings import Settings
 from rag.store import DocumentInfo, Index
@@ -195,7 +195,7 @@ def corpus_words(index: Index) -> dict[str, set]:
     key = str(index.path)
     if key not in _CORPUS:
         documents = index.documents().values()
-        texts = [index.document_text(d.source) for d in documents] if hasattr(index, "document_text") else [s.text for s in index.all_sentences()]
+        texts = [index.document_text(d.source) for d in documents]
         texts += [" ".join(filter(None, (d.outlet, d.title, d.url, d.source))) for d in documents]
         words: set[str] = set()
         per_document = [set(re.findall(r"[^\W_]+", plain(text))) for text in texts[: len(documents)]]
@@ -215,8 +215,7 @@ def corpus_words(index: Index) -> dict[str, set]:
         undated_from = set()
         for d in documents:
             if not d.published:  # an undated article is no older than the latest year it names
-                undated_from.add(max(time_words(index.document_text(d.source) if hasattr(index, "document_text") else
-                                                " ".join(s.text for s in index.sentences_in(d.doc_id)))[3], default=0))
+                undated_from.add(max(time_words(index.document_text(d.source))[3], default=0))
             if d.published and len(d.published) >= 10:
                 weekdays.add(weekday_of(d.published))
                 days.add((int(d.published[5:7]), int(d.published[8:10])))

@@ -40,7 +40,7 @@ import snowballstemmer
 
 from rag.embed import Embedder, embed_texts
 from rag.question import (
-    MONTH_PATTERN, QUESTION_WORDS, WEEKDAYS, Asked, figures_in, month_number, weekday_of,
+    MONTH_PATTERN, QUESTION_WORDS, WEEKDAYS, Asked, day_mentions, figures_in, month_number, time_words, weekday_of,
 )
 from rag.retrieve import STOPWORDS, Hit, acronyms, american_spelling, has_enumeration
 from rag.store import DocumentInfo, Index
@@ -266,7 +266,7 @@ def has_figure_of(text: str, asked: Asked, reach: int = 4) -> bool:
     counted = {w[:4] for w in _content_words(asked) if len(w) >= 7 and w not in asked.focus}
     tokens = [(m.start(), _SYNONYM_OF.get(stem, stem), m.group()) for m in re.finditer(r"\w+", plain(text.lower()))
               for stem in [_thread_stemmer().stemWord(american_spelling(m.group()))]]
-    days = _day_mentions(text) if asked.weekdays or asked.days else []
+    days = day_mentions(text) if asked.weekdays or asked.days else []
     for start, end in spans:
         position = next((i for i, (at, _, _) in enumerate(tokens) if at >= start), len(tokens))
         near = tokens[max(0, position - reach): position + reach + 1]
@@ -278,16 +278,6 @@ def has_figure_of(text: str, asked: Asked, reach: int = 4) -> bool:
                 continue
         return True
     return False
-
-
-def _day_mentions(text: str) -> list[tuple[int, object]]:
-    """(position, weekday name or (month, day)) of each day the text names."""
-    found = [(m.start(), m.group().lower()) for m in re.finditer(r"\b(" + "|".join(WEEKDAYS) + r")\b", text, re.I)]
-    for match in _DAY_OF_MONTH.finditer(text):
-        month_word, day = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
-        if month_number(month_word) and 1 <= int(day) <= 31:
-            found.append((match.start(), (month_number(month_word), int(day))))
-    return found
 
 
 def _content_words(asked: Asked) -> list[str]:
@@ -387,21 +377,6 @@ def names_missing(asked: Asked, context: str) -> list[str]:
         if words and present < needed and not (len(initials) > 1 and initials in keys):
             missing.append(name)
     return missing
-
-
-def time_words(text: str) -> tuple[set[str], set[tuple[int, int]], set[int], set[int]]:
-    """The weekdays, (month, day) dates, months and years a text names."""
-    weekdays = {w for w in WEEKDAYS if re.search(rf"\b{w}\b", text, re.I)}
-    days, months = set(), set()
-    for match in _DAY_OF_MONTH.finditer(text):
-        month_word, day = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
-        month = month_number(month_word)
-        if month and 1 <= int(day) <= 31:
-            days.add((month, int(day)))
-            months.add(month)
-    months.update(month_number(w) for w in re.findall(r"\b[A-Z][a-z]+\b", text) if month_number(w))
-    years = {int(m.group()) for m in _YEAR.finditer(text)}
-    return weekdays, days, months, years
 
 
 def scope(asked: Asked, text: str, doc: DocumentInfo) -> int:

@@ -100,11 +100,33 @@ def _published_key(phrase: str) -> object:
     """'Tuesday' -> 'tuesday'; 'July 30' -> (7, 30)."""
     if phrase.lower() in WEEKDAYS:
         return phrase.lower()
-    match = _DAY_OF_MONTH.search(phrase)
-    if not match:
-        return None
-    month_word, day = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
-    return (month_number(month_word), int(day)) if month_number(month_word) else None
+    mentions = day_mentions(phrase)
+    return mentions[0][1] if mentions else None
+
+
+def day_mentions(text: str) -> list[tuple[int, object]]:
+    """(position, weekday name or (month, day)) of each day the text names: 'Monday', 'July 30',
+    '30 July', 'the 30th of July'."""
+    found: list[tuple[int, object]] = [(m.start(), m.group().lower()) for m in re.finditer(rf"\b({'|'.join(WEEKDAYS)})\b", text, re.I)]
+    for match in _DAY_OF_MONTH.finditer(text):
+        month_word, day = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+        month = month_number(month_word)
+        if month and 1 <= int(day) <= 31:
+            found.append((match.start(), (month, int(day))))
+    return found
+
+
+def time_words(text: str) -> tuple[set[str], set[tuple[int, int]], set[int], set[int]]:
+    """The weekdays, (month, day) dates, months and years a text names. A month counts when written
+    capitalised ('May' the month, not 'may' the verb) or with its day."""
+    mentions = [m for _, m in day_mentions(text)]
+    weekdays = {m for m in mentions if isinstance(m, str)}
+    days = {m for m in mentions if isinstance(m, tuple)}
+    months = {month for month, _ in days} | {month_number(w) for w in re.findall(r"\b[A-Z][a-z]+\b\.?", text) if month_number(w)}
+    years = {int(m.group()) for m in _YEAR.finditer(text)}
+    return weekdays, days, months, years
+
+
 _DAY_OF_MONTH = re.compile(rf"\b({MONTH_PATTERN})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b|\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTH_PATTERN})", re.I)
 
 
@@ -140,16 +162,7 @@ def analyse(question: str, documents: dict[str, DocumentInfo] | None = None, cap
     outlets, outlet_words = named_outlets(question, documents)
     names = tuple(n for n in proper_names(question, capitalised) if not set(n.lower().split()) <= outlet_words)
     about_time = _REPORT_DAY.sub(" ", question)  # 'FOX 5's Tuesday report' dates the report, not the event
-    weekdays = frozenset(w for w in WEEKDAYS if re.search(rf"\b{w}\b", about_time, re.I))
-    days, months = set(), set()
-    for match in _DAY_OF_MONTH.finditer(about_time):
-        month_word, day = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
-        month = month_number(month_word)
-        if month and 1 <= int(day) <= 31:
-            days.add((month, int(day)))
-    for word in re.findall(r"\b\w+\b\.?", about_time):
-        if word[:1].isupper() and month_number(word):  # 'May' the month, not 'may' the verb
-            months.add(month_number(word))
+    weekdays, days, months, years = time_words(about_time)
     published = {_published_key(m.group(1)) for m in _REPORT_DAY.finditer(question)} - {None}
     return Asked(
         text=question,
@@ -158,10 +171,10 @@ def analyse(question: str, documents: dict[str, DocumentInfo] | None = None, cap
         names=names,
         key_names=names,
         outlets=frozenset(outlets),
-        weekdays=weekdays,
+        weekdays=frozenset(weekdays),
         days=frozenset(days),
         months=frozenset(months),
-        years=frozenset(int(m.group()) for m in _YEAR.finditer(question)),
+        years=frozenset(years),
         figures=frozenset(figures_in(question)),
         published=frozenset(published),
         compares=bool(_COMPARE.search(question)),

@@ -72,9 +72,16 @@ def _session_processes(sessions: set[int]) -> list[int]:
     return found
 
 
+def _node_log(path: Path) -> str:
+    text = path.read_text(errors="replace") if path.exists() else ""
+    return text[-3000:] or "(no output)"
+
+
 @pytest.fixture(scope="module")
 def cluster():
-    """'host:port' of a two-node Ray cluster on the loopback address, stopped afterwards (by pid)."""
+    """'host:port' of a two-node Ray cluster on the loopback address, stopped afterwards (by pid).
+    Each node has its own temporary folder and a small object store, so a stale /tmp/ray or a small
+    /dev/shm on the machine cannot stop it; a node that fails shows its own output."""
     temp = tempfile.mkdtemp(prefix="/tmp/rayt-")  # short: Ray's socket paths must fit in 107 bytes
     port = _free_port()
     env = {
@@ -82,10 +89,12 @@ def cluster():
         "RAY_AUTH_MODE": "disabled",  # a loopback-only test cluster
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")]),  # workers import the test embedders
     }
-    common = ["--num-cpus", "1", "--node-ip-address", HOST, "--disable-usage-stats", "--block"]
+    common = ["--num-cpus", "1", "--node-ip-address", HOST, "--disable-usage-stats", "--block",
+              "--object-store-memory", str(200 * 2**20)]
+    logs = [Path(temp, "head.out"), Path(temp, "worker.out")]
     head = subprocess.Popen(
-        [RAY, "start", "--head", "--port", str(port), "--include-dashboard", "false", "--temp-dir", temp, *common],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [RAY, "start", "--head", "--port", str(port), "--include-dashboard", "false", "--temp-dir", f"{temp}/h", *common],
+        env=env, stdout=logs[0].open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
     )
     processes = [head]
     try:
@@ -93,13 +102,17 @@ def cluster():
         ray.init(address=address, log_to_driver=False)  # waits for the head
         processes.append(
             subprocess.Popen(
-                [RAY, "start", "--address", address, *common], env=env,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                [RAY, "start", "--address", address, "--temp-dir", f"{temp}/w", *common], env=env,
+                stdout=logs[1].open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
             )
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while ray.cluster_resources().get("CPU", 0) < 2:
-            assert time.monotonic() < deadline, "the second Ray node did not join within a minute"
+            exited = processes[1].poll() is not None
+            assert not exited and time.monotonic() < deadline, (
+                f"the second Ray node {'exited' if exited else 'did not join within 3 minutes'}; its output:\n"
+                f"{_node_log(logs[1])}\nthe head's output:\n{_node_log(logs[0])}"
+            )
             time.sleep(0.5)
         ray.shutdown()
         os.environ["RAY_AUTH_MODE"] = "disabled"

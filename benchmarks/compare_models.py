@@ -13,6 +13,7 @@ refusals, and p50/p95 of the first model token, the first verified sentence and 
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 from pathlib import Path
 
@@ -58,6 +59,8 @@ def row(label: str, results: list, summary: dict) -> str:
         f"{summary.get('first_sentence_p50_ms', 0) / 1000:.1f}/{summary.get('first_sentence_p95_ms', 0) / 1000:.1f}",
         f"{percentile(totals, 0.5) / 1000:.1f}/{percentile(totals, 0.95) / 1000:.1f}",
     ]
+    failed = " ".join(r.id for r in results if not r.passed)
+    print(f"{label}: failed {failed or 'none'}", file=sys.stderr, flush=True)
     return f"| {label} | " + " | ".join(cells) + " |"
 
 

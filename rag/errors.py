@@ -24,6 +24,10 @@ class IndexMismatchError(RagError):
     """The index was built with other settings (model, chunking) or an older format."""
 
 
+class IndexOutdatedError(IndexMismatchError):
+    """The index was written by another version of this program (format or chunker): safe to rebuild."""
+
+
 class IndexBusyError(RagError):
     """Another `rag index` holds the lock on this index folder."""
 

@@ -39,7 +39,9 @@ import numpy as np
 from rag.chunk import VERSION as CHUNKER_VERSION
 from rag.chunk import Chunk, Sentence, chunk_document
 from rag.embed import Embedder, embed_texts
-from rag.errors import CorpusError, IndexBusyError, IndexCorruptError, IndexMismatchError, IndexMissingError
+from rag.errors import (
+    CorpusError, IndexBusyError, IndexCorruptError, IndexMismatchError, IndexMissingError, IndexOutdatedError,
+)
 from rag.ingest import Document, Skipped, iter_article_files, load_corpus, sidecar_path
 from rag.outlets import OUTLET_TABLE_FILE
 from rag.settings import Settings
@@ -271,12 +273,14 @@ def open_index(settings: Settings) -> Index:
 
 
 def check_manifest(manifest: dict, settings: Settings) -> None:
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexMismatchError(
-            f"index format {manifest.get('format_version')} is not {FORMAT_VERSION}; run `rag index` to rebuild"
-        )
     built_with = manifest.get("settings", {})
-    wanted = {**settings.index_signature(), "chunker_version": CHUNKER_VERSION}
+    if manifest.get("format_version") != FORMAT_VERSION or built_with.get("chunker_version") != CHUNKER_VERSION:
+        raise IndexOutdatedError(
+            f"index was written by another version of rag (format {manifest.get('format_version')}, chunker "
+            f"{built_with.get('chunker_version')}; this version writes {FORMAT_VERSION} and {CHUNKER_VERSION}); "
+            "run `rag index` to rebuild"
+        )
+    wanted = settings.index_signature()
     differing = {k: (built_with.get(k), v) for k, v in wanted.items() if built_with.get(k) != v}
     if differing:
         detail = "; ".join(f"{k}: index has {old!r}, settings ask for {new!r}" for k, (old, new) in differing.items())
@@ -644,14 +648,18 @@ def _remove_stray_generations(index_dir: Path) -> None:
 def ensure_index(settings: Settings, embedder: Embedder, log: Callable[[str], None] = lambda _: None) -> Index:
     """Open the index, building it when missing and updating it when the corpus has changed.
 
-    A damaged index or one built with other settings is not touched: that raises, and the
-    message tells the user to run `rag index`.
+    An index written by another version of rag is rebuilt. A damaged index or one built with
+    other settings is not touched: that raises, and the message tells the user to run `rag index`.
     """
     try:
         index = open_index(settings)
     except IndexMissingError:
         log(f"no index in {settings.index_dir}/ yet: building it from {settings.corpus_dir}/")
         log(build_index(settings, embedder).summary())
+        return open_index(settings)
+    except IndexOutdatedError as outdated:
+        log(f"{outdated}".replace("run `rag index` to rebuild", f"rebuilding it from {settings.corpus_dir}/"))
+        log(build_index(settings, embedder, rebuild=True).summary())
         return open_index(settings)
     changes = corpus_changes(index, settings.corpus_dir) if settings.corpus_dir.is_dir() else CorpusChanges()
     if not changes:

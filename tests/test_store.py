@@ -78,12 +78,22 @@ def test_truncated_database_is_reported(settings, fake_embedder):
         open_index(settings)
 
 
-def test_older_format_is_refused(settings, fake_embedder):
+def test_older_format_is_refused_by_open_and_rebuilt_by_ensure(settings, fake_embedder):
     build_index(settings, fake_embedder)
     manifest = current_generation(settings.index_dir) / "manifest.json"
     manifest.write_text(manifest.read_text().replace('"format_version": 2', '"format_version": 1'))
-    with pytest.raises(IndexMismatchError, match="format"):
+    with pytest.raises(IndexMismatchError, match="another version of rag"):
         open_index(settings)
+    said = []
+    index = ensure_index(settings, fake_embedder, log=said.append)
+    assert index.manifest["format_version"] == 2 and index.vectors.ntotal > 0
+    assert "rebuilding it from" in said[0] and "format 1" in said[0]
+
+
+def test_other_settings_are_refused_not_rebuilt(settings, fake_embedder):
+    build_index(settings, fake_embedder)
+    with pytest.raises(IndexMismatchError, match="other settings.*rag index"):
+        ensure_index(settings.with_overrides(chunk_max_words=settings.chunk_max_words + 20), fake_embedder)
 
 
 def test_second_writer_is_refused_while_lock_held(settings, fake_embedder):

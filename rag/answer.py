@@ -40,7 +40,9 @@ from rag.evidence import (
     with_continuations, with_listed_items, with_outcome,
 )
 from rag.generate import Generator, GeneratorCrashed, GeneratorUnavailable
-from rag.question import QUESTION_WORDS, Asked, analyse, mid_sentence_capitals, proper_names, time_words, weekday_of
+from rag.question import (
+    MONTH_PATTERN, QUESTION_WORDS, Asked, analyse, mid_sentence_capitals, month_number, proper_names, time_words, weekday_of,
+)
 from rag.retrieve import listed_names, search, search_sentences
 from rag.settings import Settings
 from rag.store import DocumentInfo, Index
@@ -213,9 +215,12 @@ def corpus_words(index: Index) -> dict[str, set]:
             months |= text_months
             years |= text_years
         undated_from = set()
+        month_years: set[tuple[int, int | None]] = set()
         for d in documents:
+            text = index.document_text(d.source)
             if not d.published:  # an undated article is no older than the latest year it names
-                undated_from.add(max(time_words(index.document_text(d.source))[3], default=0))
+                undated_from.add(max(time_words(text)[3], default=0))
+            month_years |= _month_years(text, int(d.published[:4]) if d.published else None)
             if d.published and len(d.published) >= 10:
                 weekdays.add(weekday_of(d.published))
                 days.add((int(d.published[5:7]), int(d.published[8:10])))
@@ -224,8 +229,23 @@ def corpus_words(index: Index) -> dict[str, set]:
         _CORPUS[key] = {
             "words": words, "capitalised": mid_sentence_capitals(texts), "days": days, "months": months, "years": years,
             "undated_from": undated_from, "per_document": per_document, "lower": lower, "weekdays": weekdays,
+            "month_years": month_years,
         }
     return _CORPUS[key]
+
+
+_MONTH_YEAR = re.compile(rf"\b({MONTH_PATTERN})(?:\s+\d{{1,2}}(?:st|nd|rd|th)?,?)?\s+((?:19|20)\d\d)\b|\b({MONTH_PATTERN})")
+
+
+def _month_years(text: str, published_year: int | None) -> set[tuple[int, int | None]]:
+    """(month, year) of each month a text names: the year written with it ('March 11, 2022'),
+    else the article's year, else None (an undated article's month could be of any year)."""
+    found = set()
+    for match in _MONTH_YEAR.finditer(text):
+        month = month_number(match.group(1) or match.group(3))
+        if month and (match.group(1) or match.group(3)[0].isupper()):
+            found.add((month, int(match.group(2)) if match.group(2) else published_year))
+    return found
 
 
 def key_names(asked: Asked, index: Index, share: float = 0.6) -> tuple[tuple[str, ...], frozenset[str]]:
@@ -276,8 +296,8 @@ def missing_names(asked: Asked, index: Index) -> list[str]:
 
 def unmentioned_time(asked: Asked, index: Index) -> str | None:
     """A weekday, date, month or year the question asks about that no article mentions or is
-    published on. For a year inside the span of the years the articles name, also one that no
-    undated article could be from (an undated article is no older than the latest year it names)."""
+    published on; for a year, also one that no undated article could be from (an undated article
+    is no older than the latest year it names, and could be from any year when it names none)."""
     known = corpus_words(index)
     for weekday in sorted(asked.weekdays):
         if weekday not in known["weekdays"]:
@@ -288,9 +308,10 @@ def unmentioned_time(asked: Asked, index: Index) -> str | None:
     for month in sorted(asked.months):
         if month not in known["months"]:
             return _MONTH_NAMES[month - 1]
-    years = known["years"]
-    unknown = [year for year in sorted(asked.years) if year not in years and (
-        not years or year > max(years) or year < min(years) or not any(bound <= year for bound in known["undated_from"]))]
+        if asked.years and not any((month, year) in known["month_years"] for year in (*asked.years, None)):
+            return " or ".join(f"{_MONTH_NAMES[month - 1]} {year}" for year in sorted(asked.years))
+    unknown = [year for year in sorted(asked.years)
+               if year not in known["years"] and not any(bound <= year for bound in known["undated_from"])]
     if unknown and len(unknown) == len(asked.years):  # 'in 2023 and 2025' is answered for the year the articles cover
         return " or ".join(map(str, unknown))
     return None

@@ -80,6 +80,8 @@ def _asks_for_several(question: str) -> bool:
                 continue  # 'which of Venezuela's allies', 'which US carriers'
             return len(lowered) > 3 and bool(re.search(r"[^su]s$", lowered)) and lowered not in AUXILIARIES
     return False
+
+
 _COMPARE = re.compile(
     r"\bcompare[sd]?\b|\bcomparison\b|\bdiffer(s|ed|ent|ence)?\b|\bchange[sd]?\b|\bagree\b|\bdisagree\b|\bboth\b|\bversus\b|\bvs\.?\b"
     r"|\bbetween\b.+\band\b|\beach (outlet|source|article|report)\b|\b(the same way|differently)\b",

@@ -7,6 +7,7 @@ from rag.answer import (
     standalone_question, stream_answer,
 )
 from rag.question import analyse
+from rag.settings import Settings
 from rag.store import DocumentInfo
 from rag.errors import InputError
 from rag.store import build_index, open_index
@@ -179,10 +180,31 @@ def test_a_cited_list_the_model_left_out_is_quoted_under_its_number(index, fake_
     assert_citations_exact(answer, loose.corpus_dir)
 
 
-def test_a_year_no_article_is_from_or_mentions_is_refused(index, fake_embedder, loose):
-    answer = answer_question("How many countries voted for the resolution in 2031?", index, fake_embedder, loose)
-    assert answer.refused and answer.citations == [] and any("2031" in n for n in answer.notes), answer.notes
-    assert not answer_question("How many countries voted for the resolution in 2023?", index, fake_embedder, loose).refused
+def test_a_year_or_month_no_article_can_be_about_is_refused(tmp_path, fake_embedder):
+    """A dated article is about its year and the years it names; an undated one could be from any
+    year from the latest it names on. A month counts with the year written beside it, else its
+    article's year."""
+    from rag.ingest import correct_metadata
+
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    (corpus / "dated.txt").write_text(
+        "Council approves budget\n\nThe council approved the budget of 40 million dollars on Friday. "
+        "The last budget, passed on March 11, 2019, was smaller.\n", encoding="utf-8")
+    correct_metadata(corpus, "dated.txt", outlet=None, published="2023-06-02", title=None)
+    (corpus / "undated.txt").write_text(
+        "Mayor defends spending\n\nThe mayor took office in 2021. She said the budget would pay for 300 teachers.\n",
+        encoding="utf-8")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", refuse_below=-1.0)
+    build_index(settings, fake_embedder)
+    index = open_index(settings)
+    for question, reason in [("How big was the budget the council approved in 2017?", "2017"),
+                             ("How big was the budget passed in March 2023?", "March 2023")]:
+        answer = answer_question(question, index, fake_embedder, settings)
+        assert answer.refused and answer.citations == [] and any(reason in n for n in answer.notes), (question, answer.notes)
+    for question in ("How big was the budget the council approved in 2023?", "Which budget was passed in March 2019?",
+                     "How many teachers will the budget pay for in 2026?"):
+        assert not answer_question(question, index, fake_embedder, settings).refused, question
 
 
 def test_a_day_no_article_mentions_or_is_from_is_refused(index, fake_embedder, loose):

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from rag.errors import RagError
+from rag.errors import RagError, SettingsError
 from rag.settings import Settings
 
 
@@ -28,8 +28,15 @@ def _print_json(data: object) -> None:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
+    """Settings with the command's flags. `--index DIR` without `--corpus` reads the corpus folder
+    that index was built from, so it is updated from its own articles, never from seeds/."""
+    corpus = getattr(args, "corpus", None)
+    if corpus is None and getattr(args, "index", None) is not None:
+        from rag.store import recorded_corpus
+
+        corpus = recorded_corpus(args.index)
     return Settings().with_overrides(
-        corpus_dir=getattr(args, "corpus", None),
+        corpus_dir=corpus,
         index_dir=getattr(args, "index", None),
         embed_model=getattr(args, "embed_model", None),
         top_k=getattr(args, "k", None),
@@ -41,6 +48,10 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
+    if args.folder is not None:
+        if args.corpus is not None and args.corpus != args.folder:
+            raise SettingsError(f"two corpus folders given ({args.folder} and --corpus {args.corpus}); give one")
+        args.corpus = args.folder
     settings = settings_from(args)
     if args.ray is not None:  # Ray is imported only here: the default install has none
         from rag.distributed import build_index_ray
@@ -111,6 +122,10 @@ def cmd_search(args: argparse.Namespace) -> int:
             }
         )
         return 0
+    if not hits:
+        narrowed = " with these --outlet/--from/--to filters (`rag library` lists outlets and dates)" if any(
+            (args.outlet, args.date_from, args.date_to)) else ""
+        _log(f"no passage matches{narrowed}")
     for rank, hit in enumerate(hits, 1):
         meta = " · ".join(x for x in (hit.doc.outlet, hit.doc.published) if x)
         print(f"{rank}. {hit.source} [{hit.start}:{hit.end}] score {hit.score:.4f}{'  ' + meta if meta else ''}")
@@ -214,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     index = commands.add_parser("index", help="build or update the index of the corpus folder")
+    index.add_argument("folder", nargs="?", type=Path, help="folder of articles (same as --corpus; default: seeds/)")
     _add_paths(index)
     index.add_argument("--rebuild", action="store_true", help="re-embed everything instead of reusing vectors")
     index.add_argument(

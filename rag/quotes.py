@@ -218,12 +218,23 @@ def _attributions(paragraph: str) -> list[tuple[int, str]]:
 
 
 def _last_person_before(text: str, position: int) -> str | None:
-    """The person most recently named before `position`: what 'he said' refers to."""
-    candidates = [(p, n) for p, n in _attributions(text[:position]) if p < position]
-    names = re.finditer(r"\b([A-ZÀ-Ý][\w'’.-]+(?:\s+[A-ZÀ-Ý][\w'’.-]+)+)\b", text[:position])
-    candidates += [(m.start(), _person(m.group(1))) for m in names]
-    candidates = [(p, n) for p, n in candidates if n and " " in n]
-    return max(candidates)[1] if candidates else None
+    """The person most recently named before `position`: what 'he said' refers to. A surname on its
+    own ('Southgate, desperate to win, ...') stands for the full name written earlier; a name whose
+    last word the article never uses on its own ('World Cup') is taken only when no person-like
+    name is left."""
+    before = text[:position]
+    speakers = [(p, n) for p, n in _attributions(before) if " " in n]  # someone said or told: a person
+    runs = [(m.start(), _person(m.group(1))) for m in _CAPITALISED_RUN.finditer(before)]
+    runs = [(p, n) for p, n in runs if n and " " in n]
+    alone = {m.group(1) for m in _CAPITALISED_RUN_OR_WORD.finditer(text) if " " not in m.group(1)}
+    full_names = {n.split()[-1]: n for _, n in sorted(speakers + runs)}
+    surnames = [(m.start(), full_names[m.group(1)]) for m in _CAPITALISED_RUN_OR_WORD.finditer(before) if m.group(1) in full_names]
+    people = speakers + surnames + [(p, n) for p, n in runs if n.split()[-1] in alone]
+    return max(people or runs)[1] if people or runs else None
+
+
+_CAPITALISED_RUN = re.compile(r"\b([A-ZÀ-Ý][\w'’.-]+(?:\s+[A-ZÀ-Ý][\w'’.-]+)+)\b")
+_CAPITALISED_RUN_OR_WORD = re.compile(r"\b([A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+)*)\b")
 
 
 def attribute(text: str, start: int, end: int) -> tuple[str | None, str | None]:

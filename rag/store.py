@@ -240,6 +240,16 @@ def current_generation(index_dir: Path) -> Path | None:
     return index_dir / pointer.read_text(encoding="utf-8").strip()
 
 
+def recorded_corpus(index_dir: Path) -> Path | None:
+    """The corpus folder the index in `index_dir` was built from, when it says."""
+    generation = current_generation(index_dir)
+    try:
+        corpus = json.loads((generation / "manifest.json").read_text(encoding="utf-8")).get("corpus") if generation else None
+    except (OSError, ValueError):
+        return None
+    return Path(corpus) if corpus else None
+
+
 def open_index(settings: Settings) -> Index:
     """Open the index in `settings.index_dir`, checking it was built with `settings`."""
     generation = current_generation(settings.index_dir)
@@ -291,7 +301,8 @@ def corpus_changes(index: Index, corpus_dir: Path) -> CorpusChanges:
     """What differs between the corpus folder and what the index was built from."""
     recorded: dict[str, dict] = index.manifest.get("files", {})
     present = {p.relative_to(corpus_dir).as_posix(): p for p in iter_article_files(corpus_dir)}
-    added = tuple(sorted(n for n in present if n not in recorded))
+    skipped = {s["name"]: s.get("stat") for s in index.manifest.get("skipped", [])}  # unchanged, still skipped
+    added = tuple(sorted(n for n in present if n not in recorded and (n not in skipped or _stat(present[n]) != skipped[n])))
     removed = tuple(sorted(n for n in recorded if n not in present))
     changed = []
     for name in sorted(set(present) & set(recorded)):
@@ -515,7 +526,8 @@ def write_generation(
         "sentences": int(len(sentence_vectors)),
         "files": _file_records(settings.corpus_dir, per_doc),
         "outlet_table": _stat(settings.corpus_dir / OUTLET_TABLE_FILE),
-        "skipped": [{"name": s.name, "reason": s.reason} for s in skipped],
+        "skipped": [{"name": s.name, "reason": s.reason, "stat": _stat(settings.corpus_dir / s.name)} for s in skipped],
+        "corpus": str(settings.corpus_dir.resolve()),
     }
     shards = settings.index_shards or _current_shard_count(settings.index_dir)
     if shards > 1:

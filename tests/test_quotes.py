@@ -106,3 +106,11 @@ def test_same_person_across_spellings():
 def test_empty_quote_is_refused(index, settings):
     with pytest.raises(InputError):
         check_quote(" “ ” ", index, settings)
+
+
+def test_he_said_skips_a_capitalised_thing_for_the_surname_standing_alone():
+    text = ("England manager Gareth Southgate spoke after the match.\n\n"
+            "Southgate, hoping for a first trophy since the 1966 World Cup win, did not comment on his future.\n\n"
+            "“It will take a while to pick the bones out of it,” he said.\n")
+    start = text.index("It will")
+    assert attribute(text, start, start + 20)[0] == "Gareth Southgate"

@@ -215,3 +215,24 @@ def test_library_and_show_commands(settings, fake_embedder, capsys, monkeypatch)
     seed = rows[2]["source"]
     assert main(["show", seed, *paths]) == 0
     assert capsys.readouterr().out == (settings.corpus_dir / seed).read_text(encoding="utf-8")
+
+
+def test_a_skipped_file_does_not_make_the_index_stale_until_it_changes(settings, fake_embedder):
+    empty = settings.corpus_dir / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    report = build_index(settings, fake_embedder)
+    assert [s.name for s in report.skipped] == ["empty.txt"]
+    assert not corpus_changes(open_index(settings), settings.corpus_dir)
+    empty.write_text("Storm closes port\n\nThe port closed on Friday after the storm, officials said.\n", encoding="utf-8")
+    assert corpus_changes(open_index(settings), settings.corpus_dir).added == ("empty.txt",)
+
+
+def test_the_index_remembers_its_corpus_folder_for_commands_given_only_index(settings, fake_embedder):
+    from rag.cli import build_parser, settings_from
+    from rag.store import recorded_corpus
+
+    build_index(settings, fake_embedder)
+    assert recorded_corpus(settings.index_dir) == settings.corpus_dir.resolve()
+    args = build_parser().parse_args(["library", "--index", str(settings.index_dir)])
+    assert settings_from(args).corpus_dir == settings.corpus_dir.resolve()
+    assert recorded_corpus(settings.index_dir.parent / "no-index-here") is None

@@ -50,8 +50,13 @@ PREPOSITIONS = frozenset("in on at by for of to from with after before during si
 
 _NUMBER_KIND = re.compile(
     r"\bhow (many|much|old|long|far|big|large|high|tall|fast|often)\b|\bwhat (share|percentage|proportion|fraction|"
-    r"percent|number|figures?|amount|total|sum|price|cost|rate|age|margin|count|toll|score)s?\b|\bhow many\b",
+    r"percent|number|figures?|amount|total|sum|price|cost|rate|age|margin|count|toll|score)s?\b|\bhow many\b"
+    r"|\bwhat (?:was|is|were|are|will be) the (?:\w+ )?(attendance|turnout|toll|population|budget|revenue|salary|fine|"
+    r"price|cost|margin|total|age|size)\b",
     re.I,
+)
+_QUANTITY_NOUN = re.compile(
+    r"\bwhat (?:was|is|were|are|will be) the (?:\w+ )?(attendance|turnout|toll|population|budget|revenue|salary|fine)\b", re.I
 )
 _DATE_KIND = re.compile(r"\bwhen\b|\bwhat (date|day|time|year|month|hour)\b|\bwhich (date|day|year|month)\b|\bsince when\b", re.I)
 _REASON_KIND = re.compile(r"\bwhy\b|\bwhat (caused|led to|prompted|was the reason|were the reasons|reason)\b|\bfor what reason\b", re.I)
@@ -212,12 +217,12 @@ def answer_kind(question: str) -> str | None:
 def counted_words(question: str) -> tuple[str, ...]:
     """The nouns a 'how many' question counts: the words after 'how many' up to a verb or a
     preposition ('how many Delta flights were...' -> flights, Delta), last word first; or the word
-    before 'figure' ('what turnout figure' -> turnout)."""
+    before 'figure' ('what turnout figure' -> turnout); or a quantity noun ('what was the attendance')."""
     match = re.search(r"\bhow many\s+(.+)", question, re.I) or re.search(
         r"\bwhat (?:number|share|percentage|proportion|fraction|total) of\s+(.+)", question, re.I
     )
     if not match:
-        named = re.search(r"\bwhat ([a-z]+) (?:figure|number|total|count|rate)s?\b", question, re.I)
+        named = re.search(r"\bwhat ([a-z]+) (?:figure|number|total|count|rate)s?\b", question, re.I) or _QUANTITY_NOUN.search(question)
         return (named.group(1).lower(),) if named and named.group(1).lower() not in QUESTION_WORDS else ()
     taken = []
     for word in words(match.group(1))[:5]:

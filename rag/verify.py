@@ -88,6 +88,9 @@ class DraftReader:
         return [s.text for s in sentences]
 
 
+_ASKS_FOR_A_NAME = re.compile(r"\s*(who|whom|whose|which|where|what (outlet|newspaper|agency|site|channel|broadcaster|team|country|city|company))\b", re.I)
+
+
 @dataclass
 class Verifier:
     """Checks one model sentence at a time against the numbered passages it was given.
@@ -124,6 +127,9 @@ class Verifier:
         if len(valid) < len(set(markers)):
             self.notes.append(f"dropped citation markers that point at no passage: {sorted(set(markers) - set(valid))}")
         body = _MARKER_RUN.sub("", sentence).strip()
+        short = self.short_answer(body, valid)  # before labels go: 'Reuters' may be one
+        if short:
+            return body, short
         for label in self.labels:
             body = body.replace(label, "").strip()
         if any(word.lower() in body.lower() for word in self.ignore):
@@ -153,6 +159,16 @@ class Verifier:
         self._kept_keys.add(key)
         self._kept_vectors.append(vector)
         return body, supported
+
+    def short_answer(self, body: str, markers: list[int]) -> list[int]:
+        """The cited passages that hold a one-name answer ('Reuters' to 'which outlet reported...',
+        'Rodri' to 'who was named player of the tournament'): the name stands in the passage or
+        is its outlet. Empty for anything else."""
+        name = body.strip(" .,;:")
+        if not re.fullmatch(r"[A-Z][\w’'.&-]*(?: [A-Z][\w’'.&-]*){0,3}", name) or not _ASKS_FOR_A_NAME.match(self.question):
+            return []
+        return [m for m in markers
+                if re.search(rf"\b{re.escape(name)}\b", self.evidence[m - 1].text) or name == self.evidence[m - 1].doc.outlet]
 
     def support(self, sentence: str, vector: np.ndarray, number: int) -> float:
         """How well passage `number` supports `sentence`: embedding similarity and word overlap, and

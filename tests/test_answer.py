@@ -234,6 +234,7 @@ def near_misses(settings, embedder):
     ("How many flights did Delta cancel on Monday?", "690"),
     ("How many votes did Ortavo win nationwide?", "5,150,092"),
     ("Who is the chief executive of Delta?", "Ed Bastian"),
+    ("What was the death toll in the protests?", "11"),
 ])
 def test_questions_the_articles_answer_are_answered(settings, fake_embedder, question, answers):
     index = near_misses(settings, fake_embedder)
@@ -247,6 +248,8 @@ def test_questions_the_articles_answer_are_answered(settings, fake_embedder, que
     ("How many flights did Delta cancel on Thursday?", "Thursday"),
     ("How many votes did Ortavo receive in Zulia state?", "Zulia"),
     ("How many people had died in the protests by Monday?", "Monday"),
+    ("What was the turnout in the election?", "no passage gives a figure of turnout"),
+    ("What was the total revenue lost by the airline?", "no passage gives a figure of revenue"),
 ])
 def test_near_misses_are_refused_with_the_reason(settings, fake_embedder, question, reason):
     index = near_misses(settings, fake_embedder)

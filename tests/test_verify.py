@@ -2,6 +2,7 @@
 sentence verified and numbered as it will stand in the final answer."""
 
 import re
+from dataclasses import replace
 
 from rag.evidence import Evidence
 from rag.store import DocumentInfo
@@ -80,3 +81,22 @@ def test_numbering_follows_first_use_so_streamed_numbers_never_change():
     assert numbering.render("Second claim.", [2, 4]) == "Second claim [2] [1]."
     assert numbering.order == [4, 2]
     assert re.findall(r"\[(\d)\]", numbering.render("Third", [2])) == ["2"]
+
+
+def test_a_one_name_answer_is_kept_only_when_the_question_asks_for_a_name_the_passage_holds(fake_embedder):
+    football = [passage("Rodri was named player of the tournament after Spain's 2-1 win.")]
+    kept, _ = verify_draft("Rodri [1].", football, fake_embedder, question="Who was named player of the tournament?")
+    assert kept == [("Rodri.", [1])]
+    kept, notes = verify_draft("Rodri [1].", football, fake_embedder, question="How many goals did Spain score?")
+    assert kept == [] and any("fragment" in n for n in notes)
+    kept, _ = verify_draft("Kane [1].", football, fake_embedder, question="Who was named player of the tournament?")
+    assert kept == []
+    outage = [passage("Delta canceled about 690 flights on Monday, the airline said.")]
+    kept, _ = verify_draft("690 [1].", outage, fake_embedder, question="Which airline canceled 690 flights?")
+    assert kept == []
+
+
+def test_an_outlet_named_as_the_answer_survives_label_removal(fake_embedder):
+    wire = [Evidence(replace(DOC, outlet="Reuters"), 0, 40, "Spain enjoyed 63% possession in the final.", 1.0, 1.0, 0.0, 1.0, 0)]
+    kept, _ = verify_draft("Reuters [1].", wire, fake_embedder, question="Which outlet reported 63% possession?", labels={"Reuters"})
+    assert kept == [("Reuters.", [1])]

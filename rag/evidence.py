@@ -91,6 +91,9 @@ _FULL_DATE = re.compile(
 _DAY_OF_MONTH = re.compile(rf"\b({MONTH_PATTERN})\s+(\d{{1,2}})\b|\b(\d{{1,2}})\s+({MONTH_PATTERN})", re.I)
 _TIME_OF_DAY = re.compile(r"\b\d{1,2}(:\d\d)?\s*(a\.?m\.?|p\.?m\.?)|\b\d{1,2}:\d\d\b|\b(noon|midnight)\b", re.I)
 _RELATIVE_DAY = re.compile(r"\b(yesterday|today|tonight|this (morning|afternoon|evening|week)|last (night|week))\b", re.I)
+_ELAPSED_TIME = re.compile(  # 'in the 47th minute', 'two hours later', 'minutes after the update'
+    r"\b\d{1,3}(st|nd|rd|th)\s+minute\b|\b(minutes?|hours?|days?|weeks?)\s+(later|after|before|earlier|into)\b", re.I
+)
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12, "dozens": 24, "hundred": 100, "hundreds": 200,
@@ -286,9 +289,11 @@ def _content_words(asked: Asked) -> list[str]:
 
 
 def has_date(text: str) -> bool:
-    """A day, a month with its day, a weekday, a time of day, a year or 'yesterday'-like words."""
+    """A day, a month with its day, a weekday, a time of day, a year, 'yesterday'-like words or a
+    time counted from something ('in the 47th minute', 'two hours later')."""
     return bool(
         _DAY_OF_MONTH.search(text) or _TIME_OF_DAY.search(text) or _YEAR.search(text) or _RELATIVE_DAY.search(text)
+        or _ELAPSED_TIME.search(text)
         or re.search(r"\b(" + "|".join(WEEKDAYS) + r")\b", text, re.I)
     )
 

@@ -173,6 +173,9 @@ def test_person_list_and_date_answers():
     assert answers_kind(analyse("Which airlines were grounded?"), "Delta, United, American and Allegiant were grounded.")
     assert answers_kind(analyse("When was the final played?"), "The final was played on July 14 in Berlin.")
     assert not answers_kind(analyse("When did the outage begin?"), "The outage hit airlines and banks.")
+    assert answers_kind(analyse("When did Williams score?"), "Nico Williams scored the opening goal in the 47th minute.")
+    assert answers_kind(analyse("When was the fix deployed?"), "A fix was deployed about 78 minutes after the update.")
+    assert not answers_kind(analyse("When was the fix deployed?"), "The fix took 78 minutes to roll out to every machine.")
 
 
 def test_scope_compares_the_asked_day_with_the_sentences_day_or_its_articles_date():

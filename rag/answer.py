@@ -620,12 +620,15 @@ def stream_answer(
     if mode in ("llm", "auto") and generator is not None:
         try:
             yield from _llm_answer(answer, standalone, evidence, embedder, generator, started)
-            if answer.refused and not _plainly_answered(asked, gathered, index, settings):
-                yield answer.answer
-            elif answer.refused:
+            if answer.refused and _plainly_answered(asked, gathered, index, settings):
                 answer.answer, answer.refused = "", False
                 answer.notes.append("the model found no answer, but a passage holds what the question asks for: showing it")
                 answer.notice = "The model found no answer in the passages, but one of them holds what the question asks for, so here it is."
+            elif answer.refused:  # a small model refuses answerable questions often: the reader judges the passages
+                answer.answer, answer.refused = "", False
+                answer.notes.append("the model found no answer; showing the closest passages")
+                answer.notice = ("The model found no direct answer in the passages. These are the closest the articles come: "
+                                 "check whether they answer your question.")
         except GeneratorCrashed as exc:
             answer.notes.append(str(exc))
             signal_name = exc.reason.split(" ")[0]

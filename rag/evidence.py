@@ -435,7 +435,7 @@ def is_lead_in(text: str) -> bool:
     return text.rstrip().endswith(":")
 
 
-_WHOLE = re.compile(r"\b(final|every|all (?:the )?(?:votes|ballots|results)|complete|full|entire|finished)\b", re.I)
+_WHOLE = re.compile(r"\b(final|every|all (?:the )?(?:\w+ )?(?:results|figures|data|counted)|complete|full|entire|finished)\b", re.I)
 _PARTIAL = re.compile(
     r"\b\d+(?:\.\d+)?\s?(?:%|percent|per cent) of (?:the )?(?:\w+ ){1,2}(?:counted|reported|tallied|processed|returned|in|showing|examined|reviewed)\b"
     r"|\bwith \d+(?:\.\d+)?\s?(?:%|percent)"

@@ -1,6 +1,7 @@
 """Evidence and question reading: each general rule with a case from two different subjects (an IT
 outage and a football final or an election), and the seed index where the articles matter."""
 
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -16,6 +17,8 @@ from rag.evidence import (
 from rag.question import analyse, answer_kind, counted_words, named_outlets, proper_names, split_parts
 from rag.retrieve import has_enumeration, search
 from rag.store import DocumentInfo, build_index, open_index
+
+from conftest import ROOT
 
 TUESDAY = DocumentInfo("a", "a.txt", "Delta cancels more flights", "WSB Radio", "2024-07-23", None)
 MONDAY = DocumentInfo("m", "m.txt", "Airlines recover", "Reuters", "2024-07-22", None)
@@ -412,3 +415,11 @@ def test_words_said_elsewhere_do_not_answer_a_question_about_a_given_call_or_spe
     assert not medium_missing(speech, "In a farewell speech at Wembley, Southgate thanked the fans.")
     assert medium_missing(speech, "Southgate told reporters he was proud.")
     assert not medium_missing(analyse("What did Kurtz say about the update?"), "Kurtz apologised.")
+
+
+def test_the_library_holds_no_words_of_one_news_subject():
+    """Rules must hold for any news: no vote, tally, resolution or anniversary logic in rag/."""
+    topic = re.compile(r"vote|tally|resolution|anniversar|abstain|ukrain|russia", re.I)
+    found = [f"{path.name}:{n}" for path in sorted((ROOT / "rag").glob("*.py"))
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if topic.search(line)]
+    assert found == []

@@ -89,6 +89,7 @@ def cluster():
         "RAY_AUTH_MODE": "disabled",  # a loopback-only test cluster
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")]),  # workers import the test embedders
     }
+    env.pop("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", None)  # a local-runtime test before this one set it: no second node
     common = ["--num-cpus", "1", "--node-ip-address", HOST, "--disable-usage-stats", "--block",
               "--object-store-memory", str(200 * 2**20)]
     logs = [Path(temp, "head.out"), Path(temp, "worker.out")]

@@ -43,8 +43,9 @@ def entries(index: Index) -> list[LibraryEntry]:
 
 
 def format_table(rows: list[LibraryEntry], width: int = 60) -> str:
-    """A plain-text table: file, date, outlet, title (cut to `width`), author; '–' for missing."""
-    lines = []
+    """A plain-text table under a header: file, date, outlet, title (cut to `width`), author; '–'
+    for missing."""
+    lines = ["source\tdate\toutlet\ttitle\tauthor"]
     for e in rows:
         title = e.title or "–"
         title = title if len(title) <= width else title[: width - 1] + "…"

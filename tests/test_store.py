@@ -236,3 +236,15 @@ def test_the_index_remembers_its_corpus_folder_for_commands_given_only_index(set
     args = build_parser().parse_args(["library", "--index", str(settings.index_dir)])
     assert settings_from(args).corpus_dir == settings.corpus_dir.resolve()
     assert recorded_corpus(settings.index_dir.parent / "no-index-here") is None
+
+
+def test_library_table_has_a_header_a_row_per_article_and_counts_what_is_missing(settings, fake_embedder):
+    from rag.library import entries, format_table
+
+    build_index(settings, fake_embedder)
+    rows = entries(open_index(settings))
+    lines = format_table(rows).splitlines()
+    assert lines[0].split("\t") == ["source", "date", "outlet", "title", "author"]
+    assert sorted(line.split("\t")[0] for line in lines[1:-1]) == sorted(p.name for p in settings.corpus_dir.glob("*.txt"))
+    undated = sum(1 for e in rows if not e.published)
+    assert lines[-1].startswith(f"{len(rows)} articles;") and f"no date: {undated}" in lines[-1]

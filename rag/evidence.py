@@ -315,18 +315,26 @@ def names_in(text: str) -> list[str]:
     return found
 
 
+# Words that make a capitalised run the name of an organisation, event or place, not a person.
+_ORGANISATION_WORDS = frozenset(
+    "Agency Airlines Airport Assembly Association Authority Bank Board Championship Church Club Commission Committee "
+    "Company Congress Corporation Council Court Cup Department Embassy Federation Festival Foundation Games Government "
+    "Group Hospital Institute League Ministry Museum Office Organization Organisation Parliament Party Police Senate "
+    "Service Stadium Station Street Tournament Union University".split()
+)
 _PERSON = re.compile(r"\b[A-Z][a-zà-ÿ’'-]+(?:\s+(?:[A-Z]\.\s+)?[A-Z][a-zà-ÿ’'-]+)+")
 
 
 def person_named(text: str, asked: Asked) -> list[str]:
     """Full names in `text` that the question does not give: runs of two or more capitalised words
-    ('George Kurtz', 'Luiz Inácio Lula'). For 'which judge/official ...' the role word must stand
+    ('George Kurtz', 'Luiz Inácio Lula'), not those with an organisation's word ('European
+    Football Championship', 'Electoral Council'). For 'which judge/official ...' the role word must stand
     within three words of the name ('Judge Ana Ruiz', 'Ana Ruiz, the judge')."""
     known = {name_key(w) for name in asked.names for w in name.split()}
     runs = []
     for match in _PERSON.finditer(text):
         words = [w for w in match.group().split() if w not in ("The", "A", "An") and not w.endswith(".")]
-        if len(words) >= 2 and not all(name_key(w) in known for w in words):
+        if len(words) >= 2 and not all(name_key(w) in known for w in words) and not _ORGANISATION_WORDS & set(words):
             runs.append(match)
     role = re.search(r"\bwhich (\w+)", asked.text, re.I)
     if role and role.group(1).lower() not in QUESTION_WORDS and runs:
@@ -467,12 +475,41 @@ def medium_missing(asked: Asked, context: str) -> bool:
     return not all(stem in present for stem in stems(medium.group(1)))
 
 
+_SPEAKER_ASKED = re.compile(
+    r"\b(?:what|how) (?:did|does|do|has|have) (.{1,60}?) (?:say|said|tell|told|write|wrote|post|posted|warn|promise|describe|call)\b",
+    re.I,
+)
+
+
+def asked_speaker(asked: Asked) -> str | None:
+    """The person a wording question asks about: 'What did Southgate tell the BBC?' -> 'Southgate'."""
+    match = _SPEAKER_ASKED.search(asked.text)
+    if not match:
+        return None
+    names = [n for n in asked.names if n in match.group(1)]
+    return names[0] if names else None
+
+
+def speaker_differs(asked: Asked, e: Evidence, index: Index) -> bool:
+    """Words the article gives to someone else do not answer 'what did X say': a sentence that
+    does not name X must have X as its speaker, as the article attributes it
+    (`rag.quotes.attribute`), when the article names one."""
+    from rag.quotes import attribute, same_person
+
+    wanted = asked_speaker(asked)
+    if not wanted or not names_missing(replace(asked, key_names=(wanted,)), e.text):
+        return False  # no one asked about, or X is named in the sentence itself
+    speaker, _ = attribute(index.document_text(e.doc.source), e.start, e.end)
+    return bool(speaker) and not same_person(speaker, wanted)
+
+
 def satisfies(asked: Asked, e: Evidence, index: Index, part: Asked | None = None) -> bool:
     """Whether a sentence meets what the question asks: the kind of answer, the question's key
     names (in the sentence, the two before it, or its article's title, outlet or address), and
     the asked time: a sentence that names another day, or whose article is dated another day, does
     not answer; one that names none in an undated article may. A partial figure does not answer a
-    question about the whole, nor words said elsewhere one about a given call or speech."""
+    question about the whole, nor words said elsewhere one about a given call or speech, nor
+    someone else's words one about what X said."""
     asked = part or asked
     if not answers_kind(asked, e.text):
         return False
@@ -481,9 +518,24 @@ def satisfies(asked: Asked, e: Evidence, index: Index, part: Asked | None = None
         return False
     if asked.key_names and names_missing(asked, context):
         return False
-    if asked.kind == "wording" and medium_missing(asked, context):
+    if asked.kind == "wording" and (medium_missing(asked, context) or speaker_differs(asked, e, index)):
+        return False
+    if asked.kind == "person" and action_missing(asked, context):
         return False
     return True
+
+
+_WHO_DID = re.compile(r"^\s*(?:and\s+)?who\s+([a-z]+(?:ed|d))\b", re.I)
+
+
+def action_missing(asked: Asked, context: str) -> bool:
+    """'Who refereed the final?': a name answers only beside the act asked about ('refereed',
+    'referee'); a name from a sentence about something else does not."""
+    match = _WHO_DID.match(asked.text)
+    if not match:
+        return False
+    act = stems(match.group(1))
+    return bool(act) and act[0] not in set(stems(context))
 
 
 def context_of(e: Evidence, index: Index, before: int = 2, about: bool = True) -> str:

@@ -10,9 +10,10 @@ import pytest
 from rag.answer import disagreement_note
 from rag.embed import embed_texts
 from rag.evidence import (
-    Evidence, answers_kind, coverage, figures_agree, has_figure_of, has_full_date, is_heading, is_lead_in,
-    names_agree, names_missing, per_article, resolve_relative_dates, satisfies, scope, select_evidence, spread,
-    stems, with_continuations, with_listed_items, with_outcome, word_weights, years_agree,
+    Evidence, action_missing, answers_kind, asked_speaker, coverage, figures_agree, has_figure_of, has_full_date,
+    is_heading, is_lead_in, names_agree, names_missing, per_article, person_named, resolve_relative_dates, satisfies,
+    scope, select_evidence, speaker_differs, spread, stems, with_continuations, with_listed_items, with_outcome,
+    word_weights, years_agree,
 )
 from rag.question import analyse, answer_kind, counted_words, named_outlets, proper_names, split_parts
 from rag.retrieve import has_enumeration, search
@@ -423,3 +424,35 @@ def test_the_library_holds_no_words_of_one_news_subject():
     found = [f"{path.name}:{n}" for path in sorted((ROOT / "rag").glob("*.py"))
              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if topic.search(line)]
     assert found == []
+
+
+def test_organisations_and_events_are_not_people():
+    referee = analyse("Who refereed the final?")
+    assert person_named("Spain won the UEFA European Football Championship in Berlin.", referee) == []
+    assert person_named("The referee was Francois Letexier of France.", referee) == ["Francois Letexier"]
+    ceo = analyse("Who leads the company?")
+    assert person_named("Staff at the National Electoral Council met.", ceo) == []
+    assert person_named("Chief executive George Kurtz apologized.", ceo) == ["George Kurtz"]
+
+
+def test_a_who_did_question_needs_the_act_beside_the_name():
+    assert action_missing(analyse("Who refereed the final?"), "Mikel Oyarzabal scored four minutes from time.")
+    assert not action_missing(analyse("Who refereed the final?"), "The final was refereed by Francois Letexier.")
+    assert action_missing(analyse("Who resigned from the board?"), "Chief executive Ed Bastian said flights resumed.")
+    assert not action_missing(analyse("Who resigned from the board?"), "Director Ann Lee resigned on Friday.")
+    assert not action_missing(analyse("Who is the chief executive?"), "Ed Bastian runs the airline.")
+
+
+def test_someone_elses_words_do_not_answer_what_x_said():
+    text = ("Kane told BBC One: “Losing in a final is as tough as it gets.”\n"
+            "“We competed until the very end,” Southgate told ITV.\n")
+    doc = DocumentInfo("d", "d.txt", None, None, "2024-07-14", None)
+    index = SimpleNamespace(document_text=lambda source: text)
+    kane = Evidence(doc, 0, text.index("\n"), text[: text.index("\n")], 1.0, 1.0, 0.0, 1.0)
+    asked = analyse("What did Southgate tell the BBC?")
+    assert asked_speaker(asked) == "Southgate" and speaker_differs(asked, kane, index)
+    assert not speaker_differs(analyse("What did Kane tell the BBC?"), kane, index)
+    outage = "The airline is rebuilding its schedules, chief executive Ed Bastian said on Monday.\n"
+    bastian = Evidence(doc, 0, len(outage) - 1, outage.strip(), 1.0, 1.0, 0.0, 1.0)
+    assert speaker_differs(analyse("What did Buttigieg say about Delta?"), bastian, SimpleNamespace(document_text=lambda s: outage))
+    assert not speaker_differs(analyse("What did Bastian say about the schedules?"), bastian, SimpleNamespace(document_text=lambda s: outage))

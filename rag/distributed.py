@@ -67,6 +67,10 @@ class RayUnavailableError(RagError):
     """`--ray` was asked for but Ray is not installed or the cluster cannot be reached."""
 
 
+class RayBuildIncomplete(RagError):
+    """The pipeline's output lacks articles (or holds one twice): nothing is written."""
+
+
 @dataclass
 class PipelineStats:
     """What the pipeline did, for the report and benchmarks/bench_ray.py."""
@@ -312,6 +316,11 @@ def _run_pipeline(
     for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
         names = list(batch)
         rows.extend(dict(zip(names, values)) for values in zip(*(batch[n] for n in names)))
+    if sorted(int(r["order"]) for r in rows) != list(range(len(files))):  # an interrupted run can end the stream early
+        raise RayBuildIncomplete(
+            f"the Ray build returned {len({int(r['order']) for r in rows})} of {len(files)} articles; nothing was written, "
+            "the previous index stays current: run `rag index --ray` again"
+        )
     started = time.perf_counter()
     stats.ingest_seconds = float(sum(r["ingest_seconds"] for r in rows))
     stats.embed_seconds = float(sum(r["embed_seconds"] for r in rows))

@@ -225,7 +225,8 @@ def test_a_worker_killed_mid_build_is_retried_and_every_chunk_is_there_once(clus
 
 CANCELLED_BUILD = textwrap.dedent(
     """
-    import sys
+    import signal, sys
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C as in a terminal, even if pytest's parent ignored it
     sys.path[:0] = [{root!r}, {tests!r}]
     from functools import partial
     from rag.distributed import build_index_ray

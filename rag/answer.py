@@ -41,7 +41,7 @@ from rag.evidence import (
 )
 from rag.generate import Generator, GeneratorCrashed, GeneratorUnavailable
 from rag.question import (
-    MONTH_PATTERN, QUESTION_WORDS, Asked, analyse, mid_sentence_capitals, month_number, proper_names, time_words, weekday_of,
+    QUESTION_WORDS, Asked, analyse, mid_sentence_capitals, month_years_in, proper_names, time_words, weekday_of,
 )
 from rag.retrieve import listed_names, search, search_sentences
 from rag.settings import Settings
@@ -197,15 +197,16 @@ def corpus_words(index: Index) -> dict[str, set]:
     key = str(index.path)
     if key not in _CORPUS:
         documents = index.documents().values()
-        texts = [index.document_text(d.source) for d in documents]
-        texts += [" ".join(filter(None, (d.outlet, d.title, d.url, d.source))) for d in documents]
+        article_texts = [index.document_text(d.source) for d in documents]
+        texts = article_texts + [" ".join(filter(None, (d.outlet, d.title, d.url, d.source))) for d in documents]
         words: set[str] = set()
-        per_document = [set(re.findall(r"[^\W_]+", plain(text))) for text in texts[: len(documents)]]
+        per_document = [" ".join(set(re.findall(r"[^\W_]+", plain(text)))) for text in article_texts]
         days: set[tuple[int, int]] = set()
         months: set[int] = set()
         years: set[int] = set()
         lower: set[str] = set()
         weekdays: set[str] = set()
+        years_named = []
         for text in texts:
             words.update(w.lower() for w in re.findall(r"[^\W_]+", plain(text)))
             lower.update(re.findall(r"\b[a-z][a-z-]+\b", plain(text)))
@@ -214,13 +215,13 @@ def corpus_words(index: Index) -> dict[str, set]:
             days |= text_days
             months |= text_months
             years |= text_years
+            years_named.append(text_years)
         undated_from = set()
         month_years: set[tuple[int, int | None]] = set()
-        for d in documents:
-            text = index.document_text(d.source)
+        for d, text, named in zip(documents, article_texts, years_named):
             if not d.published:  # an undated article is no older than the latest year it names
-                undated_from.add(max(time_words(text)[3], default=0))
-            month_years |= _month_years(text, int(d.published[:4]) if d.published else None)
+                undated_from.add(max(named, default=0))
+            month_years |= month_years_in(text, int(d.published[:4]) if d.published else None)
             if d.published and len(d.published) >= 10:
                 weekdays.add(weekday_of(d.published))
                 days.add((int(d.published[5:7]), int(d.published[8:10])))
@@ -232,20 +233,6 @@ def corpus_words(index: Index) -> dict[str, set]:
             "month_years": month_years,
         }
     return _CORPUS[key]
-
-
-_MONTH_YEAR = re.compile(rf"\b({MONTH_PATTERN})(?:\s+\d{{1,2}}(?:st|nd|rd|th)?,?)?\s+((?:19|20)\d\d)\b|\b({MONTH_PATTERN})")
-
-
-def _month_years(text: str, published_year: int | None) -> set[tuple[int, int | None]]:
-    """(month, year) of each month a text names: the year written with it ('March 11, 2022'),
-    else the article's year, else None (an undated article's month could be of any year)."""
-    found = set()
-    for match in _MONTH_YEAR.finditer(text):
-        month = month_number(match.group(1) or match.group(3))
-        if month and (match.group(1) or match.group(3)[0].isupper()):
-            found.add((month, int(match.group(2)) if match.group(2) else published_year))
-    return found
 
 
 def key_names(asked: Asked, index: Index, share: float = 0.6) -> tuple[tuple[str, ...], frozenset[str]]:
@@ -269,7 +256,7 @@ def key_names(asked: Asked, index: Index, share: float = 0.6) -> tuple[tuple[str
             continue
         key = " ".join(own)
         probe = replace(asked, key_names=(key,), common_names=frozenset())
-        mentioning = sum(1 for document in per_document if not names_missing(probe, " ".join(document)))
+        mentioning = sum(1 for document in per_document if not names_missing(probe, document))
         if per_document and mentioning <= share * len(per_document):
             kept.append(key)
     return tuple(kept), frozenset(common)
@@ -620,15 +607,15 @@ def stream_answer(
     if mode in ("llm", "auto") and generator is not None:
         try:
             yield from _llm_answer(answer, standalone, evidence, embedder, generator, started)
-            if answer.refused and _plainly_answered(asked, gathered, index, settings):
+            if answer.refused:  # a small model refuses answerable questions often: the reader judges the passages
                 answer.answer, answer.refused = "", False
-                answer.notes.append("the model found no answer, but a passage holds what the question asks for: showing it")
-                answer.notice = "The model found no answer in the passages, but one of them holds what the question asks for, so here it is."
-            elif answer.refused:  # a small model refuses answerable questions often: the reader judges the passages
-                answer.answer, answer.refused = "", False
-                answer.notes.append("the model found no answer; showing the closest passages")
-                answer.notice = ("The model found no direct answer in the passages. These are the closest the articles come: "
-                                 "check whether they answer your question.")
+                if _plainly_answered(asked, gathered, index, settings):
+                    answer.notes.append("the model found no answer, but a passage holds what the question asks for: showing it")
+                    answer.notice = "The model found no answer in the passages, but one of them holds what the question asks for, so here it is."
+                else:
+                    answer.notes.append("the model found no answer; showing the closest passages")
+                    answer.notice = ("The model found no direct answer in the passages. These are the closest the articles come: "
+                                     "check whether they answer your question.")
         except GeneratorCrashed as exc:
             answer.notes.append(str(exc))
             signal_name = exc.reason.split(" ")[0]

@@ -40,7 +40,7 @@ import snowballstemmer
 
 from rag.embed import Embedder, embed_texts
 from rag.question import (
-    MONTH_PATTERN, QUESTION_WORDS, WEEKDAYS, Asked, day_mentions, figures_in, month_number, time_words, weekday_of,
+    MONTH_PATTERN, QUESTION_WORDS, WEEKDAYS, Asked, asked_speaker, day_mentions, figures_in, month_number, time_words, weekday_of,
 )
 from rag.retrieve import STOPWORDS, Hit, acronyms, american_spelling, has_enumeration
 from rag.store import DocumentInfo, Index
@@ -473,21 +473,6 @@ def medium_missing(asked: Asked, context: str) -> bool:
         return False
     present = set(stems(context))
     return not all(stem in present for stem in stems(medium.group(1)))
-
-
-_SPEAKER_ASKED = re.compile(
-    r"\b(?:what|how) (?:did|does|do|has|have) (.{1,60}?) (?:say|said|tell|told|write|wrote|post|posted|warn|promise|describe|call)\b",
-    re.I,
-)
-
-
-def asked_speaker(asked: Asked) -> str | None:
-    """The person a wording question asks about: 'What did Southgate tell the BBC?' -> 'Southgate'."""
-    match = _SPEAKER_ASKED.search(asked.text)
-    if not match:
-        return None
-    names = [n for n in asked.names if n in match.group(1)]
-    return names[0] if names else None
 
 
 def speaker_differs(asked: Asked, e: Evidence, index: Index) -> bool:

@@ -48,16 +48,15 @@ _IRREGULAR_PAST = frozenset(
 AUXILIARIES = frozenset("is are was were did do does has have had will would could can should may might been be being".split())
 PREPOSITIONS = frozenset("in on at by for of to from with after before during since over under about into per".split())
 
+_WHAT_WAS_THE = r"\bwhat (?:was|is|were|are|will be) the (?:\w+ )?"  # 'what was the (final) attendance'
+_QUANTITY_NOUNS = "attendance|turnout|toll|population|budget|revenue|salary|fine"  # nouns that name a figure
 _NUMBER_KIND = re.compile(
     r"\bhow (many|much|old|long|far|big|large|high|tall|fast|often)\b|\bwhat (share|percentage|proportion|fraction|"
     r"percent|number|figures?|amount|total|sum|price|cost|rate|age|margin|count|toll|score)s?\b|\bhow many\b"
-    r"|\bwhat (?:was|is|were|are|will be) the (?:\w+ )?(attendance|turnout|toll|population|budget|revenue|salary|fine|"
-    r"price|cost|margin|total|age|size)\b",
+    rf"|{_WHAT_WAS_THE}({_QUANTITY_NOUNS}|price|cost|margin|total|age|size)\b",
     re.I,
 )
-_QUANTITY_NOUN = re.compile(
-    r"\bwhat (?:was|is|were|are|will be) the (?:\w+ )?(attendance|turnout|toll|population|budget|revenue|salary|fine)\b", re.I
-)
+_QUANTITY_NOUN = re.compile(rf"{_WHAT_WAS_THE}({_QUANTITY_NOUNS})\b", re.I)
 _DATE_KIND = re.compile(r"\bwhen\b|\bwhat (date|day|time|year|month|hour)\b|\bwhich (date|day|year|month)\b|\bsince when\b", re.I)
 _REASON_KIND = re.compile(r"\bwhy\b|\bwhat (caused|led to|prompted|was the reason|were the reasons|reason)\b|\bfor what reason\b", re.I)
 _PLACE_KIND = re.compile(r"\bwhere\b|\bin which (city|country|town|state|place|region)\b", re.I)
@@ -105,8 +104,6 @@ _REPORT_DAY = re.compile(
 
 def _published_key(phrase: str) -> object:
     """'Tuesday' -> 'tuesday'; 'July 30' -> (7, 30)."""
-    if phrase.lower() in WEEKDAYS:
-        return phrase.lower()
     mentions = day_mentions(phrase)
     return mentions[0][1] if mentions else None
 
@@ -134,6 +131,18 @@ def time_words(text: str) -> tuple[set[str], set[tuple[int, int]], set[int], set
     return weekdays, days, months, years
 
 
+def month_years_in(text: str, published_year: int | None) -> set[tuple[int, int | None]]:
+    """(month, year) of each month a text names: the year written with it ('March 11, 2022'),
+    else the article's year, else None (an undated article's month could be of any year)."""
+    found = set()
+    for match in _MONTH_YEAR.finditer(text):
+        month = month_number(match.group(1) or match.group(3))
+        if month and (match.group(1) or match.group(3)[0].isupper()):
+            found.add((month, int(match.group(2)) if match.group(2) else published_year))
+    return found
+
+
+_MONTH_YEAR = re.compile(rf"\b({MONTH_PATTERN})(?:\s+\d{{1,2}}(?:st|nd|rd|th)?,?)?\s+((?:19|20)\d\d)\b|\b({MONTH_PATTERN})")
 _DAY_OF_MONTH = re.compile(rf"\b({MONTH_PATTERN})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b|\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTH_PATTERN})", re.I)
 
 
@@ -212,6 +221,21 @@ def answer_kind(question: str) -> str | None:
     if _PERSON_KIND.search(question):
         return "person"
     return None
+
+
+_SPEAKER_ASKED = re.compile(
+    r"\b(?:what|how) (?:did|does|do|has|have) (.{1,60}?) (?:say|said|tell|told|write|wrote|post|posted|warn|promise|describe|call)\b",
+    re.I,
+)
+
+
+def asked_speaker(asked: Asked) -> str | None:
+    """The person a wording question asks about: 'What did Southgate tell the BBC?' -> 'Southgate'."""
+    match = _SPEAKER_ASKED.search(asked.text)
+    if not match:
+        return None
+    names = [n for n in asked.names if n in match.group(1)]
+    return names[0] if names else None
 
 
 def counted_words(question: str) -> tuple[str, ...]:

@@ -10,12 +10,12 @@ import pytest
 from rag.answer import disagreement_note
 from rag.embed import embed_texts
 from rag.evidence import (
-    Evidence, action_missing, answers_kind, asked_speaker, coverage, figures_agree, has_figure_of, has_full_date,
+    Evidence, action_missing, answers_kind, coverage, figures_agree, has_figure_of, has_full_date,
     is_heading, is_lead_in, names_agree, names_missing, per_article, person_named, resolve_relative_dates, satisfies,
     scope, select_evidence, speaker_differs, spread, stems, with_continuations, with_listed_items, with_outcome,
     word_weights, years_agree,
 )
-from rag.question import analyse, answer_kind, counted_words, named_outlets, proper_names, split_parts
+from rag.question import analyse, answer_kind, asked_speaker, counted_words, named_outlets, proper_names, split_parts
 from rag.retrieve import has_enumeration, search
 from rag.store import DocumentInfo, build_index, open_index
 

@@ -24,7 +24,9 @@ from pathlib import Path
 
 import gradio as gr
 
-from rag.answer import Answer, Turn, answer_question, stream_answer
+from rag.answer import Answer, answer_question, stream_answer
+from rag.build import build_index, ensure_index
+from rag.conversation import Turn
 from rag.embed import Embedder, SentenceTransformerEmbedder
 from rag.errors import RagError
 from rag.generate import Generator, make_generator
@@ -32,7 +34,7 @@ from rag.ingest import correct_metadata, remove_article, save_article
 from rag.library import entries as library_entries
 from rag.quotes import QuoteCheck, check_quote, tokenize
 from rag.settings import Settings
-from rag.store import Index, build_index, ensure_index
+from rag.store import Index
 
 EXAMPLES = [
     "How many countries abstained in the February 2023 vote?",

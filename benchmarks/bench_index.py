@@ -14,11 +14,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from rag.build import build_index, embedding_text, unique_sentences
 from rag.chunk import chunk_document
 from rag.embed import SentenceTransformerEmbedder
 from rag.ingest import load_corpus
 from rag.settings import Settings
-from rag.store import build_index, embedding_text, unique_sentences
 
 
 def main() -> None:

@@ -69,10 +69,13 @@ def measure(lib_dir: Path, model: str, prompt: str, runs: int) -> dict:
 
 def sample_prompt() -> str:
     """The chat prompt of the first dev question, as the app builds it (system message included)."""
-    from rag.answer import SYSTEM_PROMPT, USER_PROMPT, format_passages, gather, read_question
+    from rag.answer import SYSTEM_PROMPT, USER_PROMPT
+    from rag.candidates import gather
+    from rag.kinds import format_passages
+    from rag.mentions import read_question
+    from rag.build import ensure_index
     from rag.embed import SentenceTransformerEmbedder
     from rag.settings import Settings
-    from rag.store import ensure_index
 
     question = "How many countries abstained in the February 2023 vote?"
     settings = Settings()

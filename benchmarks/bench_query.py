@@ -18,12 +18,13 @@ import statistics
 import time
 from pathlib import Path
 
-from rag.answer import Turn, stream_answer
+from rag.answer import stream_answer
+from rag.conversation import Turn
+from rag.build import ensure_index
 from rag.embed import SentenceTransformerEmbedder, embed_texts
 from rag.generate import make_generator
 from rag.retrieve import search
 from rag.settings import Settings
-from rag.store import ensure_index
 
 DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
 

@@ -8,7 +8,7 @@ git). Nothing is reused between runs (`--rebuild`); every run embeds every chunk
 with the packaged model, as `rag index` does.
 
 Runs, each on the same archive:
-- local: `store.build_index`, model loaded beforehand, torch on 2 threads;
+- local: `build.build_index`, model loaded beforehand, torch on 2 threads;
 - Ray, 1 worker: one embedding actor with 2 threads; Ray, 2 workers: two actors with 1 thread.
   Ray runs on a one-node cluster this script starts (`ray start --head`, loopback only), as a
   user's cluster would be running already: its start is timed apart. Actor start and model
@@ -16,7 +16,7 @@ Runs, each on the same archive:
 
 Reported: chunks/s and texts/s (a chunk brings about three sentences, embedded too); Ray's
 overhead per batch, (Ray 1 worker - local) / batches, the same threads doing the same work;
-the driver's write rate (`store.write_generation`: SQLite, FTS5, FAISS, on this machine); and
+the driver's write rate (`build.write_generation`: SQLite, FTS5, FAISS, on this machine); and
 a projection for a cluster, with its assumptions printed.
 
     .venv/bin/python benchmarks/bench_ray.py                  # >= 20,000 chunks, three runs
@@ -40,11 +40,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from rag.build import build_index, index_lock, plan_document, write_generation  # noqa: E402
 from rag.distributed import PipelineStats, build_index_ray  # noqa: E402
 from rag.embed import SentenceTransformerEmbedder  # noqa: E402
 from rag.ingest import load_corpus  # noqa: E402
 from rag.settings import Settings  # noqa: E402
-from rag.store import build_index, index_lock, open_index, plan_document, write_generation  # noqa: E402
+from rag.store import open_index  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache"
 SOURCES = [ROOT / "seeds", *sorted((ROOT.parent / "shared" / "corpora").glob("*/articles"))]

@@ -27,13 +27,15 @@ import faiss
 import numpy as np
 
 from compare_models import default_sets, parse_set
-from rag.answer import Turn, gather, read_question, standalone_question
+from rag.candidates import gather
+from rag.conversation import Turn, standalone_question
+from rag.mentions import read_question
+from rag.build import ensure_index
 from rag.embed import SentenceTransformerEmbedder, embed_texts
 from rag.evaluate import load_items, normalise
 from rag.ingest import iter_article_files, read_text
 from rag.retrieve import search
 from rag.settings import Settings
-from rag.store import ensure_index
 
 
 def plain_chunks(corpus: Path, size: int = 1000) -> list[str]:

@@ -25,10 +25,10 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from rag.build import unique_sentences
 from rag.chunk import chunk_document
 from rag.embed import SentenceTransformerEmbedder, embed_texts
 from rag.ingest import load_corpus
-from rag.store import unique_sentences
 
 CACHE = Path(__file__).parent / ".cache"
 

@@ -10,7 +10,7 @@ off-topic probe, then over all sets the weakest answerable, the strongest off-to
 midpoint; and for each candidate threshold, how many answerable questions fall below it and how
 many off-topic probes the whole pipeline still answers (the checks of what a question asks
 refuse many of them whatever the threshold). `Settings.refuse_below` is set from this. Near
-misses (same event, a detail nobody reported) are not the threshold's job: `rag.answer.unmet`.
+misses (same event, a detail nobody reported) are not the threshold's job: `rag.answerability.unmet`.
 """
 
 from __future__ import annotations
@@ -19,11 +19,14 @@ import argparse
 from pathlib import Path
 
 from compare_models import default_sets, parse_set
-from rag.answer import Turn, answer_question, gather, read_question, standalone_question
+from rag.answer import answer_question
+from rag.candidates import gather
+from rag.conversation import Turn, standalone_question
+from rag.mentions import read_question
+from rag.build import ensure_index
 from rag.embed import SentenceTransformerEmbedder
 from rag.evaluate import load_items
 from rag.settings import Settings
-from rag.store import ensure_index
 
 OFF_TOPIC = [
     "How do I bake sourdough bread at home?",

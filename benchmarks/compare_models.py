@@ -17,11 +17,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from rag.build import ensure_index
 from rag.embed import SentenceTransformerEmbedder
 from rag.evaluate import load_items, percentile, run_eval
 from rag.generate import make_generator
 from rag.settings import Settings
-from rag.store import ensure_index
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

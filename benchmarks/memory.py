@@ -14,10 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from rag.answer import answer_question
+from rag.build import ensure_index
 from rag.embed import SentenceTransformerEmbedder
 from rag.generate import make_generator
 from rag.settings import Settings
-from rag.store import ensure_index
 
 DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
 

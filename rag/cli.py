@@ -32,7 +32,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
     that index was built from, so it is updated from its own articles, never from seeds/."""
     corpus = getattr(args, "corpus", None)
     if corpus is None and getattr(args, "index", None) is not None:
-        from rag.store import recorded_corpus
+        from rag.manifest import recorded_corpus
 
         corpus = recorded_corpus(args.index)
     return Settings().with_overrides(
@@ -60,7 +60,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         report = build_index_ray(settings, address, rebuild=args.rebuild, progress=True)
     else:
         from rag.embed import SentenceTransformerEmbedder
-        from rag.store import build_index
+        from rag.build import build_index
 
         report = build_index(settings, SentenceTransformerEmbedder(settings.embed_model), progress=True, rebuild=args.rebuild)
     for line in report.articles:
@@ -75,7 +75,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def _open_index(args: argparse.Namespace):
     from rag.embed import SentenceTransformerEmbedder
-    from rag.store import ensure_index
+    from rag.build import ensure_index
 
     settings = settings_from(args)
     return ensure_index(settings, SentenceTransformerEmbedder(settings.embed_model), log=_log)
@@ -107,7 +107,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from rag.embed import SentenceTransformerEmbedder
     from rag.retrieve import Filters, search
-    from rag.store import ensure_index
+    from rag.build import ensure_index
 
     settings = settings_from(args)
     embedder = SentenceTransformerEmbedder(settings.embed_model)
@@ -134,7 +134,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def load_history(path: Path | None) -> list:
-    from rag.answer import Turn
+    from rag.conversation import Turn
     from rag.errors import InputError
 
     if path is None:
@@ -147,10 +147,11 @@ def load_history(path: Path | None) -> list:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from rag.answer import answer_question, clean_question
+    from rag.answer import answer_question
+    from rag.conversation import clean_question
     from rag.embed import SentenceTransformerEmbedder
     from rag.generate import make_generator
-    from rag.store import ensure_index
+    from rag.build import ensure_index
 
     settings = settings_from(args)
     clean_question(args.question, settings)
@@ -175,7 +176,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_quote(args: argparse.Namespace) -> int:
     from rag.embed import SentenceTransformerEmbedder
     from rag.quotes import check_quote
-    from rag.store import ensure_index
+    from rag.build import ensure_index
 
     settings = settings_from(args)
     index = ensure_index(settings, SentenceTransformerEmbedder(settings.embed_model), log=_log)
@@ -199,7 +200,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from rag.embed import SentenceTransformerEmbedder
     from rag.evaluate import format_table, load_items, run_eval
     from rag.generate import make_generator
-    from rag.store import ensure_index
+    from rag.build import ensure_index
 
     settings = settings_from(args)
     items = load_items(args.file)
@@ -211,7 +212,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"summary": summary, "items": [vars(r) for r in results]})
     else:
-        print(format_table(results, summary))
+        print(format_table(results, summary, show_heldout=args.show_heldout))
     if args.min_score is not None and (summary["score"] or 0) < args.min_score:
         _log(f"error: score {summary['score']} is below --min-score {args.min_score}")
         return 1
@@ -285,6 +286,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("-k", type=int, help="k for evidence recall (default 5)")
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument("--min-score", type=float, help="exit 1 when the share of passed items is lower")
+    evaluate.add_argument(
+        "--show-heldout", action="store_true",
+        help="list held-out items one by one too (they are scored either way; read them only when the work is done)",
+    )
     _add_paths(evaluate)
     evaluate.set_defaults(func=cmd_eval)
     return parser

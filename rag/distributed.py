@@ -1,7 +1,7 @@
 """`rag index --ray [ADDRESS]`: ingest, chunk and embed as a Ray Data pipeline, then write the same store.
 
     file names --map_batches(IndexActor, an actor pool)--> per article: rows (pickled) + vectors
-               --iter_batches--> this process: `store.stack_vectors`, `store.write_generation`
+               --iter_batches--> this process: `build.stack_vectors`, `build.write_generation`
 
 Each actor reads its batch's files, ingests and chunks them (`ingest_batch`: the local path's
 `load_corpus` and `plan_document`), then embeds the articles that need it (`embed_batch`).
@@ -45,20 +45,19 @@ from rag.errors import CorpusError, RagError
 from rag.ingest import Document, Skipped, iter_article_files, read_document
 from rag.outlets import load_outlet_table
 from rag.settings import Settings
-from rag.store import (
+from rag.build import (
     BuildReport,
     Planned,
     _remove_stray_generations,
     check_corpus,
-    describe_changes,
     embedding_text,
     index_lock,
     plan_document,
-    previous_records,
     reusable_vectors,
     stack_vectors,
     write_generation,
 )
+from rag.manifest import describe_changes, previous_records
 
 BATCH_ARTICLES = 16  # articles per batch: about 100 chunks and 300 sentences of news copy
 
@@ -237,7 +236,7 @@ def build_index_ray(
     stats: PipelineStats | None = None,
 ) -> BuildReport:
     """Index `settings.corpus_dir` into `settings.index_dir` on a Ray cluster (a local one when
-    `address` is None), writing exactly what `store.build_index` writes.
+    `address` is None), writing exactly what `build.build_index` writes.
 
     `make_embedder` builds the embedder inside each actor (default: the packaged model of
     `settings.embed_model`); `actors` overrides the pool size computed from the cluster's CPUs
@@ -288,7 +287,7 @@ def _run_pipeline(
     progress: bool,
     stats: PipelineStats,
 ) -> tuple[list[Planned], np.ndarray, np.ndarray, list[Skipped], int]:
-    """The Ray Data pipeline over `files`; returns what `store.write_generation` takes, and the count embedded."""
+    """The Ray Data pipeline over `files`; returns what `build.write_generation` takes, and the count embedded."""
     import ray
     import ray.data
 

@@ -4,11 +4,17 @@ of `rag ask` and `rag quote`, and score what comes back.
 Per question item: evidence recall@k and reciprocal rank of retrieval, answer correctness (every
 `expect` group matched), citation validity (offsets reproduce the text), citation precision
 (share of citations from one of `sources`), refusal correctness. Per quote item: verdict
-accuracy. Summary: the means, and latency p50/p95.
+accuracy. Summary: the means, and latency p50/p95, for the whole set and for each half.
+
+Every set is split into a development half and a held-out half by a hash of each item's id
+(`split_of`), so the split needs no second file and cannot drift. The held-out half is the figure
+that counts: its items are scored and counted but, unless asked (`show_heldout`), never listed one
+by one, so nobody tunes on them by reading them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import statistics
@@ -17,10 +23,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.answer import Turn, answer_question
+from rag.answer import answer_question
+from rag.conversation import Turn
 from rag.errors import InputError, RagError
 from rag.quotes import check_quote
 from rag.retrieve import search
+
+
+SPLITS = ("dev", "heldout")
 
 
 @dataclass
@@ -30,6 +40,15 @@ class ItemResult:
     passed: bool
     latency_ms: float
     details: dict = field(default_factory=dict)
+
+    @property
+    def split(self) -> str:
+        return split_of(self.id)
+
+
+def split_of(item_id: str) -> str:
+    """'dev' or 'heldout', fixed by the item's id alone (about half each)."""
+    return SPLITS[hashlib.sha256(item_id.encode("utf-8")).digest()[0] % 2]
 
 
 def normalise(text: str) -> str:
@@ -111,6 +130,14 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def summarise_by_split(results: list[ItemResult], k: int) -> dict:
+    """The summary of the whole set, and of each half under its split name."""
+    summary = summarise(results, k)
+    for split in SPLITS:
+        summary[split] = summarise([r for r in results if r.split == split], k)
+    return summary
+
+
 def summarise(results: list[ItemResult], k: int) -> dict:
     questions = [r for r in results if r.kind != "quote"]
     answerable = [r for r in questions if "expect_matched" in r.details]
@@ -161,12 +188,21 @@ def run_eval(items: list[dict], index, embedder, settings, generator=None, k: in
             results.append(evaluate_quote(item, index, embedder, settings))
         else:
             results.append(evaluate_question(item, index, embedder, settings, generator, k))
-    return results, summarise(results, k)
+    return results, summarise_by_split(results, k)
 
 
-def format_table(results: list[ItemResult], summary: dict) -> str:
+HALF_FIGURES = ("passed", "items", "answer_correct", "false_refusals", "refusal_accuracy",
+                "quote_verdict_accuracy", "citation_valid")
+
+
+def format_table(results: list[ItemResult], summary: dict, show_heldout: bool = False) -> str:
+    """Item lines (held-out items only with `show_heldout`), then the figures of the whole set
+    and one line per half."""
     lines = [f"{'id':6} {'kind':13} {'ok':4} {'ms':>8}  detail"]
+    hidden = [r for r in results if r.split == "heldout" and not show_heldout]
     for r in results:
+        if r in hidden:
+            continue
         if r.kind == "quote":
             detail = f"verdict {r.details['verdict']} (expected {'/'.join(r.details['expected'])})"
         elif "expect_matched" in r.details:
@@ -178,6 +214,11 @@ def format_table(results: list[ItemResult], summary: dict) -> str:
         else:
             detail = "refused" if r.details["refused"] else "ANSWERED (should refuse)"
         lines.append(f"{r.id:6} {r.kind:13} {'pass' if r.passed else 'FAIL':4} {r.latency_ms:8.0f}  {detail}")
+    if hidden:
+        lines.append(f"({len(hidden)} held-out items scored, not listed)")
     lines.append("")
-    lines += [f"{key:24} {value}" for key, value in summary.items()]
+    lines += [f"{key:24} {value}" for key, value in summary.items() if key not in SPLITS]
+    for split in SPLITS:
+        half = summary.get(split, {})
+        lines.append(f"{split:24} " + ", ".join(f"{key} {half.get(key)}" for key in HALF_FIGURES))
     return "\n".join(lines)

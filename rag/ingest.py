@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Iterator
 
 from rag.boilerplate import Span, classify_lines
+from rag.dates import parse_date
 from rag.errors import CorpusError
-from rag.metadata import Metadata, front_matter, parse_date, read_metadata
+from rag.metadata import Metadata, front_matter, read_metadata
 from rag.outlets import load_outlet_table
 
 TEXT_SUFFIXES = (".txt", ".md")

@@ -154,7 +154,7 @@ class Asked:
     kind: str | None = None
     focus: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
-    key_names: tuple[str, ...] = ()  # the names an answer must mention (see rag.answer.key_names)
+    key_names: tuple[str, ...] = ()  # the names an answer must mention (see rag.mentions.key_names)
     common_names: frozenset[str] = frozenset()  # key names made of words also used in lower case
     outlets: frozenset[str] = frozenset()
     weekdays: frozenset[str] = frozenset()

@@ -3,7 +3,7 @@
 Every field has a default that works on a fresh machine. The CLI and the UI override fields
 with `Settings.with_overrides(...)`, which rejects unknown names. The fields marked `index`
 are written into the index manifest: an index built with other values is refused with a
-message, never silently reused (see `rag.store`).
+message, never silently reused (see `rag.manifest`).
 """
 
 from __future__ import annotations

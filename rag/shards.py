@@ -10,7 +10,7 @@ Layout of a sharded generation (the manifest is the unsharded one plus a `shards
 An article goes to shard `int(doc_id, 16) % N` with all its chunks and sentences. Chunk and
 sentence ids are the ids the unsharded index would give them, so every id a reader hands out
 means the same thing sharded or not. Shards are written in parallel processes, each with the
-FAISS index type its own size calls for (`store.make_vector_index`).
+FAISS index type its own size calls for (`build.make_vector_index`).
 
 `ShardedIndex` has the read interface of `store.Index` (dense_search, keyword_search, chunks,
 sentences_in, sentences_by_id, all_sentences, documents, chunk_counts, sentence_vectors (rows
@@ -47,8 +47,9 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.build import Planned, _write_database, make_vector_index
 from rag.errors import IndexCorruptError
-from rag.store import DocumentInfo, Index, Planned, StoredChunk, StoredSentence, _write_database, make_vector_index
+from rag.store import DocumentInfo, Index, StoredChunk, StoredSentence
 
 K1, B = 1.2, 0.75  # FTS5's bm25() constants (sqlite.org/fts5.html, "The bm25() function")
 PARALLEL_FROM_CHUNKS = 10_000  # below this, starting processes costs more than it saves

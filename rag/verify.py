@@ -7,19 +7,25 @@ sentence has begun, or the draft has ended) and notices a draft that repeats its
 sentence is then checked by `Verifier` against the numbered passages the model was given. Only
 a sentence that passes is shown, with its citation markers renumbered in order of first use by
 `Numbering`, so the text a reader saw streaming is exactly the start of the final answer.
+
+The checks of one sentence against one passage are plain functions at the end: its years
+(`years_agree`), its figures with the words beside them (`figures_agree`), its names with their
+qualifiers (`names_agree`), and what it claims beyond the passage (`new_words`).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Collection, Sequence
 
 import numpy as np
 
 from rag.chunk import split_sentences
 from rag.embed import Embedder, embed_texts
-from rag.evidence import Evidence, coverage, figures_agree, names_agree, new_words, stems, years_agree
+from rag.evidence import NUMBER_WORDS, YEAR, Evidence, coverage, plain, stems, without_acronym_dots
+from rag.question import WEEKDAYS, month_number
+from rag.retrieve import STOPWORDS
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _MARKER_RUN = re.compile(r"\s*\[\d+\](?:\s*\[\d+\])*")
@@ -226,3 +232,133 @@ def verify_draft(
     sentences = reader.add(draft) + reader.finish()
     kept = [checked for checked in map(verifier.check, sentences) if checked]
     return kept, verifier.notes
+
+
+# --- checks of a model's sentence against a passage ---------------------------------------------------
+
+
+def years_agree(sentence: str, evidence: Evidence) -> bool:
+    """Every year the sentence names stands in the passage or is its article's year."""
+    named = {int(m.group()) for m in YEAR.finditer(sentence)}
+    if not named:
+        return True
+    in_passage = {int(m.group()) for m in YEAR.finditer(evidence.text)}
+    return named <= in_passage | ({evidence.year} if evidence.year else set())
+
+
+def _figure_words(text: str, reach: int = 3) -> dict[str, set[str]]:
+    """Each figure of `text` (digits without separators, or a number word's value) with the stems
+    of the lower-case words, not days or months, within `reach` words whose nearest figure it is
+    (a figure's relation: 'cost', 'paid', 'scored', 'conceded')."""
+    tokens = re.findall(r"[$€£¥]?\d[\d,.]*\d%?|[$€£¥]?\d%?|[\w’'-]+", plain(without_acronym_dots(text)))
+    values = []
+    for token in tokens:
+        digits = re.sub(r"[^\d.]", "", token).rstrip(".")
+        if digits and not YEAR.fullmatch(digits):
+            values.append(digits)
+        elif token.lower() in NUMBER_WORDS and token.lower() not in ("one", "million", "millions", "billion", "thousand"):
+            values.append(str(NUMBER_WORDS[token.lower()]))
+        else:
+            values.append(None)
+    positions = [i for i, v in enumerate(values) if v is not None]
+    found: dict[str, set[str]] = {values[i]: set() for i in positions}
+    for j, token in enumerate(tokens):
+        if values[j] is not None or not token[:1].islower() or token in WEEKDAYS or month_number(token):
+            continue
+        distances = {i: abs(i - j) for i in positions if abs(i - j) <= reach}
+        if distances:
+            nearest = min(distances.values())
+            for i in (i for i, d in distances.items() if d == nearest):
+                found[values[i]].update(stems(token))
+    return found
+
+
+def figures_agree(sentence: str, passage: str, context: str = "") -> bool:
+    """Every figure of the sentence stands in the passage (or counts a list of names there: 'six
+    countries' for a list of six), with the words right around it: a word the sentence puts next
+    to a figure must stand in the passage (or the question, `context`) and, where the passage puts
+    it next to a figure, next to the same one. So 'Delta paid $500 million' is not 'the outage cost
+    Delta $500 million', and 'conceded 2' is not 'scored 2 and conceded 1'."""
+    from rag.retrieve import list_lengths
+
+    passage_figures = _figure_words(passage)
+    allowed = set(stems(passage)) | set(stems(context))
+    beside_some_figure = set().union(*passage_figures.values()) if passage_figures else set()
+    for figure, near in _figure_words(sentence).items():
+        if figure not in passage_figures:
+            if figure.isdigit() and int(figure) in list_lengths(passage):
+                continue
+            return False
+        if near - allowed:
+            return False
+        if (near & beside_some_figure) - passage_figures[figure]:
+            return False
+    return True
+
+
+_CAPITALISED = re.compile(r"\b[A-Z][\w.’'-]*")
+
+
+def _name_runs(text: str) -> list[tuple[int, list[str]]]:
+    """Runs of capitalised words not broken by punctuation, with the position of their first
+    word: 'Japanese Foreign Minister Yoshimasa Hayashi' is one run, 'Belarus, Mali' two."""
+    runs: list[tuple[int, list[str]]] = []
+    previous_end = None
+    for match in _CAPITALISED.finditer(text):
+        if previous_end is not None and text[previous_end:match.start()].isspace():
+            runs[-1][1].append(match.group())
+        else:
+            runs.append((match.start(), [match.group()]))
+        previous_end = match.end()
+    return runs
+
+
+def _name_key(word: str) -> str:
+    """'China's' ~ 'Chinese', 'Spanish' ~ 'Spain', 'U.N.' ~ 'UN': the first four letters, lower case."""
+    word = re.sub(r"[’']s$", "", plain(word)).replace(".", "").lower()
+    return word[:4]
+
+
+def names_agree(sentence: str, passage: str, known_names: Collection[str] = ()) -> bool:
+    """Every name of the sentence stands in the passage, with the same qualifiers.
+
+    A small model swaps who is who: 'Chinese Foreign Minister Yoshimasa Hayashi' from 'Representing
+    Japan, Foreign Minister Yoshimasa Hayashi'. A run of capitalised words must find its last word
+    in a run of the passage whose words, or the five words before it, hold the others; a lone
+    name must stand in the passage. Acronyms match the initials of a passage run ('UN', 'United
+    Nations'). A single capitalised word opening the sentence may be an ordinary word ('Despite'):
+    it is checked only when it is one of `known_names` (the names of the question and the passages).
+    """
+    passage_words = re.findall(r"[\w.’'-]+", passage)
+    passage_keys = {_name_key(w) for w in passage_words}
+    contexts = []
+    for start, run in _name_runs(passage):
+        before = re.findall(r"[\w.’'-]+", passage[:start])[-5:]
+        initials = {"".join(w[0] for w in run[i:j]).lower() for i in range(len(run)) for j in range(i + 2, len(run) + 1)}
+        contexts.append({_name_key(w) for w in run + before} | initials)
+        passage_keys |= initials
+    for start, run in _name_runs(sentence):
+        names = [w for w in run if w.lower() not in STOPWORDS]
+        opening_word = start == 0 and len(run) == 1 and not re.search(r"[’']s$", run[0])
+        if not names or (opening_word and run[0] not in known_names):
+            continue
+        keys = [_name_key(w) for w in names]
+        if len(keys) == 1:
+            if keys[0] not in passage_keys:
+                return False
+            continue
+        if not any(set(keys) <= context for context in contexts if keys[-1] in context):
+            return False
+    return True
+
+
+def new_words(sentence: str, passage: str, context: str = "") -> set[str]:
+    """Content stems of `sentence` found neither in the passage nor in `context` (the question and
+    the sentences around the passage): what the sentence claims beyond its source."""
+    return set(stems(sentence)) - set(stems(passage)) - set(stems(context))
+
+
+def restates(question: str, text: str) -> bool:
+    """A sentence that only says the question back (it asks it, or holds nothing else)."""
+    rest = set(stems(text)) - set(stems(question))
+    return text.rstrip().endswith("?") or len(rest) <= 1

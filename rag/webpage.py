@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from rag import outlets as outlet_names
 from rag.boilerplate import classify_lines
-from rag.metadata import Metadata, date_from_url, parse_date
+from rag.dates import date_from_url, parse_date
+from rag.metadata import Metadata
 
 
 @dataclass

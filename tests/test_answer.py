@@ -2,15 +2,17 @@ import re
 
 import pytest
 
-from rag.answer import (
-    Answer, Turn, answer_question, clean_question, corpus_words, gather, missing_names, quote_request, read_question,
-    source_label, standalone_question, stream_answer,
-)
+from rag.answer import Answer, answer_question, stream_answer
+from rag.candidates import gather
+from rag.conversation import Turn, clean_question, standalone_question
+from rag.kinds import quote_request, source_label
+from rag.mentions import corpus_words, missing_names, read_question
+from rag.build import build_index
 from rag.question import analyse
 from rag.settings import Settings
 from rag.store import DocumentInfo
 from rag.errors import InputError
-from rag.store import build_index, open_index
+from rag.store import open_index
 
 
 class FakeGenerator:

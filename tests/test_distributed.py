@@ -8,9 +8,9 @@ import textwrap
 import numpy as np
 import pytest
 
+from rag.build import embedding_text, plan_document, stack_vectors
 from rag.distributed import RayUnavailableError, assemble, connect, embed_batch, ingest_batch, pool_size
 from rag.ingest import iter_article_files, load_corpus
-from rag.store import embedding_text, plan_document, stack_vectors
 from rag.embed import embed_texts
 
 from conftest import ROOT
@@ -93,8 +93,8 @@ def test_default_rag_index_does_not_import_ray(tmp_path, seed_corpus):
 @pytest.mark.parametrize("argv, address", [(["--ray"], None), (["--ray", "10.0.0.5:6379"], "10.0.0.5:6379")])
 def test_rag_index_ray_passes_the_address_and_shards(monkeypatch, tmp_path, seed_corpus, argv, address):
     import rag.distributed
+    from rag.build import BuildReport
     from rag.cli import main
-    from rag.store import BuildReport
 
     calls = []
 

@@ -7,17 +7,23 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from rag.answer import disagreement_note
+from rag.answerability import (
+    action_missing, answers_kind, is_heading, is_lead_in, satisfies, scope, speaker_differs,
+)
+from rag.build import build_index
+from rag.candidates import (
+    per_article, select_evidence, spread, with_continuations, with_listed_items, with_outcome,
+)
 from rag.embed import embed_texts
 from rag.evidence import (
-    Evidence, action_missing, answers_kind, coverage, figures_agree, has_figure_of, has_full_date,
-    is_heading, is_lead_in, names_agree, names_missing, per_article, person_named, resolve_relative_dates, satisfies,
-    scope, select_evidence, speaker_differs, spread, stems, with_continuations, with_listed_items, with_outcome,
-    word_weights, years_agree,
+    Evidence, coverage, has_figure_of, has_full_date, names_missing, person_named, resolve_relative_dates, stems,
+    word_weights,
 )
+from rag.kinds import disagreement_note
 from rag.question import analyse, answer_kind, asked_speaker, counted_words, named_outlets, proper_names, split_parts
 from rag.retrieve import has_enumeration, search
-from rag.store import DocumentInfo, build_index, open_index
+from rag.store import DocumentInfo, open_index
+from rag.verify import figures_agree, names_agree, years_agree
 
 from conftest import ROOT
 
@@ -396,7 +402,7 @@ def test_stemming_is_safe_from_many_threads():
 
 
 def test_a_partial_figure_does_not_answer_a_question_about_the_whole():
-    from rag.evidence import partial_for_whole
+    from rag.answerability import partial_for_whole
 
     final = analyse("What were the final vote totals once every ballot had been counted?")
     assert partial_for_whole(final, "The council declared him the winner with 80% of the ballots counted.")
@@ -407,7 +413,7 @@ def test_a_partial_figure_does_not_answer_a_question_about_the_whole():
 
 
 def test_words_said_elsewhere_do_not_answer_a_question_about_a_given_call_or_speech():
-    from rag.evidence import medium_missing
+    from rag.answerability import medium_missing
 
     call = analyse("What did Lula tell Maduro in their phone call?")
     assert medium_missing(call, "Leaders including Lula have called on Maduro to step down.")

@@ -11,10 +11,12 @@ import time
 import pytest
 
 from rag.answer import answer_question
+from rag.build import build_index
 from rag.errors import IndexBusyError, InputError
 from rag.ingest import MAX_UPLOAD_BYTES, load_corpus, safe_article_name, save_article
+from rag.manifest import current_generation
 from rag.quotes import check_quote
-from rag.store import build_index, current_generation, open_index
+from rag.store import open_index
 
 from conftest import ROOT
 
@@ -23,8 +25,8 @@ SLOW_BUILD = textwrap.dedent(
     import sys, time
     sys.path[:0] = [{root!r}, {tests!r}]
     from conftest import HashEmbedder
+    from rag.build import build_index
     from rag.settings import Settings
-    from rag.store import build_index
 
     class SlowEmbedder(HashEmbedder):
         def embed_batch(self, texts):

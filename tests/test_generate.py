@@ -52,9 +52,10 @@ def test_the_real_model_answers_a_prompt_the_same_way_whatever_was_asked_before(
 
     from conftest import DEV_SET, SEEDS
     from rag.answer import answer_question
+    from rag.build import build_index
     from rag.embed import SentenceTransformerEmbedder
     from rag.settings import Settings
-    from rag.store import build_index, open_index
+    from rag.store import open_index
 
     generator = make_generator("qwen2.5-0.5b", "llama.cpp")
     if generator is None:

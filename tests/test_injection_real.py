@@ -8,9 +8,10 @@ still answer the question from the facts.
 import pytest
 
 from rag.answer import answer_question
+from rag.build import build_index
 from rag.embed import SentenceTransformerEmbedder
 from rag.generate import make_generator
-from rag.store import build_index, open_index
+from rag.store import open_index
 
 pytestmark = pytest.mark.slow
 

@@ -7,10 +7,11 @@ import sys
 
 import pytest
 
+from rag.build import build_index
 from rag.embed import SentenceTransformerEmbedder
 from rag.retrieve import search
 from rag.settings import Settings
-from rag.store import build_index, open_index
+from rag.store import open_index
 
 from conftest import DEV_SET, ROOT, SEEDS
 

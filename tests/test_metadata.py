@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from rag.dates import parse_date
 from rag.ingest import load_corpus, parse_document
-from rag.metadata import parse_date
 from rag.outlets import canonical, load_outlet_table, outlet_from_url
 
 from conftest import SEEDS

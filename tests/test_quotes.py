@@ -1,8 +1,9 @@
 import pytest
 
+from rag.build import build_index
 from rag.errors import InputError
 from rag.quotes import attribute, best_window, check_quote, same_person, tokenize, word_differences
-from rag.store import build_index, open_index
+from rag.store import open_index
 
 
 @pytest.fixture

@@ -27,9 +27,11 @@ import pytest
 
 ray = pytest.importorskip("ray", reason="Ray is not installed: `pip install -e .[scale]` (bash install.sh --test does)")
 
+from rag.build import build_index  # noqa: E402
 from rag.embed import SentenceTransformerEmbedder  # noqa: E402
+from rag.manifest import current_generation  # noqa: E402
 from rag.retrieve import search  # noqa: E402
-from rag.store import build_index, current_generation, open_index  # noqa: E402
+from rag.store import open_index  # noqa: E402
 
 from conftest import DEV_SET, ROOT, HashEmbedder  # noqa: E402
 

@@ -1,5 +1,6 @@
+from rag.build import build_index
 from rag.retrieve import Filters, diversify, fts_query, keywords, reciprocal_rank_fusion, search
-from rag.store import build_index, open_index
+from rag.store import open_index
 
 
 def test_keywords_drop_stopwords_and_keep_numbers_and_negations():

@@ -7,11 +7,13 @@ import shutil
 import numpy as np
 import pytest
 
+from rag.build import build_index, plan_document
 from rag.errors import IndexCorruptError
+from rag.manifest import current_generation
 from rag.quotes import check_quote
 from rag.retrieve import Filters, fts_query, search, search_sentences
 from rag.shards import ShardedIndex, shard_of, split_phrases, write_shards
-from rag.store import build_index, current_generation, open_index, plan_document
+from rag.store import open_index
 
 from conftest import DEV_SET, ROOT
 

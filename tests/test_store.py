@@ -4,8 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from rag.build import build_index, ensure_index, index_lock
 from rag.errors import CorpusError, IndexBusyError, IndexCorruptError, IndexMismatchError, IndexMissingError
-from rag.store import build_index, corpus_changes, current_generation, ensure_index, index_lock, open_index
+from rag.manifest import corpus_changes, current_generation
+from rag.store import open_index
 
 
 def test_build_writes_manifest_faiss_and_sqlite(settings, fake_embedder):
@@ -129,7 +131,7 @@ def test_failed_build_leaves_previous_index_in_use(settings, fake_embedder, monk
     def explode(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("rag.store._write_database", explode)
+    monkeypatch.setattr("rag.build._write_database", explode)
     with pytest.raises(OSError):
         build_index(settings, fake_embedder)
     assert current_generation(settings.index_dir) == before
@@ -139,17 +141,17 @@ def test_failed_build_leaves_previous_index_in_use(settings, fake_embedder, monk
 def test_large_collections_get_an_approximate_index_that_still_finds_neighbours(monkeypatch):
     import numpy as np
 
-    from rag import store
+    from rag import build
 
-    monkeypatch.setattr(store, "FLAT_INDEX_LIMIT", 100)
+    monkeypatch.setattr(build, "FLAT_INDEX_LIMIT", 100)
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(2000, 32)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    index = store.make_vector_index(vectors, 32)
+    index = build.make_vector_index(vectors, 32)
     assert "HNSW" in type(index).__name__
     _, ids = index.search(vectors[:20], 1)
     assert (ids[:, 0] == np.arange(20)).mean() >= 0.9
-    small = store.make_vector_index(vectors[:50], 32)
+    small = build.make_vector_index(vectors[:50], 32)
     assert type(small).__name__ == "IndexFlatIP"
 
 
@@ -229,7 +231,7 @@ def test_a_skipped_file_does_not_make_the_index_stale_until_it_changes(settings,
 
 def test_the_index_remembers_its_corpus_folder_for_commands_given_only_index(settings, fake_embedder):
     from rag.cli import build_parser, settings_from
-    from rag.store import recorded_corpus
+    from rag.manifest import recorded_corpus
 
     build_index(settings, fake_embedder)
     assert recorded_corpus(settings.index_dir) == settings.corpus_dir.resolve()

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import Answer, Citation
+from rag.answer import Answer
+from rag.kinds import Citation
 from rag.quotes import QuoteCheck, QuoteMatch
 
 import ui
@@ -64,7 +65,8 @@ def test_quote_html_marks_differences():
 
 
 def test_library_lists_author_and_saves_only_the_fields_a_reader_changed(settings, fake_embedder):
-    from rag.store import build_index, open_index
+    from rag.build import build_index
+    from rag.store import open_index
 
     build_index(settings, fake_embedder)
     state = ui.AppState(settings, fake_embedder, None, open_index(settings))

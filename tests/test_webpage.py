@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from rag.build import build_index
 from rag.chunk import chunk_document
 from rag.cli import main as cli_main
 from rag.errors import RagError
 from rag.evaluate import citations_valid
 from rag.ingest import load_corpus, safe_article_name, save_article
 from rag.quotes import check_quote
-from rag.store import build_index, open_index
+from rag.store import open_index
 
 from conftest import SEEDS
 

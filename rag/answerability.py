@@ -1,0 +1,264 @@
+"""Does a sentence answer what the question asks, and when none does, why not.
+
+`satisfies` says whether a sentence meets everything the question asks: the kind of answer
+(`answers_kind`: a figure of the things a number question counts, a date, a person's full name,
+several names for a list, a quotation), the question's key names (in the sentence, the two
+before it, or its article's title, outlet or address), and the asked time (`scope`: a sentence
+about another day, month, year or ordinal does not answer). A partial figure does not answer a
+question about the whole, nor words said elsewhere one about a given call or speech, nor someone
+else's words one about what X said. Headings, lead-ins and questions are not answers.
+
+Refusal (`refusal_reason`): the articles do not answer when the question names someone,
+something or some time no article mentions (`rag.mentions`); when the best evidence is weak
+(threshold measured on dev sets, see `Settings.refuse_below`); or when none of the best sentences
+holds what the question asks (`unmet`: a near miss), and the reason is said in words. A model's
+refusal is overruled when a passage plainly answers (`plainly_answered`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from rag.evidence import Evidence, has_date, has_figure_of, names_in, names_missing, person_named, stems
+from rag.mentions import MONTH_NAMES, missing_names, read_parts, unmentioned_time
+from rag.question import Asked, asked_speaker, time_words, weekday_of
+from rag.retrieve import has_enumeration
+from rag.settings import Settings
+from rag.store import DocumentInfo, Index
+
+if TYPE_CHECKING:
+    from rag.candidates import Gathered
+
+_QUOTATION = re.compile(r"[“\"][^”\"]*\s[^”\"]*[”\"]|‘[^’]+\s[^’]+’")
+_ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
+_ORDINAL_PHRASE = re.compile(rf"\b({'|'.join(_ORDINALS)}|\d+(?:st|nd|rd|th))\s+(\w+)", re.I)
+
+
+def answers_kind(asked: Asked, text: str) -> bool:
+    """Whether `text` holds the kind of answer the question asks for (True when it asks no kind)."""
+    kind = asked.kind
+    if kind == "number":
+        return has_figure_of(text, asked)
+    if kind == "date":
+        return has_date(text)
+    if kind == "place":
+        known = {w.lower() for name in asked.names for w in name.split()}
+        return any(w.lower() not in known for w in names_in(text))
+    if kind == "person":
+        return bool(person_named(text, asked))
+    if kind == "list":
+        return has_enumeration(text) or len(set(names_in(text))) >= 3
+    if kind == "wording":
+        return bool(_QUOTATION.search(text)) or bool(re.search(r"\b(said|says|told|wrote|called|described)\b", text))
+    return True
+
+
+def scope(asked: Asked, text: str, doc: DocumentInfo) -> int:
+    """+1 when the sentence is about the time (or ordinal) the question asks about, -1 when it is
+    about another one, 0 when it does not say. A sentence that names no day counts as being
+    about the day its article was published. An article published on another day than the
+    report the question names ('the Tuesday report') is -1."""
+    weekdays, days, months, years = time_words(text)
+    published = doc.published or ""
+    if not days and len(published) >= 10:
+        days_published = {(int(published[5:7]), int(published[8:10]))}
+    else:
+        days_published = set()
+    verdict = 0
+    for wanted, have, fallback in (
+        (asked.weekdays, weekdays, {weekday_of(published)} - {None} if not weekdays and not days else set()),
+        (asked.days, days, days_published if not weekdays else set()),
+        (asked.months, months, {int(published[5:7])} if published[5:7].isdigit() and not months else set()),
+        (asked.years, years, {int(published[:4])} if published[:4].isdigit() and not years else set()),
+    ):
+        if not wanted:
+            continue
+        named = have or fallback
+        if not named:
+            continue
+        if wanted & named:
+            verdict = max(verdict, 1)
+        else:
+            return -1
+    if asked.published and published[:10]:
+        day = {weekday_of(published), (int(published[5:7]), int(published[8:10]))} if len(published) >= 10 else set()
+        if day and not day & asked.published:
+            return -1
+    asked_ordinals = {m.group(2).lower(): m.group(1).lower() for m in _ORDINAL_PHRASE.finditer(asked.text)}
+    for match in _ORDINAL_PHRASE.finditer(text):
+        noun = match.group(2).lower()
+        if noun in asked_ordinals:
+            if match.group(1).lower() != asked_ordinals[noun]:
+                return -1
+            verdict = 1
+    return verdict
+
+
+def is_heading(text: str) -> bool:
+    """A headline or section heading: short, no full stop, no verb-like ending of a sentence."""
+    return len(text.split()) <= 14 and not re.search(r"[.!?”\"’)]$", text.strip())
+
+
+def is_lead_in(text: str) -> bool:
+    """A sentence that introduces what follows ('The airlines affected include:')."""
+    return text.rstrip().endswith(":")
+
+
+_WHOLE = re.compile(r"\b(final|every|all (?:the )?(?:\w+ )?(?:results|figures|data|counted)|complete|full|entire|finished)\b", re.I)
+_PARTIAL = re.compile(
+    r"\b\d+(?:\.\d+)?\s?(?:%|percent|per cent) of (?:the )?(?:\w+ ){1,2}(?:counted|reported|tallied|processed|returned|in|showing|examined|reviewed)\b"
+    r"|\bwith \d+(?:\.\d+)?\s?(?:%|percent)"
+    r"|\bfrom (?:about |around |nearly |more than |over )?\d+(?:\.\d+)?\s?(?:%|percent|per cent) of\b"
+    r"|\b(preliminary|partial|incomplete|provisional|so far|as of|early (?:results|returns|count))\b",
+    re.I,
+)
+_MEDIUM = re.compile(
+    r"\b(?:in|during|on) (?:his|her|their|its|the|a|an) ((?:[a-z]+ ){0,1}(?:phone call|call|interview|speech|letter|post|"
+    r"statement|press conference|news conference|address|tweet|podcast|broadcast|memo|email))\b",
+    re.I,
+)
+
+
+def partial_for_whole(asked: Asked, text: str) -> bool:
+    """The question asks about the whole ('the final totals once every ballot was counted', 'for the
+    entire outage') and the sentence gives a partial or preliminary figure ('with 80% of the
+    ballots counted', 'so far', 'as of Sunday afternoon')."""
+    return bool(_WHOLE.search(asked.text)) and bool(_PARTIAL.search(text))
+
+
+def medium_missing(asked: Asked, context: str) -> bool:
+    """'What did X say in their phone call / in his speech?': the words of that medium must stand
+    in the sentence or the two before it; what X said elsewhere does not answer."""
+    medium = _MEDIUM.search(asked.text)
+    if not medium:
+        return False
+    present = set(stems(context))
+    return not all(stem in present for stem in stems(medium.group(1)))
+
+
+def speaker_differs(asked: Asked, e: Evidence, index: Index) -> bool:
+    """Words the article gives to someone else do not answer 'what did X say': a sentence that
+    does not name X must have X as its speaker, as the article attributes it
+    (`rag.quotes.attribute`), when the article names one."""
+    from rag.quotes import attribute, same_person
+
+    wanted = asked_speaker(asked)
+    if not wanted or not names_missing(replace(asked, key_names=(wanted,)), e.text):
+        return False  # no one asked about, or X is named in the sentence itself
+    speaker, _ = attribute(index.document_text(e.doc.source), e.start, e.end)
+    return bool(speaker) and not same_person(speaker, wanted)
+
+
+def satisfies(asked: Asked, e: Evidence, index: Index, part: Asked | None = None) -> bool:
+    """Whether a sentence meets what the question asks: the kind of answer, the question's key
+    names (in the sentence, the two before it, or its article's title, outlet or address), and
+    the asked time: a sentence that names another day, or whose article is dated another day, does
+    not answer; one that names none in an undated article may. A partial figure does not answer a
+    question about the whole, nor words said elsewhere one about a given call or speech, nor
+    someone else's words one about what X said."""
+    asked = part or asked
+    if not answers_kind(asked, e.text):
+        return False
+    context = context_of(e, index)
+    if scope(asked, e.text, e.doc) < 0 or partial_for_whole(asked, context_of(e, index, before=1, about=False)):
+        return False
+    if asked.key_names and names_missing(asked, context):
+        return False
+    if asked.kind == "wording" and (medium_missing(asked, context) or speaker_differs(asked, e, index)):
+        return False
+    if asked.kind == "person" and action_missing(asked, context):
+        return False
+    return True
+
+
+_WHO_DID = re.compile(r"^\s*(?:and\s+)?who\s+([a-z]+(?:ed|d))\b", re.I)
+
+
+def action_missing(asked: Asked, context: str) -> bool:
+    """'Who refereed the final?': a name answers only beside the act asked about ('refereed',
+    'referee'); a name from a sentence about something else does not."""
+    match = _WHO_DID.match(asked.text)
+    if not match:
+        return False
+    act = stems(match.group(1))
+    return bool(act) and act[0] not in set(stems(context))
+
+
+def context_of(e: Evidence, index: Index, before: int = 2, about: bool = True) -> str:
+    """The sentence with the `before` ones just before it in its article and, with `about`, the
+    article's title, outlet, address and file name (what a reader knows the article by)."""
+    previous = [s.text for s in index.sentences_in(e.doc.doc_id, max(0, e.start - 1500), e.start) if s.end <= e.start][-before:]
+    names = [e.doc.title or "", e.doc.outlet or "", e.doc.url or "", re.sub(r"[\W_]+", " ", e.doc.source)] if about else []
+    return " ".join([*names, *previous, e.text])
+
+
+_KIND_PHRASES = {
+    "number": "a figure for that", "date": "a date for that", "person": "a name for that",
+    "place": "a place for that", "list": "a list for that",
+}
+
+
+def unmet(asked: Asked, evidence: list[Evidence], index: Index, depth: int = 8) -> str | None:
+    """Why none of the best `depth` sentences answers what the question asks, or None when one does.
+
+    Checked only for what a question states plainly: the kind of answer it wants, the names it
+    gives and the time it is about. A question that asks two things needs an answer to one of
+    them here; each part's own evidence is checked the same way.
+    """
+    if not (asked.kind in _KIND_PHRASES or asked.names or asked.weekdays or asked.days or asked.months or asked.years):
+        return None
+    top = evidence[:depth]
+    if any(satisfies(asked, e, index) for e in top):
+        return None
+    untimed = replace(asked, weekdays=frozenset(), days=frozenset())
+    if asked.kind in _KIND_PHRASES and not any(answers_kind(untimed, e.text) for e in top):
+        what = f"a figure of {' '.join(reversed(asked.focus[:2]))}" if asked.kind == "number" and asked.focus else _KIND_PHRASES[asked.kind].rsplit(" for", 1)[0]
+        return f"no passage gives {what}"
+    fitting = [e for e in top if answers_kind(untimed, e.text)]
+    timed = asked.weekdays or asked.days or asked.months or asked.years
+    if fitting and timed and all(scope(asked, e.text, e.doc) < 1 or not answers_kind(asked, e.text) for e in fitting):
+        return f"no passage that answers is about {_time_phrase(asked)}"
+    missing = {n for e in fitting or top for n in names_missing(asked, context_of(e, index))}
+    if missing:
+        return f"no passage that answers mentions {', '.join(sorted(missing))}"
+    if fitting and all(partial_for_whole(asked, context_of(e, index, before=1, about=False)) for e in fitting):
+        return "the passages give partial or preliminary figures, not the whole the question asks about"
+    if asked.kind == "wording" and all(medium_missing(asked, context_of(e, index)) for e in top):
+        return "no passage reports words said where the question asks (that call, speech or interview)"
+    return "no passage answers all of the question"
+
+
+def _time_phrase(asked: Asked) -> str:
+    """'Thursday', 'August 5', '2031': the time a question asks about, as a reader would write it."""
+    parts = [d.capitalize() for d in sorted(asked.weekdays)]
+    parts += [f"{MONTH_NAMES[m - 1]} {d}" for m, d in sorted(asked.days)]
+    parts += [MONTH_NAMES[m - 1] for m in sorted(asked.months) if m not in {m for m, _ in asked.days}]
+    parts += [str(y) for y in sorted(asked.years)]
+    return " ".join(parts)
+
+
+def refusal_reason(asked: Asked, evidence: list[Evidence], parts: list[list[Evidence]], index: Index, settings: Settings) -> str | None:
+    missing = missing_names(asked, index)
+    if missing:
+        return f"no article mentions {', '.join(missing)}"
+    time_asked = unmentioned_time(asked, index)
+    if time_asked:
+        return f"no article mentions {time_asked} or is from then"
+    best = max((e.relevance for pool in [evidence, *parts] for e in pool), default=None)
+    if best is None or best < settings.refuse_below:
+        return "no passage is close enough to the question"
+    reasons = [unmet(asked, evidence, index)]
+    if asked.parts:
+        reasons = [unmet(part, pool, index) for part, pool in zip(read_parts(asked, index), parts)]
+        if any(r is None for r in reasons):
+            return None
+    return reasons[0]
+
+
+def plainly_answered(asked: Asked, gathered: Gathered, index: Index, settings: Settings) -> bool:
+    """One of the best passages holds what the question asks for (kind, key names, time) and
+    matches it closely: the model's refusal is then overruled, visibly (a small model refuses
+    answerable questions often; near misses were refused before it ran)."""
+    return any(satisfies(asked, e, index) and e.relevance >= settings.refuse_below + 0.15 for e in gathered.ranked[:3])

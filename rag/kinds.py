@@ -1,0 +1,213 @@
+"""Answer kinds in extractive form: which sentences are quoted, and how they are labelled and cited.
+
+An extractive answer quotes evidence sentences verbatim, each after its source and with its
+marker ('Kyodo, 2023-02-23: ... [1]'): first one that answers what is asked (and one per part of
+the question), the sentences that each name new items for a list, each article's own words for a
+question that compares outlets, then the best of the rest. A quote question ('did X say ...',
+'who said "..."') is answered with the quote check's verdict (`rag.quotes.check_quote`) and every
+article that carries the words. Cited articles from different years, or different figures for
+the same thing on the same day, get a note that cites each side. The model's passages are
+labelled the same way. Every citation is an exact sentence span: `text[start:end] == citation text`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from rag.answerability import satisfies
+from rag.candidates import (
+    Gathered, across_sources, merge, per_article, spread, with_continuations, with_listed_items, with_outcome,
+)
+from rag.evidence import Evidence, has_figure_of, names_in, resolve_relative_dates, same_time, sentence_figures
+from rag.mentions import read_parts
+from rag.question import Asked
+from rag.settings import Settings
+from rag.store import DocumentInfo, Index
+
+if TYPE_CHECKING:
+    from rag.answer import Answer
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    source: str
+    title: str | None
+    outlet: str | None
+    published: str | None
+    start: int
+    end: int
+    text: str
+
+    def to_json(self) -> dict:
+        return {
+            "n": self.n, "source": self.source, "title": self.title, "outlet": self.outlet,
+            "published": self.published, "start": self.start, "end": self.end, "text": self.text,
+        }
+
+
+def source_label(doc: DocumentInfo) -> str:
+    """How a reader knows the article: 'CNN, 2024-07-29'; without an outlet, its title; the file
+    name only when the article states neither."""
+    name = doc.outlet or (_short(doc.title) if doc.title else doc.source)
+    return f"{name}, {doc.published[:10]}" if doc.published else name
+
+
+def _short(title: str, words: int = 10) -> str:
+    parts = title.split()
+    return f"“{' '.join(parts[:words])}{'…' if len(parts) > words else ''}”"
+
+
+def evidence_label(e: Evidence) -> str:
+    return source_label(e.doc)
+
+
+def prompt_label(e: Evidence) -> str:
+    """The passage's outlet and date for the model: '(CNN, 2024-07-29)'; short on purpose, since
+    every prompt token costs time on a CPU."""
+    parts = [p for p in (e.doc.outlet, e.doc.published[:10] if e.doc.published else None) if p]
+    return f"({', '.join(parts)})" if parts else "(undated)"
+
+
+def disagreement_note(asked: Asked, cited: list[tuple[int, Evidence]], index: Index) -> str | None:
+    """Say so when cited articles are from different years, or give different figures for the same
+    thing on the same day.
+
+    Figures are compared only between sentences of different articles that count what the
+    question counts, say much the same (embedding similarity >= 0.6) and report the same day, so
+    Friday's cancellations are not set against Monday's.
+    """
+    if len({e.doc.doc_id for _, e in cited}) < 2:
+        return None
+    years = {e.year for _, e in cited if e.year}
+    if len(years) > 1:
+        first: dict[str, tuple[int, Evidence]] = {}
+        for n, e in cited:
+            first.setdefault(e.doc.doc_id, (n, e))
+        parts = [f"{evidence_label(e)} [{n}]" for n, e in first.values()]
+        return "The cited articles are from different years and may describe different events: " + "; ".join(parts) + "."
+    if asked.kind != "number":
+        return None
+    for i, (n, a) in enumerate(cited):
+        for m, b in cited[i + 1:]:
+            if a.doc.doc_id == b.doc.doc_id or not has_figure_of(a.text, asked) or not has_figure_of(b.text, asked):
+                continue
+            if not same_time(a, b):
+                continue
+            alike = float(index.sentence_vectors[a.sentence_id] @ index.sentence_vectors[b.sentence_id])
+            if alike >= 0.6 and not sentence_figures(a.text) & sentence_figures(b.text):
+                return f"The sources give different figures: {evidence_label(a)} [{n}]; {evidence_label(b)} [{m}]."
+    return None
+
+
+def extractive_text(chosen: list[Evidence], dates: bool = False, first: int = 1) -> str:
+    """Each sentence verbatim after its source, with its marker: 'Kyodo, 2023-02-23: ... [1]'.
+
+    With `dates`, relative dates are read against the article's date: '(“last year”: 2022)'.
+    """
+    parts = []
+    for n, e in enumerate(chosen, first):
+        resolved = resolve_relative_dates(e.text, e.doc.published) if dates else []
+        gloss = " (" + "; ".join(f"“{phrase}”: {value}" for phrase, value in resolved) + ")" if resolved else ""
+        parts.append(f"{evidence_label(e)}: {e.text} [{n}]{gloss}")
+    return " ".join(parts)
+
+
+def build_citations(numbered: list[Evidence], first: int = 1) -> list[Citation]:
+    return [
+        Citation(n, e.doc.source, e.doc.title, e.doc.outlet, e.doc.published, e.start, e.end, e.text)
+        for n, e in enumerate(numbered, first)
+    ]
+
+
+def format_passages(evidence: list[Evidence]) -> str:
+    return "\n".join(f"[{n}] {prompt_label(e)} {e.text}" for n, e in enumerate(evidence, 1))
+
+
+def choose_quotes(asked: Asked, gathered: Gathered, index: Index, settings: Settings) -> list[Evidence]:
+    """The sentences an extractive answer quotes: first one that answers what is asked (and one
+    per part), then the best of the rest spread across articles, with continuations."""
+    ranked, count = gathered.ranked, settings.extractive_sentences
+    if asked.outlets and len(asked.outlets) > 1 or across_sources(asked):
+        return per_article(gathered.evidence, limit=settings.evidence_sentences + 2)
+    answering = [e for e in ranked[:8] if satisfies(asked, e, index)][:1]
+    per_part = [next((e for e in pool[:8] if satisfies(part, e, index)), pool[0]) for part, pool in
+                zip(read_parts(asked, index), gathered.parts) if pool] if asked.parts else []
+    if asked.kind == "list":
+        answering = _items(asked, ranked, index)
+    chosen = merge(answering, per_part, spread(ranked, count, index))[: max(count, len(answering), len(per_part) + 1)]
+    chosen = with_outcome(asked, chosen, index)
+    chosen = with_listed_items(chosen, index) if asked.kind == "list" else chosen
+    return with_continuations(chosen, ranked, index, len(chosen) + 1)
+
+
+def _items(asked: Asked, ranked: list[Evidence], index: Index, most: int = 5, depth: int = 12) -> list[Evidence]:
+    """For a list question, the good sentences that each name something the ones before did not:
+    a list is often spread over several sentences ('North Carolina's ... Georgia's ... In Texas ...')."""
+    if not ranked:
+        return []
+    floor = ranked[0].score * 0.6
+    chosen, named = [], set()
+    for e in ranked[:depth]:
+        names = {w for w in names_in(e.text)} - {w for n in asked.names for w in n.split()}
+        if e.score >= floor and satisfies(replace(asked, kind=None), e, index) and names - named:
+            chosen.append(e)
+            named |= names
+        if len(chosen) == most:
+            break
+    return chosen
+
+
+_QUOTED = re.compile(r"[“\"‘]([^”\"’]{8,})[”\"’]|(?<!\w)'([^']{8,})'(?!\w)")
+_DID_SAY = re.compile(r"^(?:did|has|was it)\s+(.+?)\s+(?:really\s+|actually\s+|ever\s+)?(?:say|said|write|wrote|tell|told)\s+(?:\w+\s+)??(?:that\s+)?(.+?)\??$", re.I)
+_WHO_SAID = re.compile(r"^who\s+(?:said|says)\s+(?:that\s+)?(.+?)\??$", re.I)
+VERDICT_PHRASES = {
+    "verified": "verified: the words stand in the articles",
+    "misattributed": "misattributed: the articles give these words to someone else",
+    "altered": "altered: the articles carry a different wording",
+    "not_found": "not found: nothing in the articles is close to these words",
+}
+
+
+def quote_request(question: str) -> tuple[str, str | None] | None:
+    """(words, speaker) when the question asks to check a quote, else None.
+
+    Only words in quotation marks, 'did X say (that) ...' with the words that follow, or 'who said
+    ...' with four or more words after it are a quote to check: 'Who wrote that blog post?' and
+    'What did X say about Y?' are ordinary questions.
+    """
+    found = _QUOTED.search(question)
+    quoted = (found.group(1) or found.group(2)) if found else None
+    did = _DID_SAY.match(question)
+    who = _WHO_SAID.match(question)
+    if did and (quoted or len(did.group(2).split()) >= 3):
+        return (quoted or did.group(2)).strip(" ?.'\"“”‘’"), did.group(1).strip()
+    if who and (quoted or len(who.group(1).split()) >= 4):
+        return (quoted or who.group(1)).strip(" ?.'\"“”‘’"), None
+    if quoted and len(quoted.split()) >= 4:
+        return quoted, None
+    return None
+
+
+def quote_answer(answer: "Answer", words: str, speaker: str | None, index: Index, settings: Settings) -> None:
+    """Lead the answer with the quote check's verdict and cite every article that carries the words."""
+    from rag.quotes import check_quote
+
+    check = check_quote(words, index, settings, speaker=speaker)
+    documents = {d.source: d for d in index.documents().values()}
+    lines = [f"Quote check: {VERDICT_PHRASES[check.verdict]} ({check.explanation})."]
+    citations = []
+    for n, match in enumerate(check.matches, 1):
+        doc = documents[match.source]
+        who = f", attributed to {match.speaker}" if match.speaker else ""
+        via = f" as reported by {match.reported_by}" if match.reported_by else ""
+        lines.append(f"{source_label(doc)}: “{match.text}”{who}{via} [{n}].")
+        citations.append(Citation(n, match.source, doc.title, doc.outlet, doc.published, match.start, match.end, match.text))
+    answer.answer = " ".join(lines)
+    answer.citations = citations
+    answer.refused = check.verdict == "not_found"
+    if answer.refused:
+        answer.citations = []
+    answer.mode = "quote"

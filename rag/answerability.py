@@ -188,9 +188,9 @@ def action_missing(asked: Asked, context: str) -> bool:
 
 def context_of(e: Evidence, index: Index, before: int = 2, about: bool = True) -> str:
     """The sentence with the `before` ones just before it in its article and, with `about`, the
-    article's title, outlet, address and file name (what a reader knows the article by)."""
+    article's title, outlet, author, address and file name (what a reader knows the article by)."""
     previous = [s.text for s in index.sentences_in(e.doc.doc_id, max(0, e.start - 1500), e.start) if s.end <= e.start][-before:]
-    names = [e.doc.title or "", e.doc.outlet or "", e.doc.url or "", re.sub(r"[\W_]+", " ", e.doc.source)] if about else []
+    names = [e.doc.title or "", e.doc.outlet or "", e.doc.author or "", e.doc.url or "", re.sub(r"[\W_]+", " ", e.doc.source)] if about else []
     return " ".join([*names, *previous, e.text])
 
 

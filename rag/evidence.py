@@ -74,7 +74,9 @@ YEAR = re.compile(r"\b(19|20)\d\d\b")
 FULL_DATE = re.compile(
     rf"\b{MONTH_PATTERN}\s+\d{{1,2}},?\s+(19|20)\d\d\b|\b\d{{1,2}}\s+{MONTH_PATTERN},?\s+(19|20)\d\d\b", re.I
 )
-DAY_OF_MONTH = re.compile(rf"\b({MONTH_PATTERN})\s+(\d{{1,2}})\b|\b(\d{{1,2}})\s+({MONTH_PATTERN})", re.I)
+DAY_OF_MONTH = re.compile(
+    rf"\b({MONTH_PATTERN})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b|\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTH_PATTERN})", re.I
+)
 TIME_OF_DAY = re.compile(r"\b\d{1,2}(:\d\d)?\s*(a\.?m\.?|p\.?m\.?)|\b\d{1,2}:\d\d\b|\b(noon|midnight)\b", re.I)
 RELATIVE_DAY = re.compile(r"\b(yesterday|today|tonight|this (morning|afternoon|evening|week)|last (night|week))\b", re.I)
 _ELAPSED_TIME = re.compile(  # 'in the 47th minute', 'two hours later', 'minutes after the update'
@@ -82,22 +84,32 @@ _ELAPSED_TIME = re.compile(  # 'in the 47th minute', 'two hours later', 'minutes
 )
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12, "dozens": 24, "hundred": 100, "hundreds": 200,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "dozen": 12, "dozens": 24, "hundred": 100, "hundreds": 200,
     "thousand": 1000, "thousands": 2000, "million": 10**6, "millions": 2 * 10**6, "billion": 10**9,
 }
+_AMOUNT = r"(?:\d[\d,.]*|\b(?:" + "|".join(NUMBER_WORDS) + r"))"  # '990', 'ninety' (figures written out too)
 _FIGURE = re.compile(r"[$€£¥]?\d[\d,.]*\d%?|[$€£¥]?\d%?|\b(" + "|".join(NUMBER_WORDS) + r")\b", re.I)
 _PERCENT = re.compile(r"\d\s*%|\bper\s?cent\b|\bpercentage\b|\b(half|third|quarter|fifth|tenth)s?\b|\bone in \w+\b", re.I)
 _MONEY = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s*(dollars|euros|pounds|yen|yuan|rupees|pesos)\b|\b(usd|eur|gbp)\b", re.I)
 _MEASURES = {
     "old": r"\d+-year-old|\baged? \d+|, \d{1,3},|\d+ years? old",
-    "tall": r"\d[\d,.]*\s*(m|metres?|meters?|ft|feet|foot|storeys?|stories|km)\b",
-    "high": r"\d[\d,.]*\s*(m|metres?|meters?|ft|feet|foot|storeys?|stories|km|%|percent)\b",
-    "long": r"\d[\d,.]*\s*(seconds?|minutes?|hours?|days?|weeks?|months?|years?|m|metres?|meters?|km|miles?|ft|feet)\b",
-    "far": r"\d[\d,.]*\s*(m|metres?|meters?|km|kilometres?|kilometers?|miles?|ft|feet)\b",
-    "fast": r"\d[\d,.]*\s*(mph|km/h|kph|knots|miles per hour|kilometres per hour|kilometers per hour|%|percent)",
+    "tall": _AMOUNT + r"\s*(m|metres?|meters?|ft|feet|foot|storeys?|stories|km)\b",
+    "high": _AMOUNT + r"\s*(m|metres?|meters?|ft|feet|foot|storeys?|stories|km|%|percent)\b",
+    "long": _AMOUNT + r"\s*(seconds?|minutes?|hours?|days?|weeks?|months?|years?|m|metres?|meters?|km|miles?|ft|feet)\b",
+    "far": _AMOUNT + r"\s*(m|metres?|meters?|km|kilometres?|kilometers?|miles?|ft|feet)\b",
+    "deep": _AMOUNT + r"\s*(m|metres?|meters?|km|kilometres?|kilometers?|miles?|ft|feet|fathoms?)\b",
+    "wide": _AMOUNT + r"\s*(m|metres?|meters?|km|kilometres?|kilometers?|miles?|ft|feet|inches|cm)\b",
+    "heavy": _AMOUNT + r"\s*(kg|kilos?|kilograms?|tonnes?|tons?|pounds?|lbs?|grams?|g)\b",
+    "fast": _AMOUNT + r"\s*(mph|km/h|kph|knots|miles per hour|kilometres per hour|kilometers per hour|%|percent)",
+    "hot": _AMOUNT + r"\s*(°|degrees?\b)",
+    "cold": _AMOUNT + r"\s*(°|degrees?\b)",
+    "warm": _AMOUNT + r"\s*(°|degrees?\b)",
     "often": r"\b(\d+|once|twice|three|four|five|six|seven|eight|nine|ten) (times?|a (day|week|month|year)|per)\b",
 }
-"""What 'how old / tall / long / far / fast / often' asks a figure to come with: a unit of that measure."""
+"""What 'how old / tall / long / far / deep / heavy / hot / fast / often' asks a figure to come with: a unit of
+that measure (the figure in digits or written out: 'nine hundred and ninety metres')."""
 _HOW_MEASURE = re.compile(r"\bhow (" + "|".join(_MEASURES) + r")\b", re.I)
 _MONEY_QUESTION = re.compile(r"\bhow much\b.*\b(pay|paid|cost|worth|spend|spent|earn|raise|owe|price|fine|compensation|lose|lost|charge)", re.I)
 _SHARE_QUESTION = re.compile(r"\bwhat (share|percentage|proportion|fraction|percent)\b", re.I)

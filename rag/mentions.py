@@ -16,6 +16,7 @@ import re
 from dataclasses import replace
 
 from rag.evidence import names_missing, plain
+from rag.retrieve import acronyms
 from rag.question import Asked, analyse, mid_sentence_capitals, month_years_in, time_words, weekday_of
 from rag.store import Index
 
@@ -37,11 +38,13 @@ def corpus_words(index: Index) -> dict[str, set]:
         months: set[int] = set()
         years: set[int] = set()
         lower: set[str] = set()
+        initials: set[str] = set()
         weekdays: set[str] = set()
         years_named = []
         for text in texts:
             words.update(w.lower() for w in re.findall(r"[^\W_]+", plain(text)))
             lower.update(re.findall(r"\b[a-z][a-z-]+\b", plain(text)))
+            initials.update(acronyms(plain(text)))
             text_weekdays, text_days, text_months, text_years = time_words(text)
             weekdays |= text_weekdays
             days |= text_days
@@ -62,7 +65,7 @@ def corpus_words(index: Index) -> dict[str, set]:
         _CORPUS[key] = {
             "words": words, "capitalised": mid_sentence_capitals(texts), "days": days, "months": months, "years": years,
             "undated_from": undated_from, "per_document": per_document, "lower": lower, "weekdays": weekdays,
-            "month_years": month_years,
+            "month_years": month_years, "initials": initials,
         }
     return _CORPUS[key]
 
@@ -95,21 +98,35 @@ def key_names(asked: Asked, index: Index, share: float = 0.6) -> tuple[tuple[str
 
 
 def missing_names(asked: Asked, index: Index) -> list[str]:
-    """Words of the question's names that no article mentions (spelling variants allowed)."""
+    """Words of the question's names that no article mentions in any form: spelling variants,
+    the user's own file names, and short forms count ('HK' for the articles' 'Hong Kong', 'United
+    Nations' for their 'UN'). A word ahead of a full name the articles carry ('Congresswoman Ilhan
+    Omar') is a title or description, not another name."""
     from rapidfuzz import fuzz, process
 
-    vocabulary = corpus_words(index)["words"]
+    known = corpus_words(index)
+    vocabulary, initials = known["words"], known["initials"]
     file_names = [re.sub(r"[\W_]+", "", d.source.lower()) for d in index.documents().values()]
+
+    def mentioned(word: str) -> bool:
+        key = word.lower()
+        if len(word) < 2 or not word[0].isupper() or key in vocabulary:
+            return True
+        if word.isupper() and key in initials:
+            return True
+        if len(key) >= 3 and any(key in name for name in file_names):
+            return True  # the user's own name for the file: 'fox5atlanta-delta.txt' mentions FOX
+        return process.extractOne(key, vocabulary, scorer=fuzz.ratio, score_cutoff=85) is not None
+
     missing = []
     for name in asked.names:
-        for word in re.findall(r"[^\W_]+", plain(name)):
-            key = word.lower()
-            if len(word) < 2 or not word[0].isupper() or key in vocabulary:
-                continue
-            if len(key) >= 3 and any(key in name for name in file_names):
-                continue  # the user's own name for the file: 'fox5atlanta-delta.txt' mentions FOX
-            if process.extractOne(key, vocabulary, scorer=fuzz.ratio, score_cutoff=85) is None:
-                missing.append(word)
+        words = re.findall(r"[^\W_]+", plain(name))
+        if len(words) >= 2 and "".join(acronyms(name)) in vocabulary:
+            continue
+        unknown = [w for w in words if not mentioned(w)]
+        if unknown == words[:1] and len(words) >= 3:
+            continue
+        missing += unknown
     return missing
 
 

@@ -51,7 +51,7 @@ PREPOSITIONS = frozenset("in on at by for of to from with after before during si
 _WHAT_WAS_THE = r"\bwhat (?:was|is|were|are|will be) the (?:\w+ )?"  # 'what was the (final) attendance'
 _QUANTITY_NOUNS = "attendance|turnout|toll|population|budget|revenue|salary|fine"  # nouns that name a figure
 _NUMBER_KIND = re.compile(
-    r"\bhow (many|much|old|long|far|big|large|high|tall|fast|often)\b|\bwhat (share|percentage|proportion|fraction|"
+    r"\bhow (many|much|old|long|far|big|large|high|tall|fast|often|deep|wide|heavy|hot|cold|warm)\b|\bwhat (share|percentage|proportion|fraction|"
     r"percent|number|figures?|amount|total|sum|price|cost|rate|age|margin|count|toll|score)s?\b|\bhow many\b"
     rf"|{_WHAT_WAS_THE}({_QUANTITY_NOUNS}|price|cost|margin|total|age|size)\b",
     re.I,

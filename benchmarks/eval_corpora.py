@@ -7,7 +7,7 @@ benchmarks/corpora/ (its dev.jsonl over its articles/). Each set's items are spl
 `rag.evaluate.split_of` (a hash of the id); the held-out column is the figure that counts. Per set,
 mode and half: items passed, answerable questions answered right with a right citation, near
 misses refused, answerable questions refused, quote verdicts and invalid citations; then the totals
-over all sets. Failing development items are listed on stderr by id; held-out items never are.
+over all sets, and items passed per kind of question (factoid, list, why, compare, ...). Failing development items are listed on stderr by id; held-out items never are.
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ def main() -> None:
     model = args.llm or Settings().llm_model
     generator = make_generator(model) if set(args.modes) - {"extractive"} else None
     totals: dict[tuple[str, str], dict[str, list[int]]] = defaultdict(lambda: {f: [0, 0] for f in FIGURES})
+    by_kind: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])  # (mode, kind, split) -> passed, items
     header = "| set, mode | half | " + " | ".join(FIGURES) + " |"
     print(header)
     print("|" + "---|" * (len(FIGURES) + 2))
@@ -73,6 +74,10 @@ def main() -> None:
                 results, _ = run_eval(items, index, embedder, settings.with_overrides(answer_mode=mode), generator)
                 failed = " ".join(r.id for r in results if r.split == "dev" and not r.passed)
                 print(f"{name}, {mode}: dev items failed: {failed or 'none'}", file=sys.stderr, flush=True)
+                for r in results:
+                    kind = "near miss" if r.kind != "quote" and "expect_matched" not in r.details else r.kind
+                    by_kind[(mode, kind, r.split)][0] += r.passed
+                    by_kind[(mode, kind, r.split)][1] += 1
                 for split in SPLITS:
                     half = counts([r for r in results if r.split == split])
                     for figure, pair in half.items():
@@ -82,6 +87,10 @@ def main() -> None:
             index.close()
     for (mode, split), half in sorted(totals.items()):
         print(f"| **all sets**, {mode} | {split} | " + " | ".join(cell(half[f]) for f in FIGURES) + " |")
+    print("\n| mode | kind | " + " | ".join(f"{split} passed" for split in SPLITS) + " |")
+    print("|---|---|" + "---|" * len(SPLITS))
+    for mode, kind in sorted({(m, k) for m, k, _ in by_kind}):
+        print(f"| {mode} | {kind} | " + " | ".join(cell(by_kind[(mode, kind, split)]) for split in SPLITS) + " |")
     if generator is not None:
         generator.close()
 

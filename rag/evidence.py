@@ -30,7 +30,7 @@ from typing import Sequence
 import snowballstemmer
 
 from rag.question import (
-    MONTH_PATTERN, QUESTION_WORDS, WEEKDAYS, Asked, day_mentions, figures_in, month_number, time_words, weekday_of,
+    IRREGULAR_PAST, MONTH_PATTERN, QUESTION_WORDS, WEEKDAYS, Asked, day_mentions, figures_in, month_number, time_words, weekday_of,
 )
 from rag.retrieve import STOPWORDS, acronyms, american_spelling
 from rag.store import DocumentInfo, Index
@@ -265,6 +265,9 @@ def has_figure_of(text: str, asked: Asked, reach: int = 4) -> bool:
     tokens = [(m.start(), _SYNONYM_OF.get(stem, stem), m.group()) for m in re.finditer(r"\w+", plain(text.lower()))
               for stem in [_thread_stemmer().stemWord(american_spelling(m.group()))]]
     days = day_mentions(text) if asked.weekdays or asked.days else []
+    states = state_words(asked)
+    if states and not any(_state_in(state, tokens) for state in states):
+        return False
     for start, end in spans:
         position = next((i for i, (at, _, _) in enumerate(tokens) if at >= start), len(tokens))
         near = tokens[max(0, position - reach): position + reach + 1]
@@ -276,6 +279,29 @@ def has_figure_of(text: str, asked: Asked, reach: int = 4) -> bool:
                 continue
         return True
     return False
+
+
+_REPORTING = frozenset("said reported told announced stated added estimated cited quoted published according".split())
+_STATES = frozenset("missing dead injured wounded homeless displaced alive stranded trapped unemployed infected".split())
+
+
+def state_words(asked: Asked) -> list[str]:
+    """The state a question asks its counted things in, read after 'how many' when it says so:
+    'how many people were killed', '... are still missing', '... deaths had been confirmed'. A
+    figure of the same things in none of those states (125 people displaced, 257 deaths reported)
+    does not answer it. Reporting verbs ('said', 'reported') are not states."""
+    asking = re.split(r"\bhow many\b", asked.text, maxsplit=1, flags=re.I)[-1]
+    words = [w for w in re.findall(r"\b[a-z][a-z-]+\b", plain(asking)) if w not in STOPWORDS and w not in QUESTION_WORDS]
+    return [w for w in words if w not in asked.focus and w not in _REPORTING and len(w) >= 4
+            and (w in _STATES or w.endswith("ed") or w in IRREGULAR_PAST)]
+
+
+def _state_in(state: str, tokens: list[tuple[int, str, str]]) -> bool:
+    """The state, or a word of the same stem or synonym, among the sentence's tokens (start, stem, word):
+    'killed' ~ 'deaths', 'arrested' ~ 'arrests', 'cancelled' ~ 'scrapped'."""
+    stem = _thread_stemmer().stemWord(american_spelling(state))
+    key = _SYNONYM_OF.get(stem, stem)
+    return any(token_stem == key or word[:4] == state[:4] for _, token_stem, word in tokens)
 
 
 def _content_words(asked: Asked) -> list[str]:

@@ -133,14 +133,14 @@ def missing_names(asked: Asked, index: Index) -> list[str]:
 def unmentioned_time(asked: Asked, index: Index) -> str | None:
     """A weekday, date, month or year the question asks about that no article mentions or is
     published on; for a year, also one that no undated article could be from (an undated article
-    is no older than the latest year it names, and could be from any year when it names none)."""
+    is no older than the latest year it names, and could be from any year when it names none).
+    A question about several days, or several years, is answered for the ones the articles cover
+    ('on August 1 and on August 6'): it is refused only when none of them is covered."""
     known = corpus_words(index)
-    for weekday in sorted(asked.weekdays):
-        if weekday not in known["weekdays"]:
-            return weekday.capitalize()
-    for month, day in sorted(asked.days):
-        if (month, day) not in known["days"]:
-            return f"{MONTH_NAMES[month - 1]} {day}"
+    unknown_days = [weekday.capitalize() for weekday in sorted(asked.weekdays) if weekday not in known["weekdays"]]
+    unknown_days += [f"{MONTH_NAMES[month - 1]} {day}" for month, day in sorted(asked.days) if (month, day) not in known["days"]]
+    if unknown_days and len(unknown_days) == len(asked.weekdays) + len(asked.days):
+        return " or ".join(unknown_days)
     for month in sorted(asked.months):
         if month not in known["months"]:
             return MONTH_NAMES[month - 1]
@@ -148,7 +148,7 @@ def unmentioned_time(asked: Asked, index: Index) -> str | None:
             return " or ".join(f"{MONTH_NAMES[month - 1]} {year}" for year in sorted(asked.years))
     unknown = [year for year in sorted(asked.years)
                if year not in known["years"] and not any(bound <= year for bound in known["undated_from"])]
-    if unknown and len(unknown) == len(asked.years):  # 'in 2023 and 2025' is answered for the year the articles cover
+    if unknown and len(unknown) == len(asked.years):
         return " or ".join(map(str, unknown))
     return None
 

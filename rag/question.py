@@ -41,7 +41,7 @@ QUESTION_WORDS = frozenset(
     "summarise summarize summary explain describe compare outline show find quote briefly if i we you "
     "after before since during between both each every all any other".split()
 )
-_IRREGULAR_PAST = frozenset(
+IRREGULAR_PAST = frozenset(
     "went came got saw made took ran fell rose left lost won paid said told spent kept held began died fled sold "
     "bought brought caught fought flew grew hit hurt led met put read sent set shut stood struck threw wrote".split()
 )
@@ -253,7 +253,7 @@ def counted_words(question: str) -> tuple[str, ...]:
         lowered = re.sub(r"[’']s$", "", word.lower())
         if lowered in AUXILIARIES or lowered in PREPOSITIONS or lowered in ("that", "which", "who"):
             break
-        if taken and (re.search(r"(ing|ed)$", lowered) or lowered in _IRREGULAR_PAST):  # a verb: 'calls went'
+        if taken and (re.search(r"(ing|ed)$", lowered) or lowered in IRREGULAR_PAST):  # a verb: 'calls went'
             break
         if lowered not in ("the", "a", "an", "of", "and", "or"):
             taken.append(lowered)

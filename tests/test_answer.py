@@ -452,3 +452,95 @@ def test_a_model_refusal_of_a_question_the_passages_come_close_to_shows_them_wit
     assert not final.refused and final.citations and final.mode == "extractive"
     assert final.notice.startswith("The model found no direct answer in the passages.")
     assert "".join(pieces) == final.answer and "NOT IN ARTICLES" not in final.answer
+
+
+def _index_of(tmp_path, fake_embedder, articles: dict[str, str]):
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    for name, text in articles.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    build_index(settings, fake_embedder)
+    return open_index(settings), settings
+
+
+@pytest.mark.parametrize(
+    "article, mentioned, missing",
+    [
+        ("Alibaba raised money in Hong Kong on Tuesday. Rep. Ilhan Omar spoke in Washington.",
+         ["How much did Alibaba raise in HK$?", "What did Congresswoman Ilhan Omar say?"],
+         ["What did Senator Zorglub Omarov say?"]),
+        ("The UN said the World Health Organization sent teams. Coach Mikel Arteta praised the squad.",
+         ["What did the United Nations say?", "What did the WHO send?", "What did Manager Mikel Arteta say?"],
+         ["What did the Qwertz Council say?"]),
+    ],
+)
+def test_a_name_counts_as_mentioned_in_any_of_its_forms(tmp_path, fake_embedder, article, mentioned, missing):
+    index, _ = _index_of(tmp_path, fake_embedder, {"a.txt": article + "\n"})
+    capitalised = corpus_words(index)["capitalised"]
+    for question in mentioned:
+        assert missing_names(analyse(question, capitalised=capitalised), index) == [], question
+    for question in missing:
+        assert missing_names(analyse(question, capitalised=capitalised), index), question
+
+
+@pytest.mark.parametrize(
+    "question, sentence",
+    [
+        ("How deep was the seafloor where the probe came to rest?", "At nine hundred and ninety metres, the probe hit the seafloor."),
+        ("How hot did it get in the town last year?", "In Jacobabad, the air temperature last year peaked at 51°C."),
+        ("How heavy was the stolen statue?", "The bronze statue weighed about two tonnes."),
+    ],
+)
+def test_a_measure_question_wants_a_figure_with_its_unit_in_digits_or_words(question, sentence):
+    from rag.answerability import answers_kind
+
+    asked = analyse(question)
+    assert asked.kind == "number"
+    assert answers_kind(asked, sentence)
+    assert not answers_kind(asked, "Officials said it was among the worst events in years, and 12 people were hurt.")
+
+
+def test_an_ordinal_day_is_a_date():
+    from rag.evidence import has_date
+
+    assert has_date("Finally, on February 12th, our flight day arrived.")
+    assert has_date("Polls closed on the 3rd of March.")
+    assert not has_date("Our flight day finally arrived.")
+
+
+@pytest.mark.parametrize(
+    "question, answers, other_state",
+    [
+        ("How many people are still missing after the landslide?",
+         "Officials said 32 people are still missing.", "At least 125 people have been displaced, OCHA said."),
+        ("How many flights were cancelled on Friday?",
+         "Airlines scrapped 2,800 flights on Friday.", "More than 21,000 flights were delayed on Friday."),
+        ("How many deaths had been confirmed by Thursday?",
+         "By Thursday 183 deaths had been confirmed.", "By Thursday 257 deaths had been reported."),
+    ],
+)
+def test_a_count_answers_only_in_the_state_the_question_asks(question, answers, other_state):
+    from rag.evidence import has_figure_of
+
+    asked = analyse(question)
+    assert has_figure_of(answers, asked)
+    assert not has_figure_of(other_state, asked)
+
+
+@pytest.mark.parametrize(
+    "article, covered_and_not, neither",
+    [
+        ("On August 6 the official toll stood at 222.",
+         "How did the toll compare on August 1 and on August 6?", "How did the toll compare on August 2 and on August 3?"),
+        ("Shares fell 4% on Tuesday after the results.",
+         "How did shares move on Monday and on Tuesday?", "How did shares move on Friday and on Saturday?"),
+    ],
+)
+def test_a_question_about_several_days_is_refused_only_when_no_article_covers_any(tmp_path, fake_embedder, article,
+                                                                                 covered_and_not, neither):
+    from rag.mentions import unmentioned_time
+
+    index, _ = _index_of(tmp_path, fake_embedder, {"a.txt": article + "\n"})
+    assert unmentioned_time(analyse(covered_and_not), index) is None
+    assert unmentioned_time(analyse(neither), index)

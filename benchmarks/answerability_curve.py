@@ -24,17 +24,16 @@ import re
 import statistics
 import tempfile
 import time
-from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
-from compare_models import default_sets, parse_set
+from compare_models import default_sets, each_set, parse_set
 from rag.answerability import refusal_reason
-from rag.build import ensure_index
 from rag.candidates import gather
 from rag.conversation import Turn, standalone_question
 from rag.embed import SentenceTransformerEmbedder
-from rag.evaluate import SPLITS, load_items, split_of
+from rag.evaluate import SPLITS, split_of
 from rag.mentions import read_question
 from rag.settings import Settings
 
@@ -70,6 +69,19 @@ def _plain(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
+def print_curve(rows: list[tuple], label: str, points: list[tuple[float, Callable[[tuple], bool]]]) -> None:
+    """One table row per point: per half, answerable questions refused and near misses answered."""
+    print(f"| {label} | " + " | ".join(f"{s}: answerable refused | {s}: near misses answered" for s in SPLITS) + " |")
+    print("|---|" + "---|---|" * len(SPLITS))
+    for value, refused in points:
+        cells = []
+        for split in SPLITS:
+            answerable = [r for r in rows if r[0] == split and r[1]]
+            near = [r for r in rows if r[0] == split and not r[1]]
+            cells += [f"{sum(map(refused, answerable))}/{len(answerable)}", f"{sum(not refused(r) for r in near)}/{len(near)}"]
+        print(f"| {value} | " + " | ".join(cells) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--judge", help="packaged model that judges the best sentences (e.g. qwen2.5-1.5b)")
@@ -80,11 +92,8 @@ def main() -> None:
     rows = []  # (split, answerable, checks refuse, best relevance, p_none, ranking's first holds, judge's pick holds)
     judge_seconds = []
     with tempfile.TemporaryDirectory() as scratch:
-        for items_path, corpus in args.sets or default_sets():
-            name = corpus.parent.name if corpus.name == "articles" else corpus.name
-            settings = Settings(corpus_dir=corpus, index_dir=Path(scratch) / name)
-            index = ensure_index(settings, embedder)
-            for item in load_items(items_path):
+        for _, settings, index, items in each_set(args.sets or default_sets(), embedder, scratch):
+            for item in items:
                 if item.get("kind") == "quote":
                     continue
                 history = [Turn(t["role"], t["content"]) for t in item.get("history", [])]
@@ -105,36 +114,16 @@ def main() -> None:
                     pick_holds = holds[int(np.argmax(p_yes))]
                 rows.append((split_of(item["id"]), not item.get("refuse"), checks is not None, best, p_none,
                              bool(holds and holds[0]), pick_holds))
-            index.close()
     print("Relevance floor (Settings.refuse_below) with the answer stage's checks, per half:")
-    print("| floor | " + " | ".join(f"{s}: answerable refused | {s}: near misses answered" for s in SPLITS) + " |")
-    print("|---|" + "---|---|" * len(SPLITS))
-    for floor in (0.0, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7):
-        cells = []
-        for split in SPLITS:
-            half = [r for r in rows if r[0] == split]
-            answerable, near = [r for r in half if r[1]], [r for r in half if not r[1]]
-            cells.append(f"{sum(r[2] or r[3] < floor for r in answerable)}/{len(answerable)}")
-            cells.append(f"{sum(not (r[2] or r[3] < floor) for r in near)}/{len(near)}")
-        print(f"| {floor} | " + " | ".join(cells) + " |")
+    print_curve(rows, "floor", [(floor, lambda r, f=floor: r[2] or r[3] < f) for floor in (0.0, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)])
     if not judge:
         return
     floor = Settings().refuse_below
     print(f"\nJudge {args.judge} added to the answer stage's decision (floor {floor}), per half:")
-    print("| refuse when p(none) > | " + " | ".join(f"{s}: answerable refused | {s}: near misses answered" for s in SPLITS) + " |")
-    print("|---|" + "---|---|" * len(SPLITS))
-    for limit in (1.0, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3):
-        cells = []
-        for split in SPLITS:
-            half = [r for r in rows if r[0] == split]
-
-            def refused(r) -> bool:
-                return r[2] or r[3] < floor or (r[4] is not None and r[4] > limit)
-
-            answerable, near = [r for r in half if r[1]], [r for r in half if not r[1]]
-            cells.append(f"{sum(refused(r) for r in answerable)}/{len(answerable)}")
-            cells.append(f"{sum(not refused(r) for r in near)}/{len(near)}")
-        print(f"| {limit} | " + " | ".join(cells) + " |")
+    print_curve(rows, "refuse when p(none) >", [
+        (limit, lambda r, j=limit: r[2] or r[3] < floor or (r[4] is not None and r[4] > j))
+        for limit in (1.0, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3)
+    ])
     for split in SPLITS:
         answerable = [r for r in rows if r[0] == split and r[1] and r[4] is not None]
         print(f"{split}: sentence recall@1 ranking {sum(r[5] for r in answerable)}/{len(answerable)}, "

@@ -36,6 +36,16 @@ def default_sets() -> list[tuple[Path, Path]]:
     return sets
 
 
+def each_set(sets: list[tuple[Path, Path]], embedder, scratch: str):
+    """(name, settings, index, items) for each evaluation set, its index built under `scratch`."""
+    for items_path, corpus in sets:
+        name = corpus.parent.name if corpus.name == "articles" else corpus.name
+        settings = Settings(corpus_dir=corpus, index_dir=Path(scratch) / name)
+        index = ensure_index(settings, embedder)
+        yield name, settings, index, load_items(items_path)
+        index.close()
+
+
 def parse_set(text: str) -> tuple[Path, Path]:
     """'corpus/dev.jsonl' (articles beside it in articles/) or 'dev.jsonl=articles-folder'."""
     if "=" in text:

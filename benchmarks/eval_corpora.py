@@ -16,12 +16,10 @@ import argparse
 import sys
 import tempfile
 from collections import defaultdict
-from pathlib import Path
 
-from compare_models import default_sets, parse_set
-from rag.build import ensure_index
+from compare_models import default_sets, each_set, parse_set
 from rag.embed import SentenceTransformerEmbedder
-from rag.evaluate import SPLITS, ItemResult, load_items, run_eval
+from rag.evaluate import SPLITS, ItemResult, run_eval, split_of
 from rag.generate import make_generator
 from rag.settings import Settings
 
@@ -55,6 +53,7 @@ def main() -> None:
     parser.add_argument("--modes", nargs="*", default=["extractive", "auto"], choices=["extractive", "auto", "llm"])
     parser.add_argument("--llm", default=None, help="packaged model for auto/llm (default: the settings' model)")
     parser.add_argument("--sets", nargs="*", type=parse_set, help="DEV.jsonl[=CORPUS]; default: every set")
+    parser.add_argument("--split", choices=SPLITS, help="run one half only (the model modes take ~5 s an item)")
     args = parser.parse_args()
     embedder = SentenceTransformerEmbedder()
     model = args.llm or Settings().llm_model
@@ -65,11 +64,8 @@ def main() -> None:
     print(header)
     print("|" + "---|" * (len(FIGURES) + 2))
     with tempfile.TemporaryDirectory() as scratch:
-        for items_path, corpus in args.sets or default_sets():
-            name = corpus.parent.name if corpus.name == "articles" else corpus.name
-            settings = Settings(corpus_dir=corpus, index_dir=Path(scratch) / name)
-            index = ensure_index(settings, embedder)
-            items = load_items(items_path)
+        for name, settings, index, items in each_set(args.sets or default_sets(), embedder, scratch):
+            items = [i for i in items if not args.split or split_of(i["id"]) == args.split]
             for mode in args.modes:
                 results, _ = run_eval(items, index, embedder, settings.with_overrides(answer_mode=mode), generator)
                 failed = " ".join(r.id for r in results if r.split == "dev" and not r.passed)
@@ -84,7 +80,6 @@ def main() -> None:
                         totals[(mode, split)][figure][0] += pair[0]
                         totals[(mode, split)][figure][1] += pair[1]
                     print(f"| {name}, {mode} | {split} | " + " | ".join(cell(half[f]) for f in FIGURES) + " |", flush=True)
-            index.close()
     for (mode, split), half in sorted(totals.items()):
         print(f"| **all sets**, {mode} | {split} | " + " | ".join(cell(half[f]) for f in FIGURES) + " |")
     print("\n| mode | kind | " + " | ".join(f"{split} passed" for split in SPLITS) + " |")

@@ -15,17 +15,14 @@ from __future__ import annotations
 import argparse
 import re
 import tempfile
-from pathlib import Path
 
-from compare_models import default_sets, parse_set
-from rag.build import ensure_index
+from compare_models import default_sets, each_set, parse_set
 from rag.candidates import gather
 from rag.conversation import Turn, standalone_question
 from rag.embed import SentenceTransformerEmbedder
-from rag.evaluate import SPLITS, load_items, split_of
+from rag.evaluate import SPLITS, split_of
 from rag.kinds import choose_quotes
 from rag.mentions import read_question
-from rag.settings import Settings
 
 
 def _plain(text: str) -> str:
@@ -68,12 +65,8 @@ def main() -> None:
     embedder = SentenceTransformerEmbedder()
     found = []
     with tempfile.TemporaryDirectory() as scratch:
-        for items_path, corpus in args.sets or default_sets():
-            name = corpus.parent.name if corpus.name == "articles" else corpus.name
-            settings = Settings(corpus_dir=corpus, index_dir=Path(scratch) / name)
-            index = ensure_index(settings, embedder)
-            found += ranks(index, embedder, settings, load_items(items_path))
-            index.close()
+        for _, settings, index, items in each_set(args.sets or default_sets(), embedder, scratch):
+            found += ranks(index, embedder, settings, items)
     print("| sentences | half | @1 | @3 | @5 | @10 |")
     print("|---|---|---|---|---|---|")
     for label, column in (("baseline: candidates by similarity alone", 3), ("ranking (rag.candidates)", 1),

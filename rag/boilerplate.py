@@ -155,7 +155,9 @@ LINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "site",
         re.compile(
             r"suggest a correction|ctrl \+ enter|leave your suggestions|sign up for (our|the)|newsletter"
-            r"|share this (article|story)|click here|you could close this page",
+            r"|share this (article|story)|click here|you could close this page"
+            r"|^(this|the) (story|article|post|report|page) (has been|was|will be|is being) updated\b"
+            r"|^this is a (developing|breaking) (story|news story)\b",
             re.I,
         ),
     ),

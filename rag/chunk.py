@@ -35,7 +35,7 @@ class Chunk:
     sentences: tuple[Sentence, ...]
 
 
-VERSION = 3  # bump when chunking changes what an index holds: older indexes are then refused
+VERSION = 4  # bump when chunking changes what an index holds: older indexes are then refused
 BULLETS = "•◦▪‣*·–—-"
 
 

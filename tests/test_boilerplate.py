@@ -211,3 +211,22 @@ def test_a_photo_credit_line_is_a_caption_and_never_the_title(credit, headline):
     text = f"{credit}\n\n{headline}\n\nThe first paragraph says what happened on Sunday, officials said.\n"
     assert kinds(text)[credit] == "caption"
     assert parse_document(text, "x.txt").title == headline
+
+
+@pytest.mark.parametrize(
+    "page, editorial, news",
+    [
+        ("Secret Service director resigns after shooting\n\nThe director resigned on Tuesday, the agency said.\n\n"
+         "This story has been updated with additional developments.\n\n"
+         "The ministry said the figures had been updated on Monday.\n",
+         "This story has been updated with additional developments.", "The ministry said the figures had been updated on Monday."),
+        ("Landslide toll rises in the hills\n\nRescuers recovered more bodies on Wednesday, officials said.\n\n"
+         "This is a developing story and will be updated.\n\n"
+         "This story has been told many times in the village, said the mayor.\n",
+         "This is a developing story and will be updated.", "This story has been told many times in the village, said the mayor."),
+    ],
+)
+def test_an_editors_update_line_is_boilerplate_and_news_about_updates_is_not(page, editorial, news):
+    found = kinds(page)
+    assert found[editorial] == "site"
+    assert found[news] == "content"

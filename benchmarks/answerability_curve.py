@@ -20,7 +20,6 @@ first sentence (sentence recall@1), and the judge's time per question.
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
 import tempfile
 import time
@@ -33,7 +32,7 @@ from rag.answerability import refusal_reason
 from rag.candidates import gather
 from rag.conversation import Turn, standalone_question
 from rag.embed import SentenceTransformerEmbedder
-from rag.evaluate import SPLITS, split_of
+from rag.evaluate import SPLITS, normalise, split_of
 from rag.mentions import read_question
 from rag.settings import Settings
 
@@ -62,11 +61,6 @@ class LogitJudge:
         pointer = self._llama_cpp.llama_get_logits_ith(self.llama._ctx.ctx, -1)
         logits = np.ctypeslib.as_array(pointer, shape=(self.llama.n_vocab(),))
         return float(1 / (1 + np.exp(logits[self.no] - logits[self.yes])))
-
-
-def _plain(text: str) -> str:
-    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    return re.sub(r"\s+", " ", text).strip().lower()
 
 
 def print_curve(rows: list[tuple], label: str, points: list[tuple[float, Callable[[tuple], bool]]]) -> None:
@@ -102,9 +96,9 @@ def main() -> None:
                 gathered = gather(asked, index, embedder, settings)
                 checks = refusal_reason(asked, gathered.ranked, gathered.parts, index, settings.with_overrides(refuse_below=0.0))
                 best = max((e.relevance for pool in [gathered.ranked, *gathered.parts] for e in pool), default=0.0)
-                evidence = [_plain(e) for e in item.get("evidence", [])]
+                evidence = [normalise(e) for e in item.get("evidence", [])]
                 top = gathered.ranked[:3]
-                holds = [any(x in _plain(e.text) for x in evidence) for e in top]
+                holds = [any(x in normalise(e.text) for x in evidence) for e in top]
                 p_none, pick_holds = None, None
                 if judge and top:
                     started = time.perf_counter()

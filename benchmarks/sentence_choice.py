@@ -13,21 +13,15 @@ sentences by embedding similarity alone.
 from __future__ import annotations
 
 import argparse
-import re
 import tempfile
 
 from compare_models import default_sets, each_set, parse_set
 from rag.candidates import gather
 from rag.conversation import Turn, standalone_question
 from rag.embed import SentenceTransformerEmbedder
-from rag.evaluate import SPLITS, split_of
+from rag.evaluate import SPLITS, normalise, split_of
 from rag.kinds import choose_quotes
 from rag.mentions import read_question
-
-
-def _plain(text: str) -> str:
-    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    return re.sub(r"\s+", " ", text).strip().lower()
 
 
 def ranks(index, embedder, settings, items) -> list[tuple[str, int | None, int | None, int | None]]:
@@ -40,10 +34,10 @@ def ranks(index, embedder, settings, items) -> list[tuple[str, int | None, int |
         history = [Turn(t["role"], t["content"]) for t in item.get("history", [])]
         asked = read_question(standalone_question(item["question"], history), index)
         gathered = gather(asked, index, embedder, settings)
-        evidence = [_plain(e) for e in item["evidence"]]
+        evidence = [normalise(e) for e in item["evidence"]]
 
         def holds(e) -> bool:
-            return any(x in _plain(e.text) or _plain(e.text) in x for x in evidence)
+            return any(x in normalise(e.text) or normalise(e.text) in x for x in evidence)
 
         ranked = next((n for n, e in enumerate(gathered.ranked, 1) if holds(e)), None)
         quoted = next((n for n, e in enumerate(choose_quotes(asked, gathered, index, settings), 1) if holds(e)), None)

@@ -199,9 +199,10 @@ def format_table(results: list[ItemResult], summary: dict, show_heldout: bool = 
     """Item lines (held-out items only with `show_heldout`), then the figures of the whole set
     and one line per half."""
     lines = [f"{'id':6} {'kind':13} {'ok':4} {'ms':>8}  detail"]
-    hidden = [r for r in results if r.split == "heldout" and not show_heldout]
+    hidden = 0
     for r in results:
-        if r in hidden:
+        if r.split == "heldout" and not show_heldout:
+            hidden += 1
             continue
         if r.kind == "quote":
             detail = f"verdict {r.details['verdict']} (expected {'/'.join(r.details['expected'])})"
@@ -215,7 +216,7 @@ def format_table(results: list[ItemResult], summary: dict, show_heldout: bool = 
             detail = "refused" if r.details["refused"] else "ANSWERED (should refuse)"
         lines.append(f"{r.id:6} {r.kind:13} {'pass' if r.passed else 'FAIL':4} {r.latency_ms:8.0f}  {detail}")
     if hidden:
-        lines.append(f"({len(hidden)} held-out items scored, not listed)")
+        lines.append(f"({hidden} held-out items scored, not listed)")
     lines.append("")
     lines += [f"{key:24} {value}" for key, value in summary.items() if key not in SPLITS]
     for split in SPLITS:

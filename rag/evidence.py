@@ -261,7 +261,7 @@ def has_figure_of(text: str, asked: Asked, reach: int = 4) -> bool:
     if not asked.focus:
         return True
     focus = {_SYNONYM_OF.get(s, s) for s in _thread_stemmer().stemWords([american_spelling(w) for w in asked.focus])}
-    counted = {w[:4] for w in _content_words(asked) if len(w) >= 7 and w not in asked.focus}
+    counted = {w[:4] for w in _content_words(asked.text) if len(w) >= 7 and w not in asked.focus}
     tokens = [(m.start(), _SYNONYM_OF.get(stem, stem), m.group()) for m in re.finditer(r"\w+", plain(text.lower()))
               for stem in [_thread_stemmer().stemWord(american_spelling(m.group()))]]
     days = day_mentions(text) if asked.weekdays or asked.days else []
@@ -291,8 +291,7 @@ def state_words(asked: Asked) -> list[str]:
     figure of the same things in none of those states (125 people displaced, 257 deaths reported)
     does not answer it. Reporting verbs ('said', 'reported') are not states."""
     asking = re.split(r"\bhow many\b", asked.text, maxsplit=1, flags=re.I)[-1]
-    words = [w for w in re.findall(r"\b[a-z][a-z-]+\b", plain(asking)) if w not in STOPWORDS and w not in QUESTION_WORDS]
-    return [w for w in words if w not in asked.focus and w not in _REPORTING and len(w) >= 4
+    return [w for w in _content_words(asking) if w not in asked.focus and w not in _REPORTING and len(w) >= 4
             and (w in _STATES or w.endswith("ed") or w in IRREGULAR_PAST)]
 
 
@@ -304,9 +303,9 @@ def _state_in(state: str, tokens: list[tuple[int, str, str]]) -> bool:
     return any(token_stem == key or word[:4] == state[:4] for _, token_stem, word in tokens)
 
 
-def _content_words(asked: Asked) -> list[str]:
+def _content_words(question: str) -> list[str]:
     """The question's lower-case content words: 'how many people were arrested' -> people, arrested."""
-    return [w for w in re.findall(r"\b[a-z][a-z-]+\b", plain(asked.text)) if w not in STOPWORDS and w not in QUESTION_WORDS]
+    return [w for w in re.findall(r"\b[a-z][a-z-]+\b", plain(question)) if w not in STOPWORDS and w not in QUESTION_WORDS]
 
 
 def has_date(text: str) -> bool:

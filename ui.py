@@ -21,15 +21,16 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import gradio as gr
 
 from rag.answer import Answer, answer_question, stream_answer
 from rag.build import build_index, ensure_index
 from rag.conversation import Turn
-from rag.embed import Embedder, SentenceTransformerEmbedder
+from rag.embed import Embedder, SentenceTransformerEmbedder, embed_texts
 from rag.errors import RagError
-from rag.generate import Generator, make_generator
+from rag.generate import Generator, installed_models, make_generator
 from rag.ingest import correct_metadata, remove_article, save_article
 from rag.library import entries as library_entries
 from rag.quotes import QuoteCheck, check_quote, tokenize
@@ -53,6 +54,7 @@ CSS = """
 .src-meta { font-size: 0.9em; color: var(--body-text-color-subdued); margin-bottom: 6px; }
 .sources-line { font-size: 0.85em; color: var(--body-text-color-subdued); }
 .notice { font-style: italic; }
+.answered-by { font-size: 0.85em; opacity: 0.7; margin: 0; }
 .pending { color: var(--body-text-color-subdued); font-style: italic; }
 details.notes { font-size: 0.8em; color: var(--body-text-color-subdued); }
 .verdict { font-weight: 700; padding: 2px 8px; border-radius: 6px; }
@@ -90,6 +92,17 @@ class AppState:
     generator: Generator | None
     index: Index
     lock: threading.Lock = field(default_factory=threading.Lock)
+    others: dict[str, Generator | None] = field(default_factory=dict)
+
+    def generator_for(self, name: str | None) -> Generator | None:
+        """The packaged model `name` (the settings' one when None), started on first use in its own
+        worker; None when it is not installed, so the answer is the quoted one."""
+        if not name or name == self.settings.llm_model:
+            return self.generator
+        with self.lock:
+            if name not in self.others:
+                self.others[name] = make_generator(name, self.settings.llm_runtime)
+        return self.others[name]
 
     def reindex(self, progress=None) -> str:
         """Update the index; returns the new or changed articles, warnings and the summary."""
@@ -115,7 +128,7 @@ def answer_html(answer: Answer, turn: int) -> str:
     body = re.sub(
         r"\[(\d+)\]",
         lambda m: f"<a class='cite' href='#src-{turn}-{m.group(1)}' data-cite='{turn}-{m.group(1)}'>[{m.group(1)}]</a>",
-        escape(answer.answer),
+        answer_body(answer.answer),
     )
     sources = " · ".join(
         f"<a class='cite' href='#src-{turn}-{c.n}' data-cite='{turn}-{c.n}'>[{c.n}]</a> "
@@ -123,7 +136,25 @@ def answer_html(answer: Answer, turn: int) -> str:
         for c in answer.citations
     )
     notice = f"<p class='notice'>{escape(answer.notice)}</p>" if answer.notice else ""
-    return f"{notice}<p>{body}</p><p class='sources-line'>Sources: {sources}</p>{details_html(answer.notes)}"
+    by = "<p class='answered-by'>Quoted from the articles</p>" if answer.answered_by == "quotes" else ""
+    return f"{notice}{by}{body}<p class='sources-line'>Sources: {sources}</p>{details_html(answer.notes)}"
+
+
+def answer_body(text: str) -> str:
+    """The answer's lines as HTML: quoted lines ('- ...') become a list, other lines paragraphs."""
+    blocks, items = [], []
+    for line in text.split("\n"):
+        if line.startswith("- "):
+            items.append(f"<li>{escape(line[2:])}</li>")
+            continue
+        if items:
+            blocks.append(f"<ul class='quotes'>{''.join(items)}</ul>")
+            items = []
+        if line.strip():
+            blocks.append(f"<p>{escape(line)}</p>")
+    if items:
+        blocks.append(f"<ul class='quotes'>{''.join(items)}</ul>")
+    return "".join(blocks)
 
 
 def details_html(notes: list[str]) -> str:
@@ -233,6 +264,11 @@ def _history_turns(messages: list[dict]) -> list[Turn]:
 PENDING = "<span class='pending'>Checking the articles…</span>"
 """Shown until the first verified sentence: the model's raw draft is never shown."""
 
+MODEL_CHOICES = {
+    "qwen2.5-0.5b": "Qwen2.5 0.5B: fast",
+    "qwen2.5-1.5b": "Qwen2.5 1.5B: writes more answers, about 3x slower",
+    "smollm2-135m": "SmolLM2 135M: tiny, for tests",
+}
 ANSWER_SLOTS = 24
 """Answers (chat and the `ask` API) may run 24 at once. The language model still generates one
 answer at a time behind its lock, so a waiting LLM answer holds only an idle thread, and an
@@ -244,24 +280,20 @@ extractive answer (tens of ms) gets a slot at once instead of queueing behind LL
 def create_app(state: AppState) -> gr.Blocks:
     """Build the Blocks without launching them (tests call this)."""
 
-    def chat(message: str, messages: list[dict], cards: str, mode: str, passages: int):
+    def chat(message: str, messages: list[dict], cards: str, mode: str, passages: int, model: str):
         messages = list(messages or [])
         history = _history_turns(messages)
         messages.append({"role": "user", "content": escape(message or "")})
         messages.append({"role": "assistant", "content": PENDING})
         yield messages, cards, ""
         settings = state.settings.with_overrides(answer_mode=mode, answer_chunks=int(passages))
-        generator = None if mode == "extractive" else state.generator
+        generator = None if mode == "extractive" else state.generator_for(model)
         turn = len(messages) // 2
-        streamed = ""
+        earlier_cards = cards
         try:
-            for event in stream_answer(message, state.index, state.embedder, settings, history, generator):
-                if isinstance(event, Answer):
-                    messages[-1] = {"role": "assistant", "content": answer_html(event, turn)}
-                    cards = cards + source_cards_html(event, turn, _texts(state, event))
-                else:
-                    streamed += event
-                    messages[-1] = {"role": "assistant", "content": escape(streamed)}
+            for shown in stream_answer(message, state.index, state.embedder, settings, history, generator):
+                messages[-1] = {"role": "assistant", "content": answer_html(shown, turn)}
+                cards = earlier_cards + source_cards_html(shown, turn, _texts(state, shown))
                 yield messages, cards, ""
         except RagError as exc:
             messages[-1] = {"role": "assistant", "content": f"<b>{escape(str(exc))}</b>"}
@@ -334,9 +366,15 @@ def create_app(state: AppState) -> gr.Blocks:
             with gr.Accordion("Settings", open=False, elem_id="answer-settings"):
                 mode = gr.Radio(["auto", "llm", "extractive"], value=state.settings.answer_mode, label="Answer mode", elem_id="mode")
                 passages = gr.Slider(2, 12, value=state.settings.answer_chunks, step=1, label="Passages retrieved")
+                model = gr.Dropdown(
+                    [(MODEL_CHOICES.get(name, name), name) for name in installed_models() or [state.settings.llm_model]],
+                    value=state.settings.llm_model,
+                    label="Local model", elem_id="model",
+                    info="The larger model writes more of the answers itself, and takes several times longer (README: per kind of question).",
+                )
             answering = dict(api_visibility="private", concurrency_id="answers", concurrency_limit=ANSWER_SLOTS)
-            send.click(chat, [question, chatbot, cards, mode, passages], [chatbot, cards, question], **answering)
-            question.submit(chat, [question, chatbot, cards, mode, passages], [chatbot, cards, question], **answering)
+            send.click(chat, [question, chatbot, cards, mode, passages, model], [chatbot, cards, question], **answering)
+            question.submit(chat, [question, chatbot, cards, mode, passages, model], [chatbot, cards, question], **answering)
             clear.click(lambda: ([], ""), None, [chatbot, cards], api_visibility="private")
         with gr.Tab("Quote check"):
             quote_text = gr.Textbox(label="Quoted words", lines=3, elem_id="quote-text")
@@ -388,15 +426,28 @@ def create_app(state: AppState) -> gr.Blocks:
             fix_source.change(pick, fix_source, fix_fields, api_visibility="private")
 
         @gr.api(api_name="ask", concurrency_id="answers", concurrency_limit=ANSWER_SLOTS)
-        def api_ask(question: str, history_json: str = "[]", mode: str = "") -> dict:
+        def api_ask(question: str, history_json: str = "[]", mode: str = "", llm: str = "") -> dict:
             """Answer a question; returns the JSON of `rag ask --json`."""
             history = [Turn(t["role"], t["content"]) for t in json.loads(history_json or "[]")]
             settings = state.settings.with_overrides(answer_mode=mode or None)
-            generator = None if settings.answer_mode == "extractive" else state.generator
+            generator = None if settings.answer_mode == "extractive" else state.generator_for(llm)
             try:
                 return answer_question(question, state.index, state.embedder, settings, history, generator).to_json()
             except RagError as exc:
                 return {"question": question, "error": str(exc)}
+
+        @gr.api(api_name="ask_stream", concurrency_id="answers", concurrency_limit=ANSWER_SLOTS)
+        def api_ask_stream(question: str, history_json: str = "[]", mode: str = "", llm: str = "") -> Iterator[dict]:
+            """Answer a question, yielding the JSON of `rag ask --json` each time the answer changes:
+            the quoted answer first, then each version the model's verified sentences lead."""
+            history = [Turn(t["role"], t["content"]) for t in json.loads(history_json or "[]")]
+            settings = state.settings.with_overrides(answer_mode=mode or None)
+            generator = None if settings.answer_mode == "extractive" else state.generator_for(llm)
+            try:
+                for shown in stream_answer(question, state.index, state.embedder, settings, history, generator):
+                    yield shown.to_json()
+            except RagError as exc:
+                yield {"question": question, "error": str(exc)}
 
         @gr.api(api_name="quote", concurrency_id="quotes")
         def api_quote(text: str, speaker: str = "") -> dict:
@@ -427,7 +478,7 @@ def load_state(settings: Settings, log=print) -> AppState:
         started = time.perf_counter()
         generator.load()
         log(f"loaded {generator.name} in {time.perf_counter() - started:.1f} s")
-    embedder.load()
+    embed_texts(embedder, ["warm up"])  # a question's vector: NumPy, no torch (rag.embed.NumpyBert)
     return AppState(settings, embedder, generator, index)
 
 

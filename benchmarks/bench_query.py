@@ -1,32 +1,45 @@
-"""Query speed in a warm process: hybrid retrieval against dense-only FAISS search (the baseline,
-same model, same index), extractive answers, and LLM answers per packaged model: the first
-model token, the first verified sentence a reader sees, the full answer; peak RSS.
+"""Query speed, warm, on the held-out questions of one evaluation set, each figure beside today's
+baseline measured in the same run.
 
-    python benchmarks/bench_query.py [--runs 3] [--llm qwen2.5-0.5b qwen2.5-1.5b] [--evidence 6]
+    python benchmarks/bench_query.py [--set benchmarks/corpora/NAME/dev.jsonl] [--runs 1] [--llm qwen2.5-0.5b ...]
 
-Questions are the dev set's question items; every figure is a median (p95 where stated). LLM
-times count from the question's arrival (retrieval included); the model runs in its worker
-process, as in the app. Generation speed in tokens/s: benchmarks/bench_llama_build.py.
+1. In the process: dense-only FAISS search (baseline) against hybrid search, and the extractive answer.
+2. Through the real Gradio server (`/ask_stream`, what the chat shows): the first cited text on
+   screen, against the first text the chat showed before (the model ran for every question and the
+   first text was its first verified sentence, or the quoted answer once the model had finished).
+3. The model's first verified sentence and the prompt it reads (tokens), with every question kind
+   sent to the model: today's six evidence sentences against four.
+4. CLI cold start, `rag ask --mode extractive --json` in a new process: a question's vector from
+   NumPy (`rag.embed.NumpyBert`) against sentence-transformers (`RAG_EMBED_NUMPY=0`, the baseline).
+
+Every figure is a median (p95 beside it); peak RSS last.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import socket
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
-from rag.answer import stream_answer
-from rag.conversation import Turn
-from rag.build import ensure_index
+from compare_models import ROOT, each_set, parse_set
+from rag.answer import SYSTEM_PROMPT, USER_PROMPT, stream_answer
+from rag.candidates import gather
 from rag.embed import SentenceTransformerEmbedder, embed_texts
-from rag.generate import make_generator
+from rag.evaluate import split_of
+from rag.generate import gguf_path, make_generator
+from rag.kinds import ANSWER_SHAPES, format_passages
+from rag.mentions import read_question
 from rag.retrieve import search
-from rag.settings import Settings
 
-DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
+DEFAULT_SET = ROOT / "benchmarks" / "corpora" / "wayanad-landslides-2024" / "dev.jsonl"
 
 
 def p(values: list[float], q: float) -> float:
@@ -34,84 +47,147 @@ def p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def line(label: str, values: list[float], unit: str = "ms") -> None:
+    if values:
+        print(f"| {label} | {statistics.median(values):.0f} {unit} | {p(values, 0.95):.0f} {unit} | {len(values)} |", flush=True)
+    else:
+        print(f"| {label} | – | – | 0 |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--set", type=parse_set, default=parse_set(str(DEFAULT_SET)), help="DEV.jsonl[=CORPUS]")
+    parser.add_argument("--split", default="heldout", choices=["dev", "heldout", "all"])
+    parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--llm", nargs="*", default=["qwen2.5-0.5b"])
-    parser.add_argument("--dev", type=Path, default=DEV_SET)
-    parser.add_argument("--evidence", type=int, nargs="*", default=[6], help="evidence sentence counts to compare")
+    parser.add_argument("--cold-runs", type=int, default=5)
     args = parser.parse_args()
 
-    items = [json.loads(line) for line in args.dev.read_text().splitlines() if line.strip()]
-    questions = [(i["question"], [Turn(**t) for t in i.get("history", [])]) for i in items if i.get("kind") != "quote"]
-    settings = Settings()
     embedder = SentenceTransformerEmbedder()
-    index = ensure_index(settings, embedder)
-    embed_texts(embedder, ["warm up"])
+    with tempfile.TemporaryDirectory() as scratch:
+        name, settings, index, items = next(each_set([args.set], embedder, scratch))
+        questions = [i["question"] for i in items
+                     if i.get("kind") != "quote" and not i.get("history") and args.split in ("all", split_of(i["id"]))]
+        embed_texts(embedder, ["warm up"])
+        print(f"set {name} ({args.split} half): {len(questions)} questions x {args.runs} run(s); "
+              f"index of {index.vectors.ntotal} chunks; 2 CPU cores\n")
+        print("| figure | median | p95 | n |\n|---|---|---|---|")
+        in_process(questions * args.runs, settings, index, embedder)
+        for model in args.llm:
+            generator = make_generator(model)
+            if generator is None:
+                print(f"| {model}: not installed, skipped | | | |")
+                continue
+            generator.load()
+            through_server(questions * args.runs, settings, index, embedder, generator, model)
+            first_sentences(questions * args.runs, settings, index, embedder, generator, model)
+            generator.close()
+        index.close()
+        cold_start(questions[: args.cold_runs], settings)
+    print(f"\npeak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3:.0f} MB")
 
+
+def in_process(questions: list[str], settings, index, embedder) -> None:
     dense, hybrid, extractive = [], [], []
-    for _ in range(args.runs):
-        for question, history in questions:
-            started = time.perf_counter()
-            vector = embed_texts(embedder, [question])[0]
-            index.dense_search(vector, settings.top_k)
-            dense.append((time.perf_counter() - started) * 1000)
-            started = time.perf_counter()
-            search(question, index, embedder, settings)
-            hybrid.append((time.perf_counter() - started) * 1000)
-            started = time.perf_counter()
-            list(stream_answer(question, index, embedder, settings.with_overrides(answer_mode="extractive"), history))
-            extractive.append((time.perf_counter() - started) * 1000)
-
-    print(f"machine: 2 CPU cores; {len(questions)} dev questions x {args.runs} runs; index of {index.vectors.ntotal} chunks")
-    print(f"{'':40}{'p50 ms':>9}{'p95 ms':>9}")
-    print(f"{'baseline: dense-only FAISS search':40}{statistics.median(dense):9.1f}{p(dense, 0.95):9.1f}")
-    print(f"{'hybrid search (rag search)':40}{statistics.median(hybrid):9.1f}{p(hybrid, 0.95):9.1f}")
-    print(f"{'extractive answer (rag ask)':40}{statistics.median(extractive):9.1f}{p(extractive, 0.95):9.1f}")
-
-    for name in args.llm:
-        for evidence in args.evidence:
-            bench_llm(name, settings.with_overrides(answer_mode="llm", evidence_sentences=evidence), questions, index, embedder)
-    print(f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3:.0f} MB")
-
-
-def bench_llm(name: str, llm_settings: Settings, questions: list, index, embedder) -> None:
-    """First model token, first verified sentence and full answer, per question, with model `name`."""
-    generator = make_generator(name)
-    if generator is None:
-        print(f"LLM: {name} not installed; skipped")
-        return
-    started = time.perf_counter()
-    generator.load()
-    print(f"\nLLM {name} (llama.cpp in its worker, {llm_settings.evidence_sentences} evidence sentences), "
-          f"worker start and model load: {time.perf_counter() - started:.1f} s")
-    first_token, first_sentence, first_shown, total = [], [], [], []
-    kept_by_model = 0
-    for question, history in questions:
+    quoted = settings.with_overrides(answer_mode="extractive")
+    for question in questions:
         started = time.perf_counter()
-        shown_at, final = None, None
-        for event in stream_answer(question, index, embedder, llm_settings, history, generator):
-            if isinstance(event, str):
-                shown_at = shown_at or time.perf_counter()
+        index.dense_search(embed_texts(embedder, [question])[0], settings.top_k)
+        dense.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        search(question, index, embedder, settings)
+        hybrid.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        list(stream_answer(question, index, embedder, quoted))
+        extractive.append((time.perf_counter() - started) * 1000)
+    line("baseline: dense-only FAISS search, in process", dense)
+    line("hybrid search (`rag search`), in process", hybrid)
+    line("extractive answer (`rag ask --mode extractive`), in process", extractive)
+
+
+def through_server(questions: list[str], settings, index, embedder, generator, model: str) -> None:
+    """Start the chat's server on the set's index and time `/ask_stream` from the client."""
+    import ui
+    from gradio_client import Client
+
+    state = ui.AppState(settings.with_overrides(llm_model=model), embedder, generator, index)
+    app = ui.create_app(state)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ui.launch(app, port, block=False)
+    client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+    figures: dict[str, list[float]] = {key: [] for key in ("first", "before", "final", "final_all")}
+    improved = 0
+    for kinds, label in ((settings.model_kinds, "now"), (ANSWER_SHAPES, "before")):
+        state.settings = state.settings.with_overrides(model_kinds=kinds)
+        for question in questions:
+            started = time.perf_counter()
+            first = model_first = None
+            final = None
+            for shown in client.submit(question, "[]", "auto", model, api_name="/ask_stream"):
+                now = (time.perf_counter() - started) * 1000
+                if shown.get("citations") and first is None:
+                    first = now
+                if shown.get("answered_by") == "model" and model_first is None:
+                    model_first = now
+                final = shown
+            ended = (time.perf_counter() - started) * 1000
+            if final is None or final.get("refused") or final.get("answered_by") == "quote check":
+                continue
+            if label == "now":
+                figures["first"].append(first)
+                figures["final"].append(ended)
             else:
-                final = event
-        if "first_token" not in final.timings_ms:
-            continue  # refused before the model ran, or a quote check
-        total.append((time.perf_counter() - started) * 1000)
-        first_shown.append(((shown_at or time.perf_counter()) - started) * 1000)
-        first_token.append(final.timings_ms["first_token"])
-        if "first_sentence" in final.timings_ms:
-            first_sentence.append(final.timings_ms["first_sentence"])
-        kept_by_model += final.mode == "llm"
-    generator.close()
-    if total:
-        rows = [("LLM first token", first_token), ("LLM first verified sentence", first_sentence),
-                ("first text shown (sentence or quotes)", first_shown), ("LLM full answer", total)]
-        for label, values in rows:
-            if values:
-                print(f"{label:40}{statistics.median(values):9.0f}{p(values, 0.95):9.0f}")
-        print(f"over {len(total)} answers that ran the model; {kept_by_model} kept the model's verified words "
-              f"({len(first_sentence)} had a first verified sentence), the rest fell back to quotes")
+                figures["before"].append(model_first if model_first is not None else ended)
+                figures["final_all"].append(ended)
+                improved += final.get("answered_by") == "model"
+    app.close()
+    line(f"first cited text on screen, through the server ({model}, auto)", figures["first"])
+    line(f"baseline: first text shown before (model ran for every kind; {model})", figures["before"])
+    line(f"final answer now (model only for {', '.join(settings.model_kinds) or 'no kind'})", figures["final"])
+    line("baseline: final answer before (model for every kind)", figures["final_all"])
+    print(f"| answers the model's words led, model for every kind | {improved} of {len(figures['final_all'])} | | |")
+
+
+def first_sentences(questions: list[str], settings, index, embedder, generator, model: str) -> None:
+    """The model's first verified sentence with 6 (today) and 4 evidence sentences, and its prompt."""
+    from llama_cpp import Llama
+
+    vocabulary = Llama(model_path=str(gguf_path(model)), vocab_only=True, verbose=False)
+    for count in (6, 4):
+        llm = settings.with_overrides(answer_mode="llm", evidence_sentences=count)
+        firsts, tokens, kept = [], [], 0
+        for question in questions:
+            final = None
+            for final in stream_answer(question, index, embedder, llm, generator=generator):
+                pass
+            if final is None or "first_token" not in final.timings_ms:
+                continue
+            gathered = gather(read_question(question, index), index, embedder, llm)
+            prompt = SYSTEM_PROMPT + USER_PROMPT.format(passages=format_passages(gathered.evidence), question=question)
+            tokens.append(len(vocabulary.tokenize(prompt.encode())))
+            if "first_sentence" in final.timings_ms:
+                firsts.append(final.timings_ms["first_sentence"])
+            kept += final.answered_by == "model"
+        label = "today" if count == 6 else "trimmed"
+        line(f"{model} first verified sentence, {count} evidence sentences ({label})", firsts)
+        line(f"{model} prompt, {count} evidence sentences", tokens, "tokens")
+        print(f"| {model}, {count} evidence sentences: answers its words led | {kept} of {len(tokens)} | | |")
+
+
+def cold_start(questions: list[str], settings) -> None:
+    """`rag ask --mode extractive --json` in a new process, question vectors by NumPy and by torch."""
+    rag = Path(sys.executable).with_name("rag")
+    for numpy_queries, label in (("1", "CLI cold start, `rag ask --mode extractive`"),
+                                 ("0", "baseline: CLI cold start, sentence-transformers for the question")):
+        seconds = []
+        for question in questions:
+            started = time.perf_counter()
+            subprocess.run([str(rag), "ask", "--mode", "extractive", "--index", str(settings.index_dir), "--json", question],
+                           check=True, capture_output=True, env={**os.environ, "RAG_EMBED_NUMPY": numpy_queries})
+            seconds.append((time.perf_counter() - started) * 1000)
+        line(label, seconds)
 
 
 if __name__ == "__main__":

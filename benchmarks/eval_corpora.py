@@ -13,14 +13,19 @@ over all sets, and items passed per kind of question (factoid, list, why, compar
 from __future__ import annotations
 
 import argparse
+import json
+import statistics
 import sys
 import tempfile
 from collections import defaultdict
+from pathlib import Path
 
 from compare_models import default_sets, each_set, parse_set
 from rag.embed import SentenceTransformerEmbedder
 from rag.evaluate import SPLITS, ItemResult, run_eval, split_of
 from rag.generate import make_generator
+from rag.kinds import answer_shape
+from rag.mentions import read_question
 from rag.settings import Settings
 
 
@@ -48,18 +53,44 @@ def cell(pair: list[int]) -> str:
     return f"{right}/{total} ({right / total:.0%})" if total else "–"
 
 
+def kind_cells(results: list[ItemResult]) -> str:
+    """Items passed, answers the model's verified sentences lead, and the median seconds per item."""
+    if not results:
+        return "– | – | –"
+    by_model = sum(r.details.get("answered_by") == "model" for r in results)
+    seconds = statistics.median(r.latency_ms for r in results) / 1000
+    return f"{cell([sum(r.passed for r in results), len(results)])} | {by_model} | {seconds:.1f}"
+
+
+def write_items(path: Path, name: str, mode: str, items: list[dict], results: list[ItemResult], index) -> None:
+    """Per item: the answer shape the question reading sees (`rag.kinds.answer_shape`), so the
+    figures can be grouped the way the chat decides whether to run the model."""
+    questions = {i["id"]: i.get("question") for i in items}
+    with path.open("a", encoding="utf-8") as out:
+        for r in results:
+            question = questions.get(r.id)
+            shape = answer_shape(read_question(question, index)) if question and r.kind != "quote" else "quote"
+            out.write(json.dumps({
+                "set": name, "mode": mode, "id": r.id, "split": r.split, "kind": r.kind, "shape": shape,
+                "near_miss": r.kind != "quote" and "expect_matched" not in r.details, "passed": r.passed,
+                "answered_by": r.details.get("answered_by"), "latency_ms": r.latency_ms,
+                "timings_ms": r.details.get("timings_ms", {}),
+            }) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--modes", nargs="*", default=["extractive", "auto"], choices=["extractive", "auto", "llm"])
     parser.add_argument("--llm", default=None, help="packaged model for auto/llm (default: the settings' model)")
     parser.add_argument("--sets", nargs="*", type=parse_set, help="DEV.jsonl[=CORPUS]; default: every set")
+    parser.add_argument("--items", type=Path, help="also write one JSON line per item here (set, mode, kind, shape, result)")
     parser.add_argument("--split", choices=SPLITS, help="run one half only (the model modes take ~5 s an item)")
     args = parser.parse_args()
     embedder = SentenceTransformerEmbedder()
     model = args.llm or Settings().llm_model
     generator = make_generator(model) if set(args.modes) - {"extractive"} else None
     totals: dict[tuple[str, str], dict[str, list[int]]] = defaultdict(lambda: {f: [0, 0] for f in FIGURES})
-    by_kind: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])  # (mode, kind, split) -> passed, items
+    by_kind: dict[tuple[str, str, str], list[ItemResult]] = defaultdict(list)  # (mode, kind, split) -> results
     header = "| set, mode | half | " + " | ".join(FIGURES) + " |"
     print(header)
     print("|" + "---|" * (len(FIGURES) + 2))
@@ -68,12 +99,13 @@ def main() -> None:
             items = [i for i in items if not args.split or split_of(i["id"]) == args.split]
             for mode in args.modes:
                 results, _ = run_eval(items, index, embedder, settings.with_overrides(answer_mode=mode), generator)
+                if args.items:
+                    write_items(args.items, name, mode, items, results, index)
                 failed = " ".join(r.id for r in results if r.split == "dev" and not r.passed)
                 print(f"{name}, {mode}: dev items failed: {failed or 'none'}", file=sys.stderr, flush=True)
                 for r in results:
                     kind = "near miss" if r.kind != "quote" and "expect_matched" not in r.details else r.kind
-                    by_kind[(mode, kind, r.split)][0] += r.passed
-                    by_kind[(mode, kind, r.split)][1] += 1
+                    by_kind[(mode, kind, r.split)].append(r)
                 for split in SPLITS:
                     half = counts([r for r in results if r.split == split])
                     for figure, pair in half.items():
@@ -82,10 +114,10 @@ def main() -> None:
                     print(f"| {name}, {mode} | {split} | " + " | ".join(cell(half[f]) for f in FIGURES) + " |", flush=True)
     for (mode, split), half in sorted(totals.items()):
         print(f"| **all sets**, {mode} | {split} | " + " | ".join(cell(half[f]) for f in FIGURES) + " |")
-    print("\n| mode | kind | " + " | ".join(f"{split} passed" for split in SPLITS) + " |")
-    print("|---|---|" + "---|" * len(SPLITS))
+    print("\n| mode | kind | " + " | ".join(f"{split} passed | {split} model's words | {split} median s" for split in SPLITS) + " |")
+    print("|---|---|" + "---|---|---|" * len(SPLITS))
     for mode, kind in sorted({(m, k) for m, k, _ in by_kind}):
-        print(f"| {mode} | {kind} | " + " | ".join(cell(by_kind[(mode, kind, split)]) for split in SPLITS) + " |")
+        print(f"| {mode} | {kind} | " + " | ".join(kind_cells(by_kind[(mode, kind, split)]) for split in SPLITS) + " |")
     if generator is not None:
         generator.close()
 

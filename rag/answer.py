@@ -32,10 +32,10 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterator, Sequence
 
-from rag.answerability import plainly_answered, refusal_reason
+from rag.answerability import refusal_reason
 from rag.candidates import gather
 from rag.conversation import Turn, clean_question, standalone_question
 from rag.embed import Embedder
@@ -43,11 +43,11 @@ from rag.errors import InputError
 from rag.evidence import Evidence
 from rag.generate import Generator, GeneratorCrashed, GeneratorUnavailable
 from rag.kinds import (
-    Citation, build_citations, choose_quotes, disagreement_note, evidence_label, extractive_text, format_passages,
-    prompt_label, quote_answer, quote_request, source_label,
+    Citation, answer_shape, build_citations, by_time, choose_quotes, disagreement_note, evidence_label, format_passages,
+    prompt_label, quote_answer, quote_request, quoted_lines, source_label,
 )
 from rag.mentions import read_question
-from rag.question import QUESTION_WORDS, proper_names
+from rag.question import QUESTION_WORDS, Asked, proper_names
 from rag.retrieve import listed_names
 from rag.settings import Settings
 from rag.store import Index
@@ -79,6 +79,8 @@ class Answer:
     standalone_question: str = ""
     notes: list[str] = field(default_factory=list)
     notice: str = ""
+    answered_by: str = "quotes"  # "model" (its verified sentences lead), "quotes", "quote check" or "refusal"
+    kind: str = "fact"  # rag.kinds.answer_shape
 
     def to_json(self) -> dict:
         return {
@@ -88,6 +90,8 @@ class Answer:
             "citations": [c.to_json() for c in self.citations],
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
             "mode": self.mode,
+            "answered_by": self.answered_by,
+            "kind": self.kind,
             "standalone_question": self.standalone_question,
             "notice": self.notice,
             "notes": self.notes,
@@ -101,26 +105,32 @@ def stream_answer(
     settings: Settings,
     history: Sequence[Turn] = (),
     generator: Generator | None = None,
-) -> Iterator[str | Answer]:
-    """Yield answer text as it is shown (str pieces: only verified text), then the final `Answer`."""
+) -> Iterator[Answer]:
+    """Yield the answer each time it changes; the last one yielded is the final answer.
+
+    The quoted answer (what `--mode extractive` gives, with its citations) comes as soon as the
+    evidence is chosen. Where the model runs (`model_runs`), each model sentence that passes
+    verification then leads the answer and the quotes it did not cite follow, so every version a
+    reader sees is supported by the articles and keeps what the one before showed. When the model
+    adds nothing (it refuses, its draft fails verification, it crashes), the quoted answer stays.
+    """
     started = time.perf_counter()
     question = clean_question(question, settings)
     standalone = standalone_question(question, history)
+    answer = Answer(question, "", False, [], {}, standalone_question=standalone)
     requested = quote_request(standalone)
     if requested:
-        answer = Answer(question, "", False, [], {}, standalone_question=standalone)
         quote_answer(answer, *requested, index, settings)
+        answer.answered_by, answer.kind = "quote check", "quote"
         answer.timings_ms = {"retrieve": (time.perf_counter() - started) * 1000, "generate": 0.0}
-        answer.timings_ms["total"] = answer.timings_ms["retrieve"]
-        yield answer.answer
+        answer.timings_ms["total"] = answer.timings_ms["first_cited_text"] = answer.timings_ms["retrieve"]
         yield answer
         return
     asked = read_question(standalone, index)
+    answer.kind = answer_shape(asked)
     gathered = gather(asked, index, embedder, settings)
-    evidence = gathered.evidence
     retrieved = time.perf_counter()
-    timings = {"retrieve": (retrieved - started) * 1000}
-    answer = Answer(question, "", False, [], timings, mode="extractive", standalone_question=standalone)
+    answer.timings_ms["retrieve"] = (retrieved - started) * 1000
     if gathered.set_aside:
         sources = sorted({source_label(e.doc) for e in gathered.set_aside})
         answer.notes.append(
@@ -130,88 +140,91 @@ def stream_answer(
 
     reason = refusal_reason(asked, gathered.ranked, gathered.parts, index, settings)
     if reason:
-        answer.answer, answer.refused = REFUSAL_TEXT, True
+        answer.answer, answer.refused, answer.answered_by = REFUSAL_TEXT, True, "refusal"
         answer.notes.append(f"refused: {reason}")
-        timings["generate"] = 0.0
-        timings["total"] = (time.perf_counter() - started) * 1000
-        yield answer.answer
+        _finish(answer, started, retrieved)
         yield answer
         return
 
-    mode = settings.answer_mode
-    if mode in ("llm", "auto") and generator is not None:
+    chosen = choose_quotes(asked, gathered, index, settings)
+    compose = _Composer(asked, chosen, index, dates=asked.kind == "date")
+    compose(answer, [], [])
+    answer.timings_ms["first_cited_text"] = (time.perf_counter() - started) * 1000
+    if model_runs(settings, answer.kind, generator, answer.notes):
+        yield _snapshot(answer)
         try:
-            yield from _llm_answer(answer, standalone, evidence, embedder, generator, started)
-            if answer.refused:  # a small model refuses answerable questions often: the reader judges the passages
-                answer.answer, answer.refused = "", False
-                if plainly_answered(asked, gathered, index, settings):
-                    answer.notes.append("the model found no answer, but a passage holds what the question asks for: showing it")
-                    answer.notice = "The model found no answer in the passages, but one of them holds what the question asks for, so here it is."
-                else:
-                    answer.notes.append("the model found no answer; showing the closest passages")
-                    answer.notice = ("The model found no direct answer in the passages. These are the closest the articles come: "
-                                     "check whether they answer your question.")
+            sentences: list[str] = []
+            for sentence, cited in _verified_sentences(answer, standalone, gathered.evidence, embedder, generator, started):
+                sentences.append(sentence)
+                compose(answer, sentences, cited)
+                yield _snapshot(answer)
         except GeneratorCrashed as exc:
             answer.notes.append(str(exc))
-            signal_name = exc.reason.split(" ")[0]
-            answer.notice = (
-                f"The local model stopped unexpectedly ({signal_name}), so the answer is completed with the passages "
-                "that answer the question." if answer.answer else
-                f"The local model stopped unexpectedly ({signal_name}), so here are the passages that answer the question."
-            )
+            answer.notice = f"The local model stopped unexpectedly ({exc.reason.split(' ')[0]}); the answer quotes the passages."
         except GeneratorUnavailable as exc:
-            if mode == "llm":
+            if settings.answer_mode == "llm":
                 raise
-            answer.notes.append(f"fell back to extractive: {exc}")
-            answer.notice = "The local model could not be loaded, so here are the passages that answer the question."
-        if not answer.answer and not answer.refused and not answer.notice:
-            answer.notice = "The model's draft could not be checked against the articles, so here are the passages that answer it."
-    elif mode == "llm":
-        raise InputError("mode llm needs a generator model; install one (see README) or use --mode extractive")
-    elif mode == "auto":
-        answer.notes.append("extractive answer: no language model is installed")
-        answer.notice = "No local model is installed, so the answer quotes the passages directly."
-
-    if not answer.refused:
-        chosen = choose_quotes(asked, gathered, index, settings)
-        dates = asked.kind == "date"
-        if not answer.answer:
-            answer.mode = "extractive"
-            answer.answer = extractive_text(chosen, dates=dates)
-            answer.citations = build_citations(chosen)
-            yield answer.answer
-        else:
-            yield from _append_quotes(answer, chosen, dates)
-        note = disagreement_note(asked, [(c.n, _evidence_for(c, evidence + chosen)) for c in answer.citations], index)
-        if note:
-            answer.answer += " " + note
-            yield " " + note
-    timings["generate"] = (time.perf_counter() - retrieved) * 1000
-    timings["total"] = (time.perf_counter() - started) * 1000
+            answer.notes.append(f"the model was not used: {exc}")
+            answer.notice = "The local model could not be loaded; the answer quotes the passages."
+    _finish(answer, started, retrieved)
     yield answer
 
 
-def _append_quotes(answer: Answer, chosen: list[Evidence], dates: bool) -> Iterator[str]:
-    """After the model's answer, the best evidence sentences it did not cite, verbatim and cited.
+def model_runs(settings: Settings, kind: str, generator: Generator | None, notes: list[str]) -> bool:
+    """Whether the model writes an answer: always in llm mode; in auto mode for the kinds of
+    question where it was measured to add right answers (`Settings.model_kinds`)."""
+    if settings.answer_mode == "extractive":
+        return False
+    if generator is None:
+        if settings.answer_mode == "llm":
+            raise InputError("mode llm needs a generator model; install one (see README) or use --mode extractive")
+        notes.append("extractive answer: no language model is installed")
+        return False
+    if settings.answer_mode == "auto" and kind not in settings.model_kinds:
+        notes.append(f"quoted answer: the model is not run for {kind} questions (Settings.model_kinds)")
+        return False
+    return True
 
-    A small model's phrasing can drop the detail a reader needs (the figures, the exact words,
-    the list of names): the quotes keep it in the answer, each checkable at its source. A cited
-    sentence whose names or figures the model left out is quoted too, under its own number.
+
+def _snapshot(answer: Answer) -> Answer:
+    return replace(answer, citations=list(answer.citations), notes=list(answer.notes), timings_ms=dict(answer.timings_ms))
+
+
+def _finish(answer: Answer, started: float, retrieved: float) -> None:
+    now = time.perf_counter()
+    answer.timings_ms.setdefault("first_cited_text", (now - started) * 1000)
+    answer.timings_ms["generate"] = (now - retrieved) * 1000
+    answer.timings_ms["total"] = (now - started) * 1000
+
+
+@dataclass
+class _Composer:
+    """Writes the answer from the model's verified sentences (maybe none) and the chosen quotes.
+
+    The quotes the model did not cite follow its sentences, one per line; so does a sentence it
+    cited but whose names or figures it left out, under its own number: a small model's phrasing
+    can drop the detail a reader needs. Cited articles that disagree get a note (`disagreement_note`).
     """
-    cited = {(c.source, c.start): c.n for c in answer.citations}
-    left_out = [(cited[(e.doc.source, e.start)], e) for e in chosen
-                if (e.doc.source, e.start) in cited and len(_details_left_out(answer.answer, e.text)) >= 2]
-    new = [e for e in chosen if (e.doc.source, e.start) not in cited]
-    if not new and not left_out:
-        return
-    first = len(answer.citations) + 1
-    quotes = [extractive_text([e], dates=dates, first=n) for n, e in left_out]
-    if new:
-        quotes.append(extractive_text(new, dates=dates, first=first))
-        answer.citations += build_citations(new, first=first)
-    text = " From the articles: " + " ".join(quotes)
-    answer.answer += text
-    yield text
+
+    asked: Asked
+    chosen: list[Evidence]
+    index: Index
+    dates: bool
+
+    def __call__(self, answer: Answer, sentences: list[str], cited: list[Evidence]) -> None:
+        written = " ".join(sentences)
+        numbers = {(e.doc.source, e.start): n for n, e in enumerate(cited, 1)}
+        again = [(numbers[(e.doc.source, e.start)], e) for e in self.chosen
+                 if (e.doc.source, e.start) in numbers and len(_details_left_out(written, e.text)) >= 2]
+        new = by_time(self.asked, [e for e in self.chosen if (e.doc.source, e.start) not in numbers])
+        numbered = again + list(enumerate(new, len(cited) + 1))
+        quotes = quoted_lines(self.asked, numbered, self.dates)
+        answer.answer = f"{written}\n\nFrom the articles:\n{quotes}" if written and quotes else written or quotes
+        answer.citations = build_citations(cited + new)
+        answer.answered_by, answer.mode = ("model", "llm") if sentences else ("quotes", "extractive")
+        note = disagreement_note(self.asked, list(enumerate(cited + new, 1)), self.index)
+        if note:
+            answer.answer += "\n" + note
 
 
 def _details_left_out(written: str, sentence: str) -> set[str]:
@@ -221,22 +234,17 @@ def _details_left_out(written: str, sentence: str) -> set[str]:
     return {d for d in details if d not in written}
 
 
-def _evidence_for(citation: Citation, evidence: list[Evidence]) -> Evidence:
-    return next(e for e in evidence if e.doc.source == citation.source and e.start == citation.start)
-
-
-def _llm_answer(
+def _verified_sentences(
     answer: Answer, question: str, evidence: list[Evidence], embedder: Embedder, generator: Generator, started: float
-) -> Iterator[str]:
-    """Stream the model's answer, one verified sentence at a time (see `rag.verify`).
+) -> Iterator[tuple[str, list[Evidence]]]:
+    """The model's answer, one verified sentence at a time (see `rag.verify`), with the evidence
+    its markers now point at, in their new order.
 
-    Nothing the model writes reaches the reader before it is checked: a sentence is shown once it
-    is complete and a passage supports it, with its markers renumbered for the final answer
-    (`timings_ms` gets "first_token" and "first_sentence", counted from `started`, when the
-    question came in). A
-    draft that loops or only lists passage numbers is stopped. The model's refusal sentinel makes
-    the answer a refusal. If the model crashes, what was verified so far stays and the caller
-    completes the answer from the passages.
+    Nothing the model writes is yielded before it is checked: a sentence passes once it is complete
+    and a passage supports it, with its markers renumbered for the final answer (`timings_ms` gets
+    "first_token" and "first_sentence", counted from `started`, when the question came in). A
+    draft that loops or only lists passage numbers is stopped; the model's refusal sentinel is
+    noted and shows nothing.
     """
     messages = [
         {"role": "system", "content": SYSTEM_PROMPT},
@@ -249,20 +257,13 @@ def _llm_answer(
         ignore=(NOT_IN_ARTICLES,),
     )
     numbering = Numbering()
-    answer.mode = "llm"
 
-    def release(sentences: list[str]) -> Iterator[str]:
+    def release(sentences: list[str]) -> Iterator[tuple[str, list[Evidence]]]:
         for sentence in sentences:
             checked = verifier.check(sentence)
-            if checked is None:
-                continue
-            text = numbering.render(*checked)
-            shown = (" " if answer.answer else "") + text
-            if not answer.answer:
-                answer.timings_ms["first_sentence"] = (time.perf_counter() - started) * 1000
-            answer.answer += shown
-            answer.citations = build_citations([evidence[m - 1] for m in numbering.order])
-            yield shown
+            if checked is not None:
+                answer.timings_ms.setdefault("first_sentence", (time.perf_counter() - started) * 1000)
+                yield numbering.render(*checked), [evidence[m - 1] for m in numbering.order]
 
     stream = generator.generate(messages, max_tokens=160)
     try:
@@ -280,10 +281,8 @@ def _llm_answer(
         if close:
             close()
         answer.notes.extend(verifier.notes)
-    draft = reader.text.strip()
-    if draft.upper().startswith(NOT_IN_ARTICLES) and not answer.answer:
-        answer.answer, answer.refused = REFUSAL_TEXT, True
-        answer.notes.append("refused: the model found no answer in the passages")
+    if reader.text.strip().upper().startswith(NOT_IN_ARTICLES) and "first_sentence" not in answer.timings_ms:
+        answer.notes.append("the model found no answer in the passages; the quoted answer stands")
 
 
 def answer_question(
@@ -296,8 +295,7 @@ def answer_question(
 ) -> Answer:
     """The final answer of `stream_answer`."""
     final = None
-    for event in stream_answer(question, index, embedder, settings, history, generator):
-        if isinstance(event, Answer):
-            final = event
+    for final in stream_answer(question, index, embedder, settings, history, generator):
+        pass
     assert final is not None
     return final

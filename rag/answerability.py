@@ -12,14 +12,13 @@ Refusal (`refusal_reason`): the articles do not answer when the question names s
 something or some time no article mentions (`rag.mentions`); when the best evidence is weak
 (threshold measured on dev sets, see `Settings.refuse_below`); or when none of the best sentences
 holds what the question asks (`unmet`: a near miss), and the reason is said in words. A model's
-refusal is overruled when a passage plainly answers (`plainly_answered`).
+refusal never overrules the quoted answer (`rag.answer`).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from rag.evidence import Evidence, has_date, has_figure_of, names_in, names_missing, person_named, stems
 from rag.mentions import MONTH_NAMES, missing_names, read_parts, unmentioned_time
@@ -27,9 +26,6 @@ from rag.question import Asked, asked_speaker, time_words, weekday_of
 from rag.retrieve import has_enumeration
 from rag.settings import Settings
 from rag.store import DocumentInfo, Index
-
-if TYPE_CHECKING:
-    from rag.candidates import Gathered
 
 _QUOTATION = re.compile(r"[“\"][^”\"]*\s[^”\"]*[”\"]|‘[^’]+\s[^’]+’")
 _ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
@@ -219,7 +215,7 @@ def unmet(asked: Asked, evidence: list[Evidence], index: Index, depth: int = 8) 
     fitting = [e for e in top if answers_kind(untimed, e.text)]
     timed = asked.weekdays or asked.days or asked.months or asked.years
     if fitting and timed and all(scope(asked, e.text, e.doc) < 1 or not answers_kind(asked, e.text) for e in fitting):
-        return f"no passage that answers is about {_time_phrase(asked)}"
+        return f"no passage that answers is about {time_phrase(asked)}"
     missing = {n for e in fitting or top for n in names_missing(asked, context_of(e, index))}
     if missing:
         return f"no passage that answers mentions {', '.join(sorted(missing))}"
@@ -230,7 +226,7 @@ def unmet(asked: Asked, evidence: list[Evidence], index: Index, depth: int = 8) 
     return "no passage answers all of the question"
 
 
-def _time_phrase(asked: Asked) -> str:
+def time_phrase(asked: Asked) -> str:
     """'Thursday', 'August 5', '2031': the time a question asks about, as a reader would write it."""
     parts = [d.capitalize() for d in sorted(asked.weekdays)]
     parts += [f"{MONTH_NAMES[m - 1]} {d}" for m, d in sorted(asked.days)]
@@ -255,10 +251,3 @@ def refusal_reason(asked: Asked, evidence: list[Evidence], parts: list[list[Evid
         if any(r is None for r in reasons):
             return None
     return reasons[0]
-
-
-def plainly_answered(asked: Asked, gathered: Gathered, index: Index, settings: Settings) -> bool:
-    """One of the best passages holds what the question asks for (kind, key names, time) and
-    matches it closely: the model's refusal is then overruled, visibly (a small model refuses
-    answerable questions often; near misses were refused before it ran)."""
-    return any(satisfies(asked, e, index) and e.relevance >= settings.refuse_below + 0.15 for e in gathered.ranked[:3])

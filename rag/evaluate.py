@@ -88,7 +88,7 @@ def evaluate_question(item: dict, index, embedder, settings, generator, k: int) 
     details = {
         "answer": answer["answer"],
         "refused": answer["refused"],
-        "answered_by": answer.get("mode"),
+        "answered_by": answer.get("answered_by"),
         "citation_valid": citations_valid(answer["citations"], index),
         "citation_precision": (sum(s in sources for s in cited) / len(cited)) if cited else None,
         "notes": answer.get("notes", []),
@@ -173,7 +173,7 @@ def model_latencies(questions: list[ItemResult]) -> dict:
     """p50/p95 of the model's first token and first verified sentence (retrieval included), over
     the answers where the model ran and wrote a sentence that passed; empty without a model."""
     figures = {}
-    for key in ("first_token", "first_sentence"):
+    for key in ("first_cited_text", "first_token", "first_sentence"):
         values = [r.details["timings_ms"][key] for r in questions if key in r.details.get("timings_ms", {})]
         if values:
             figures[f"{key}_p50_ms"] = round(percentile(values, 0.5), 1)

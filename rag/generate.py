@@ -92,6 +92,11 @@ def is_installed(name: str) -> bool:
     return bool(model) and all(importlib.util.find_spec(p) is not None for p in model.packages)
 
 
+def installed_models() -> list[str]:
+    """The packaged generators whose packages are installed, in `PACKAGED_LLMS` order."""
+    return [name for name in PACKAGED_LLMS if is_installed(name)]
+
+
 def gguf_path(name: str) -> Path:
     """The model's GGUF file, joined from its parts into the cache on first use."""
     if name not in PACKAGED_LLMS:

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from rag.answerability import satisfies
+from rag.answerability import satisfies, scope, time_phrase
 from rag.candidates import (
     Gathered, across_sources, merge, per_article, spread, with_continuations, with_listed_items, with_outcome,
 )
@@ -102,17 +102,37 @@ def disagreement_note(asked: Asked, cited: list[tuple[int, Evidence]], index: In
     return None
 
 
-def extractive_text(chosen: list[Evidence], dates: bool = False, first: int = 1) -> str:
-    """Each sentence verbatim after its source, with its marker: 'Kyodo, 2023-02-23: ... [1]'.
+def article_label(doc: DocumentInfo) -> str:
+    """How a quoted line names its article: '“Title” (CNN, 2024-07-29)'; without a title, the
+    outlet and date (`source_label`)."""
+    if not doc.title:
+        return source_label(doc)
+    about = ", ".join(x for x in (doc.outlet, doc.published[:10] if doc.published else None) if x)
+    return f"{_short(doc.title, 12)} ({about})" if about else _short(doc.title, 12)
 
-    With `dates`, relative dates are read against the article's date: '(“last year”: 2022)'.
-    """
-    parts = []
-    for n, e in enumerate(chosen, first):
+
+def by_time(asked: Asked, chosen: list[Evidence]) -> list[Evidence]:
+    """The sentences about the time the question asks about (or any time) first, then the ones
+    about another year or day, in their order otherwise."""
+    return sorted(chosen, key=lambda e: scope(asked, e.text, e.doc) < 0)
+
+
+def quoted_lines(asked: Asked, numbered: list[tuple[int, Evidence]], dates: bool = False) -> str:
+    """One line per quoted sentence, verbatim, led by its article and followed by its marker:
+    '- “Title” (Kyodo, 2023-02-23): ... [1]'. Sentences about another year or day than the
+    question asks come last, under a line that says so. With `dates`, relative dates are read
+    against the article's date: '(“last year”: 2022)'."""
+    def line(n: int, e: Evidence) -> str:
         resolved = resolve_relative_dates(e.text, e.doc.published) if dates else []
         gloss = " (" + "; ".join(f"“{phrase}”: {value}" for phrase, value in resolved) + ")" if resolved else ""
-        parts.append(f"{evidence_label(e)}: {e.text} [{n}]{gloss}")
-    return " ".join(parts)
+        return f"- {article_label(e.doc)}: {e.text} [{n}]{gloss}"
+
+    here = [line(n, e) for n, e in numbered if scope(asked, e.text, e.doc) >= 0]
+    elsewhere = [line(n, e) for n, e in numbered if scope(asked, e.text, e.doc) < 0]
+    if elsewhere:
+        here += [f"About another year or day than the question asks ({time_phrase(asked)}):"] + elsewhere
+    return "\n".join(here)
+
 
 
 def build_citations(numbered: list[Evidence], first: int = 1) -> list[Citation]:
@@ -141,6 +161,18 @@ def choose_quotes(asked: Asked, gathered: Gathered, index: Index, settings: Sett
     chosen = with_outcome(asked, chosen, index)
     chosen = with_listed_items(chosen, index) if asked.kind == "list" else chosen
     return with_continuations(chosen, ranked, index, len(chosen) + 1)
+
+
+ANSWER_SHAPES = ("fact", "number", "date", "wording", "list", "reason", "compare")
+
+
+def answer_shape(asked: Asked) -> str:
+    """The kind of answer a question wants, as the chat decides whether the model runs for it:
+    'compare' for a question about several outlets or in several parts, else the question's kind
+    (number, date, wording, list, reason), else 'fact'."""
+    if len(asked.outlets) > 1 or across_sources(asked) or asked.compares or asked.parts:
+        return "compare"
+    return asked.kind if asked.kind in ANSWER_SHAPES else "fact"
 
 
 def _items(asked: Asked, ranked: list[Evidence], index: Index, most: int = 5, depth: int = 12) -> list[Evidence]:

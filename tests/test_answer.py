@@ -107,6 +107,33 @@ def test_a_name_only_in_a_photo_credit_still_counts_as_mentioned(fake_embedder, 
     assert missing_names(analyse("What does the Zorglub-credited article say?"), index) == ["Zorglub"]
 
 
+def test_quoted_lines_lead_with_the_article_and_set_apart_another_year():
+    from rag.evidence import Evidence
+    from rag.kinds import quoted_lines
+    from rag.question import analyse
+
+    titled = DocumentInfo("a", "01_x.md", "Delta cancels flights after outage", "CNN", "2024-07-19", None)
+    older = DocumentInfo("b", "02_y.txt", None, "Reuters", "2023-03-02", None)
+    now = Evidence(titled, 0, 30, "Delta canceled 690 flights.", 1.0, 1.0, 1.0)
+    then = Evidence(older, 0, 30, "Delta canceled 40 flights.", 0.9, 0.9, 0.9)
+    text = quoted_lines(analyse("How many flights did Delta cancel in 2024?"), [(1, now), (2, then)])
+    first, heading, second = text.split("\n")
+    assert first == "- “Delta cancels flights after outage” (CNN, 2024-07-19): Delta canceled 690 flights. [1]"
+    assert "another year or day" in heading and "2024" in heading
+    assert second == "- Reuters, 2023-03-02: Delta canceled 40 flights. [2]"
+    assert "\n" not in quoted_lines(analyse("How many flights did Delta cancel?"), [(1, now), (2, then)]).replace("\n- ", "")
+
+
+def test_answer_shapes_read_from_the_question():
+    from rag.kinds import answer_shape
+    from rag.question import analyse
+
+    assert answer_shape(analyse("Which airlines cancelled flights?")) == "list"
+    assert answer_shape(analyse("Why did the airline cancel flights?")) == "reason"
+    assert answer_shape(analyse("How many flights were cancelled?")) == "number"
+    assert answer_shape(analyse("Who leads the airline?")) == "fact"
+
+
 def test_source_labels_name_the_outlet_or_title_and_never_a_file_name_when_a_title_exists():
     assert source_label(DocumentInfo("a", "01_x.md", "Delta cancels flights", "CNN", "2024-07-19", None)) == "CNN, 2024-07-19"
     assert source_label(DocumentInfo("b", "02_y.txt", "Spain win Euro 2024", None, None, None)) == "“Spain win Euro 2024”"
@@ -339,15 +366,31 @@ def test_a_model_refusal_of_a_plain_answer_is_overruled_and_near_misses_never_re
     index = near_misses(settings, fake_embedder)
     llm = settings.with_overrides(refuse_below=-1.0, answer_mode="llm")
     answer = answer_question("How many flights did Delta cancel on Monday?", index, fake_embedder, llm, generator=FakeGenerator("NOT IN ARTICLES"))
-    assert not answer.refused and "690" in answer.answer and any("holds what the question asks for" in n for n in answer.notes)
+    assert not answer.refused and "690" in answer.answer and answer.answered_by == "quotes" and answer.notice == ""
+    assert any("the quoted answer stands" in n for n in answer.notes)
     thursday = answer_question("How many flights did Delta cancel on Friday?", index, fake_embedder, llm, generator=FakeGenerator("NOT IN ARTICLES"))
     assert thursday.refused and not thursday.citations, "no passage gives Friday's figure: refused before the model"
 
 
-def test_stream_yields_text_then_the_final_answer(index, fake_embedder, loose):
+def test_the_quoted_answer_comes_first_and_the_model_only_adds_to_it(index, fake_embedder, loose):
     events = list(stream_answer("Zbigniew Rau compassion", index, fake_embedder, loose, generator=FakeGenerator("Rau asked for compassion and solidarity [1].")))
-    assert all(isinstance(e, str) for e in events[:-1]) and isinstance(events[-1], Answer)
-    assert "".join(events[:-1]) == events[-1].answer, "the streamed text is the final answer, piece by piece"
+    assert all(isinstance(e, Answer) for e in events) and len(events) >= 2
+    first, final = events[0], events[-1]
+    assert first.answered_by == "quotes" and first.citations and "first_token" not in first.timings_ms, "cited text before the model ran"
+    assert final.answered_by == "model" and final.answer.startswith("Rau asked for compassion and solidarity [1].")
+    for earlier in events[:-1]:
+        assert {c.text for c in earlier.citations} <= {c.text for c in final.citations}, "nothing shown is taken back"
+    assert final.timings_ms["first_cited_text"] < final.timings_ms["first_sentence"]
+
+
+def test_auto_mode_runs_the_model_only_for_the_kinds_it_is_set_for(index, fake_embedder, loose):
+    generator = FakeGenerator("Rau asked for compassion and solidarity [1].")
+    skipped = answer_question("Zbigniew Rau compassion", index, fake_embedder, loose.with_overrides(model_kinds=("list",)), generator=generator)
+    assert skipped.answered_by == "quotes" and generator.messages is None and skipped.kind == "fact"
+    assert any("not run for fact questions" in n for n in skipped.notes)
+    forced = answer_question("Zbigniew Rau compassion", index, fake_embedder,
+                             loose.with_overrides(model_kinds=("list",), answer_mode="llm"), generator=generator)
+    assert forced.answered_by == "model" and generator.messages is not None
 
 
 def test_mode_llm_without_a_model_is_a_clear_error(index, fake_embedder, loose):
@@ -389,16 +432,16 @@ def test_instructions_inside_an_article_are_treated_as_data(settings, fake_embed
 
 
 def streamed_and_final(question, index, embedder, settings, generator):
+    """The answer texts a reader sees before the final one, and the final answer."""
     events = list(stream_answer(question, index, embedder, settings, generator=generator))
-    return [e for e in events if isinstance(e, str)], events[-1]
+    return [e.answer for e in events[:-1]], events[-1]
 
 
 def test_only_verified_sentences_are_streamed_and_they_start_the_final_answer(index, fake_embedder, loose):
     draft = "Zanzibar exported bananas to Mars in 1850 [1]. Rau asked for compassion and solidarity [1]."
-    pieces, final = streamed_and_final("Zbigniew Rau compassion", index, fake_embedder, loose.with_overrides(answer_mode="llm"), FakeGenerator(draft))
-    streamed = "".join(pieces)
-    assert "Zanzibar" not in streamed and "Zanzibar" not in final.answer
-    assert streamed == final.answer and final.answer.startswith("Rau asked for compassion and solidarity [1].")
+    shown, final = streamed_and_final("Zbigniew Rau compassion", index, fake_embedder, loose.with_overrides(answer_mode="llm"), FakeGenerator(draft))
+    assert not any("Zanzibar" in text for text in shown) and "Zanzibar" not in final.answer
+    assert shown[-1] == final.answer and final.answer.startswith("Rau asked for compassion and solidarity [1].")
     assert any("no passage supports" in n for n in final.notes) and final.notice == ""
 
 
@@ -406,13 +449,12 @@ def test_marker_lists_and_the_sentinel_never_stream_and_the_fallback_reads_as_a_
     llm = loose.with_overrides(answer_mode="llm")
     finals = []
     for draft in ("[1] 32 [2] 32 [3] 32 [4] 32 [5] 32", "NOT IN ARTICLES Rau asked the world to help"):
-        pieces, final = streamed_and_final("Zbigniew Rau compassion", index, fake_embedder, llm, FakeGenerator(draft))
-        streamed = "".join(pieces)
-        assert "[1] 32" not in streamed and "NOT IN ARTICLES" not in streamed and streamed == final.answer
+        shown, final = streamed_and_final("Zbigniew Rau compassion", index, fake_embedder, llm, FakeGenerator(draft))
+        assert not any("[1] 32" in text or "NOT IN ARTICLES" in text for text in shown + [final.answer])
+        assert shown == [final.answer], "the quoted answer was shown, and it stays"
         finals.append(final)
-    assert finals[0].mode == "extractive" and finals[0].citations
-    assert finals[0].notice.startswith("The model's draft could not be checked against the articles")
-    assert finals[1].notice.startswith("The model found no answer in the passages, but one of them holds")
+    for final in finals:
+        assert final.answered_by == "quotes" and final.citations and final.notice == "", "no apology when the model adds nothing"
 
 
 class CrashingGenerator:
@@ -437,21 +479,20 @@ def test_a_model_crash_falls_back_to_the_passages_with_the_signal_in_one_sentenc
     assert answer.mode == "extractive" and answer.citations and not answer.refused
     assert "SIGILL" in answer.notice and answer.notice.count(".") == 1
     assert any("SIGILL (illegal instruction)" in n for n in answer.notes)
-    pieces, final = streamed_and_final("Zbigniew Rau compassion", index, fake_embedder, llm,
-                                       CrashingGenerator("Rau asked for compassion and solidarity [1]. Then"))
-    assert final.answer.startswith("Rau asked for compassion and solidarity [1].") and "".join(pieces) == final.answer
+    shown, final = streamed_and_final("Zbigniew Rau compassion", index, fake_embedder, llm,
+                                      CrashingGenerator("Rau asked for compassion and solidarity [1]. Then"))
+    assert final.answer.startswith("Rau asked for compassion and solidarity [1].") and shown[-1] == final.answer
     assert "SIGILL" in final.notice
     assert_citations_exact(final, loose.corpus_dir)
 
 
-def test_a_model_refusal_of_a_question_the_passages_come_close_to_shows_them_with_a_warning(index, fake_embedder, settings):
+def test_a_model_refusal_of_a_question_the_passages_come_close_to_keeps_the_quoted_answer(index, fake_embedder, settings):
     question = "Zbigniew Rau compassion"
     best = max(e.relevance for e in gather(read_question(question, index), index, fake_embedder, settings).ranked)
     close = settings.with_overrides(answer_mode="llm", refuse_below=best - 0.05)  # passes the threshold, not plainly
-    pieces, final = streamed_and_final(question, index, fake_embedder, close, FakeGenerator("NOT IN ARTICLES"))
-    assert not final.refused and final.citations and final.mode == "extractive"
-    assert final.notice.startswith("The model found no direct answer in the passages.")
-    assert "".join(pieces) == final.answer and "NOT IN ARTICLES" not in final.answer
+    shown, final = streamed_and_final(question, index, fake_embedder, close, FakeGenerator("NOT IN ARTICLES"))
+    assert not final.refused and final.citations and final.answered_by == "quotes" and final.notice == ""
+    assert shown == [final.answer] and "NOT IN ARTICLES" not in final.answer
 
 
 def _index_of(tmp_path, fake_embedder, articles: dict[str, str]):

@@ -41,6 +41,22 @@ def test_real_vectors_are_unit_length_and_semantic(real_index):
     assert a @ b > a @ c + 0.2
 
 
+def test_numpy_question_vectors_match_sentence_transformers_on_the_seed_sentences(real_index):
+    """Questions and model sentences are embedded by rag.embed.NumpyBert (no torch); the index by
+    sentence-transformers. Both must give the same vectors, whatever the length or padding."""
+    import numpy as np
+
+    from rag.embed import PACKAGED_MODELS, NumpyBert, embed_texts
+
+    _, embedder, index = real_index
+    texts = [index.document_text(d.source)[:n] for d in index.documents().values() for n in (40, 400, 4000)]
+    assert NumpyBert.reads(PACKAGED_MODELS[embedder.name][0]())
+    torch_vectors = embed_texts(embedder, texts)  # more texts than a small batch: sentence-transformers
+    numpy_vectors = np.concatenate([embed_texts(embedder, texts[i : i + 3]) for i in range(0, len(texts), 3)])
+    assert len(texts) > embedder.small_batch >= 3
+    assert float(np.min(np.sum(torch_vectors * numpy_vectors, axis=1))) > 0.9999
+
+
 def test_dev_set_evidence_is_in_the_top_five(real_index):
     settings, embedder, index = real_index
     items = [json.loads(line) for line in DEV_SET.read_text().splitlines() if line.strip()]

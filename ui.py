@@ -28,7 +28,7 @@ import gradio as gr
 from rag.answer import Answer, answer_question, stream_answer
 from rag.build import build_index, ensure_index
 from rag.conversation import Turn
-from rag.embed import Embedder, SentenceTransformerEmbedder, embed_texts
+from rag.embed import Embedder, SentenceTransformerEmbedder
 from rag.errors import RagError
 from rag.generate import Generator, installed_models, make_generator
 from rag.ingest import correct_metadata, remove_article, save_article
@@ -478,7 +478,7 @@ def load_state(settings: Settings, log=print) -> AppState:
         started = time.perf_counter()
         generator.load()
         log(f"loaded {generator.name} in {time.perf_counter() - started:.1f} s")
-    embed_texts(embedder, ["warm up"])  # a question's vector: NumPy, no torch (rag.embed.NumpyBert)
+    embedder.load()  # torch embeds the candidate windows of a question faster than NumPy in a warm process
     return AppState(settings, embedder, generator, index)
 
 

@@ -30,11 +30,13 @@ import time
 from pathlib import Path
 
 from compare_models import ROOT, each_set, parse_set
+
+sys.path.insert(0, str(ROOT))  # ui.py
 from rag.answer import SYSTEM_PROMPT, USER_PROMPT, stream_answer
 from rag.candidates import gather
 from rag.embed import SentenceTransformerEmbedder, embed_texts
 from rag.evaluate import split_of
-from rag.generate import gguf_path, make_generator
+from rag.generate import adds_answers_for, gguf_path, make_generator
 from rag.kinds import ANSWER_SHAPES, format_passages
 from rag.mentions import read_question
 from rag.retrieve import search
@@ -145,7 +147,8 @@ def through_server(questions: list[str], settings, index, embedder, generator, m
     app.close()
     line(f"first cited text on screen, through the server ({model}, auto)", figures["first"])
     line(f"baseline: first text shown before (model ran for every kind; {model})", figures["before"])
-    line(f"final answer now (model only for {', '.join(settings.model_kinds) or 'no kind'})", figures["final"])
+    kinds = settings.model_kinds if settings.model_kinds is not None else adds_answers_for(model)
+    line(f"final answer now (model only for {', '.join(kinds) or 'no kind'} questions)", figures["final"])
     line("baseline: final answer before (model for every kind)", figures["final_all"])
     print(f"| answers the model's words led, model for every kind | {improved} of {len(figures['final_all'])} | | |")
 

@@ -62,7 +62,7 @@ def kind_cells(results: list[ItemResult]) -> str:
     return f"{cell([sum(r.passed for r in results), len(results)])} | {by_model} | {seconds:.1f}"
 
 
-def write_items(path: Path, name: str, mode: str, items: list[dict], results: list[ItemResult], index) -> None:
+def write_items(path: Path, name: str, mode: str, items: list[dict], results: list[ItemResult], index, model: str) -> None:
     """Per item: the answer shape the question reading sees (`rag.kinds.answer_shape`), so the
     figures can be grouped the way the chat decides whether to run the model."""
     questions = {i["id"]: i.get("question") for i in items}
@@ -71,7 +71,7 @@ def write_items(path: Path, name: str, mode: str, items: list[dict], results: li
             question = questions.get(r.id)
             shape = answer_shape(read_question(question, index)) if question and r.kind != "quote" else "quote"
             out.write(json.dumps({
-                "set": name, "mode": mode, "id": r.id, "split": r.split, "kind": r.kind, "shape": shape,
+                "set": name, "mode": mode, "model": None if mode == "extractive" else model, "id": r.id, "split": r.split, "kind": r.kind, "shape": shape,
                 "near_miss": r.kind != "quote" and "expect_matched" not in r.details, "passed": r.passed,
                 "answered_by": r.details.get("answered_by"), "latency_ms": r.latency_ms,
                 "timings_ms": r.details.get("timings_ms", {}),
@@ -100,7 +100,7 @@ def main() -> None:
             for mode in args.modes:
                 results, _ = run_eval(items, index, embedder, settings.with_overrides(answer_mode=mode), generator)
                 if args.items:
-                    write_items(args.items, name, mode, items, results, index)
+                    write_items(args.items, name, mode, items, results, index, model)
                 failed = " ".join(r.id for r in results if r.split == "dev" and not r.passed)
                 print(f"{name}, {mode}: dev items failed: {failed or 'none'}", file=sys.stderr, flush=True)
                 for r in results:

@@ -1,19 +1,22 @@
-"""Soak: 20 concurrent chat clients against a live `ui.py` on loopback for two minutes.
+"""Soak: concurrent chat clients against a live `ui.py` on loopback, by default 10 for an hour.
 
-Starts the app on a free 127.0.0.1 port (its own index in a temp folder), then each client loops
-over ask (extractive and LLM) and quote calls through `gradio_client` until the time is up or it
-has made `--max-requests` calls. Checks every answer (citations reproduce the article text; the
-extractive answer to the abstentions question contains 32; the quote is verified) and reports
-errors, latency, and the server's RSS sampled every few seconds: the series, start, middle,
+Starts the app on a free 127.0.0.1 port (its own index of the seeds in a temp folder), in its
+default mode, then each client loops over the seed dev set's questions and quotes through
+`gradio_client` until the time is up or it has made `--max-requests` calls, reading each answer
+for `--pause` seconds: in the default mode, or every `--llm-every`-th question in llm mode. Errors
+are failed calls, error replies and citations whose offsets do not reproduce the article text;
+answers are checked against the dev set (right / checked, per mode; a quote's verdict). Reports
+latency, and the server's RSS sampled every `--sample-every` seconds: the series, start, middle,
 end, peak, and the least-squares slope over the second half of the run (MB/min), which tells
 warm-up (growth early, flat later) from a leak (growth that goes on).
 
-    python benchmarks/soak.py [--clients 20] [--seconds 120] [--sample-every 5]
+    python benchmarks/soak.py [--clients 10] [--seconds 3600] [--sample-every 60]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import socket
@@ -27,6 +30,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from rag.evaluate import load_items, normalise  # noqa: E402
 
 
 def rss_mb(pid: int, field: str = "VmRSS") -> float:
@@ -44,10 +50,12 @@ def free_port() -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=120)
-    parser.add_argument("--max-requests", type=int, default=500, help="per client")
-    parser.add_argument("--sample-every", type=float, default=5.0, help="seconds between RSS samples")
+    parser.add_argument("--clients", type=int, default=10)
+    parser.add_argument("--seconds", type=float, default=3600)
+    parser.add_argument("--max-requests", type=int, default=100_000, help="per client")
+    parser.add_argument("--llm-every", type=int, default=0, help="every n-th question is asked in llm mode (0: never)")
+    parser.add_argument("--pause", type=float, default=5.0, help="seconds a client reads an answer before the next question")
+    parser.add_argument("--sample-every", type=float, default=60.0, help="seconds between RSS samples")
     args = parser.parse_args()
     from gradio_client import Client
 
@@ -81,27 +89,40 @@ def main() -> None:
                     return "citation offsets do not reproduce the text"
             return None
 
+        items = load_items(ROOT.parent / "shared" / "eval" / "dev.jsonl")
+        checked: dict[str, list[int]] = {"default": [0, 0], "llm": [0, 0], "quote": [0, 0]}
+
+        def call(client, item: dict, mode: str) -> tuple[str | None, bool]:
+            """(error, right) for one item."""
+            if item.get("kind") == "quote":
+                r = client.predict(item["quote"], item.get("speaker") or "", api_name="/quote")
+                return r.get("error") or check_citations(r.get("matches", [])), r.get("verdict") in item["verdict"]
+            history = json.dumps(item.get("history", []))
+            r = client.predict(item["question"], history, "llm" if mode == "llm" else "", api_name="/ask")
+            error = r.get("error") or check_citations(r["citations"])
+            if item.get("refuse"):
+                return error, bool(r["refused"])
+            text = normalise(r["answer"])
+            return error, not r["refused"] and all(any(normalise(s) in text for s in group) for group in item.get("expect", []))
+
         def client_loop(number: int) -> None:
             client = Client(url, verbose=False)
             calls = 0
             while time.time() < stop_at and calls < args.max_requests:
-                kind = ("extractive", "llm", "quote")[(number + calls) % 3]
+                item = items[(number * 7 + calls) % len(items)]
+                in_llm_mode = args.llm_every and calls % args.llm_every == args.llm_every - 1
+                kind = "quote" if item.get("kind") == "quote" else "llm" if in_llm_mode else "default"
                 started = time.perf_counter()
-                error = None
                 try:
-                    if kind == "quote":
-                        r = client.predict("not only our compassion, but also our support and solidarity", "Zbigniew Rau", api_name="/quote")
-                        error = None if r.get("verdict") == "verified" else f"quote verdict {r.get('verdict')}"
-                    else:
-                        r = client.predict("How many countries abstained in the February 2023 vote?", "[]", kind, api_name="/ask")
-                        error = r.get("error") or check_citations(r["citations"])
-                        if not error and (r["refused"] or (kind == "extractive" and "32" not in r["answer"])):
-                            error = f"wrong answer: {r['answer'][:80]}"
+                    error, right = call(client, item, kind)
                 except Exception as exc:  # a failed call is what the soak counts
-                    error = f"{type(exc).__name__}: {exc}"
+                    error, right = f"{type(exc).__name__}: {exc}", False
                 with lock:
                     results.append((kind, (time.perf_counter() - started) * 1000, error))
+                    checked[kind][0] += right
+                    checked[kind][1] += 1
                 calls += 1
+                time.sleep(args.pause)
 
         samples: list[tuple[float, float]] = [(0.0, start_rss)]
         started_at = time.time()
@@ -129,7 +150,7 @@ def main() -> None:
 
     print(f"soak: {args.clients} clients, {args.seconds:.0f} s, loopback {url} (2 CPU cores)")
     print(f"{'call':12}{'count':>7}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}")
-    for kind in ("extractive", "llm", "quote"):
+    for kind in ("default", "llm", "quote"):
         rows = [r for r in results if r[0] == kind]
         if rows:
             latencies = sorted(r[1] for r in rows)
@@ -141,7 +162,11 @@ def main() -> None:
             break
     if len(tracebacks) > 1:
         print(f"server tracebacks: {len(tracebacks) - 1}; the last:\nTraceback" + tracebacks[-1][-3000:])
-    print("RSS samples (s: MB): " + ", ".join(f"{t:.0f}: {mb:.0f}" for t, mb in samples))
+    print("answers checked against the dev set (right / checked): "
+          + "; ".join(f"{kind} {right}/{total}" for kind, (right, total) in checked.items()))
+    print("\n| minute | server RSS MB |\n|---|---|")
+    for t, mb in samples:
+        print(f"| {t / 60:.0f} | {mb:.0f} |")
     middle = min(samples, key=lambda sample: abs(sample[0] - args.seconds / 2))[1]
     second_half = [sample for sample in samples if sample[0] >= args.seconds / 2]
     slope = statistics.linear_regression([t for t, _ in second_half], [mb for _, mb in second_half]).slope * 60 if len(second_half) > 2 else float("nan")

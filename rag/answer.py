@@ -16,14 +16,14 @@ This module runs the answer stage in order and holds the prompts; each mechanism
    what the question asks for (a figure of the things it counts, a date, a name; with every name
    it gives, about the time it asks about); or when the model says so and the evidence does not
    plainly answer.
-5. Answer kinds (`rag.kinds` + `rag.quotes`): extractive mode (no model): the best evidence
-   sentences, each quoted with its source; a quote question gets the quote check's verdict;
-   cited articles from different years, or different figures for the same thing on the same
-   day, get a note that cites each side.
-6. Verification (`rag.verify`): LLM mode: the evidence is numbered in the prompt, the model
-   answers citing [n], and every sentence is verified before a reader sees it; the best sentences
-   the model left out follow as quotes. If nothing verifiable is left, the extractive answer is
-   used, with a note.
+5. Answer kinds (`rag.kinds` + `rag.quotes`): the quoted answer, ready as soon as evidence is
+   chosen: the best evidence sentences verbatim, one per line, each led by its article; a quote
+   question gets the quote check's verdict; cited articles from different years, or different
+   figures for the same thing on the same day, get a note that cites each side.
+6. The model, where it earns its time (`model_runs`): in auto mode only for the kinds of question
+   it was measured to add right answers for. The evidence is numbered in the prompt, the model
+   answers citing [n], and every sentence is verified (`rag.verify`) before it leads the quoted
+   answer; the quotes it did not cite follow. When nothing passes, the quoted answer stays.
 
 Every citation is an exact sentence span: `text[start:end] == citation text` (see README).
 """
@@ -41,7 +41,7 @@ from rag.conversation import Turn, clean_question, standalone_question
 from rag.embed import Embedder
 from rag.errors import InputError
 from rag.evidence import Evidence
-from rag.generate import Generator, GeneratorCrashed, GeneratorUnavailable
+from rag.generate import Generator, GeneratorCrashed, GeneratorUnavailable, adds_answers_for
 from rag.kinds import (
     Citation, answer_shape, build_citations, by_time, choose_quotes, disagreement_note, evidence_label, format_passages,
     prompt_label, quote_answer, quote_request, quoted_lines, source_label,
@@ -172,7 +172,8 @@ def stream_answer(
 
 def model_runs(settings: Settings, kind: str, generator: Generator | None, notes: list[str]) -> bool:
     """Whether the model writes an answer: always in llm mode; in auto mode for the kinds of
-    question where it was measured to add right answers (`Settings.model_kinds`)."""
+    question where it was measured to add right answers (`Settings.model_kinds`, else the model's
+    own measured kinds)."""
     if settings.answer_mode == "extractive":
         return False
     if generator is None:
@@ -180,8 +181,9 @@ def model_runs(settings: Settings, kind: str, generator: Generator | None, notes
             raise InputError("mode llm needs a generator model; install one (see README) or use --mode extractive")
         notes.append("extractive answer: no language model is installed")
         return False
-    if settings.answer_mode == "auto" and kind not in settings.model_kinds:
-        notes.append(f"quoted answer: the model is not run for {kind} questions (Settings.model_kinds)")
+    kinds = settings.model_kinds if settings.model_kinds is not None else adds_answers_for(generator.name)
+    if settings.answer_mode == "auto" and kind not in kinds:
+        notes.append(f"quoted answer: {generator.name} is not run for {kind} questions, where it was not measured to add answers")
         return False
     return True
 

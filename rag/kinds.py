@@ -1,9 +1,10 @@
 """Answer kinds in extractive form: which sentences are quoted, and how they are labelled and cited.
 
-An extractive answer quotes evidence sentences verbatim, each after its source and with its
-marker ('Kyodo, 2023-02-23: ... [1]'): first one that answers what is asked (and one per part of
-the question), the sentences that each name new items for a list, each article's own words for a
-question that compares outlets, then the best of the rest. A quote question ('did X say ...',
+The quoted answer gives evidence sentences verbatim, one per line, each led by its article and
+followed by its marker ('- “Title” (Kyodo, 2023-02-23): ... [1]'; `quoted_lines`): first one
+that answers what is asked (and one per part of the question), the sentences that each name new
+items for a list, each article's own words for a question that compares outlets, then the best
+of the rest; sentences about another year or day than the question asks come last, set apart. A quote question ('did X say ...',
 'who said "..."') is answered with the quote check's verdict (`rag.quotes.check_quote`) and every
 article that carries the words. Cited articles from different years, or different figures for
 the same thing on the same day, get a note that cites each side. The model's passages are

@@ -46,10 +46,10 @@ class Settings:
     llm_model: str = field(default="qwen2.5-0.5b", metadata={"doc": "packaged generator (see rag.generate.PACKAGED_LLMS)"})
     llm_runtime: str = field(default="llama.cpp", metadata={"doc": "llama.cpp (4-bit, fast) or transformers (fp32)"})
     answer_mode: str = field(default="auto", metadata={"doc": "llm, extractive, or auto (llm if installed)"})
-    model_kinds: tuple[str, ...] = field(
-        default=("fact", "number", "date", "wording", "list", "reason", "compare"),
+    model_kinds: tuple[str, ...] | None = field(
+        default=None,
         metadata={"doc": "in auto mode, the kinds of question the model writes answers for (rag.kinds.answer_shape); "
-                  "the others get the quoted answer alone (benchmarks/eval_corpora.py --items, per shape)"},
+                  "None: the kinds the chosen model was measured to add right answers for (rag.generate.PACKAGED_LLMS)"},
     )
     answer_chunks: int = field(default=10, metadata={"doc": "chunks retrieved to pick evidence sentences from"})
     evidence_sentences: int = field(default=6, metadata={"doc": "numbered evidence sentences shown to the model"})

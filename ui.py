@@ -37,6 +37,7 @@ from rag.quotes import QuoteCheck, check_quote, tokenize
 from rag.settings import Settings
 from rag.store import Index
 
+SEEDS = Path(__file__).resolve().parent / "seeds"
 EXAMPLES = [
     "How many countries abstained in the February 2023 vote?",
     "Which countries voted against the resolution?",
@@ -359,7 +360,8 @@ def create_app(state: AppState) -> gr.Blocks:
                     with gr.Row():
                         send = gr.Button("Ask", variant="primary", elem_id="ask")
                         clear = gr.Button("Clear conversation")
-                    gr.Examples(EXAMPLES, inputs=question, label="Try")
+                    if state.settings.corpus_dir.resolve() == SEEDS.resolve():  # the examples ask about the seeds
+                        gr.Examples(EXAMPLES, inputs=question, label="Try")
                 with gr.Column(scale=2):
                     gr.Markdown("**Source** — click a [n] in an answer")
                     cards = gr.HTML("", elem_id="sources")

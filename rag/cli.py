@@ -94,6 +94,7 @@ def cmd_library(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     index = _open_index(args)
+    args.source = Path(args.source).name  # 'articles/page.html' names the article 'page.html'
     text = index.document_text(args.source)
     if args.json:
         doc = next(d for d in index.documents().values() if args.source in (d.source, *d.aliases))
@@ -167,7 +168,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for citation in answer.citations:
         meta = " · ".join(x for x in (citation.outlet, citation.published) if x)
         print(f"[{citation.n}] {citation.source} [{citation.start}:{citation.end}]{'  ' + meta if meta else ''}")
-        print("    " + citation.text)
+        if citation.text not in answer.answer:  # a quoted line already shows it
+            print("    " + citation.text)
     for note in answer.notes:
         _log(f"note: {note}")
     return 0

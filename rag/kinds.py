@@ -113,27 +113,37 @@ def article_label(doc: DocumentInfo) -> str:
 
 
 def by_time(asked: Asked, chosen: list[Evidence]) -> list[Evidence]:
-    """The sentences about the time the question asks about (or any time) first, then the ones
-    about another year or day, in their order otherwise."""
-    return sorted(chosen, key=lambda e: scope(asked, e.text, e.doc) < 0)
+    """The sentences that name no other time than the question asks first, then the ones that
+    name another year or day, in their order otherwise."""
+    return sorted(chosen, key=lambda e: _names_another_time(asked, e))
+
+
+def _names_another_time(asked: Asked, e: Evidence) -> bool:
+    """The sentence itself names a year, day or weekday other than the asked one. Its article's
+    date does not count: an article from 2019 may well announce a tour's 2020 dates."""
+    return scope(asked, e.text, replace(e.doc, published=None)) < 0
 
 
 def quoted_lines(asked: Asked, numbered: list[tuple[int, Evidence]], dates: bool = False) -> str:
     """One line per quoted sentence, verbatim, led by its article and followed by its marker:
-    '- “Title” (Kyodo, 2023-02-23): ... [1]'. Sentences about another year or day than the
-    question asks come last, under a line that says so. With `dates`, relative dates are read
-    against the article's date: '(“last year”: 2022)'."""
+    '- “Title” (Kyodo, 2023-02-23): ... [1]'; a later line from the same article is led by its
+    outlet and date only. Sentences that name another year or day than the question asks come
+    last, under a line that says so. With `dates`, relative dates are read against the article's
+    date: '(“last year”: 2022)'."""
+    labelled: set[str] = set()
+
     def line(n: int, e: Evidence) -> str:
+        label = source_label(e.doc) if e.doc.doc_id in labelled else article_label(e.doc)
+        labelled.add(e.doc.doc_id)
         resolved = resolve_relative_dates(e.text, e.doc.published) if dates else []
         gloss = " (" + "; ".join(f"“{phrase}”: {value}" for phrase, value in resolved) + ")" if resolved else ""
-        return f"- {article_label(e.doc)}: {e.text} [{n}]{gloss}"
+        return f"- {label}: {e.text} [{n}]{gloss}"
 
-    here = [line(n, e) for n, e in numbered if scope(asked, e.text, e.doc) >= 0]
-    elsewhere = [line(n, e) for n, e in numbered if scope(asked, e.text, e.doc) < 0]
+    here = [line(n, e) for n, e in numbered if not _names_another_time(asked, e)]
+    elsewhere = [line(n, e) for n, e in numbered if _names_another_time(asked, e)]
     if elsewhere:
-        here += [f"About another year or day than the question asks ({time_phrase(asked)}):"] + elsewhere
+        here += [f"Passages that name another time (the question asks about {time_phrase(asked)}):"] + elsewhere
     return "\n".join(here)
-
 
 
 def build_citations(numbered: list[Evidence], first: int = 1) -> list[Citation]:

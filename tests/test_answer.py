@@ -115,13 +115,18 @@ def test_quoted_lines_lead_with_the_article_and_set_apart_another_year():
     titled = DocumentInfo("a", "01_x.md", "Delta cancels flights after outage", "CNN", "2024-07-19", None)
     older = DocumentInfo("b", "02_y.txt", None, "Reuters", "2023-03-02", None)
     now = Evidence(titled, 0, 30, "Delta canceled 690 flights.", 1.0, 1.0, 1.0)
-    then = Evidence(older, 0, 30, "Delta canceled 40 flights.", 0.9, 0.9, 0.9)
-    text = quoted_lines(analyse("How many flights did Delta cancel in 2024?"), [(1, now), (2, then)])
-    first, heading, second = text.split("\n")
+    more = Evidence(titled, 40, 70, "Crews were stranded.", 1.0, 1.0, 1.0)
+    then = Evidence(older, 0, 30, "Delta canceled 40 flights in 2023.", 0.9, 0.9, 0.9)
+    undated_day = Evidence(older, 40, 70, "The tour starts on June 9.", 0.9, 0.9, 0.9)
+    asked = analyse("How many flights did Delta cancel in 2024?")
+    text = quoted_lines(asked, [(1, now), (2, more), (3, undated_day), (4, then)])
+    first, second, third, heading, fourth = text.split("\n")
     assert first == "- “Delta cancels flights after outage” (CNN, 2024-07-19): Delta canceled 690 flights. [1]"
-    assert "another year or day" in heading and "2024" in heading
-    assert second == "- Reuters, 2023-03-02: Delta canceled 40 flights. [2]"
-    assert "\n" not in quoted_lines(analyse("How many flights did Delta cancel?"), [(1, now), (2, then)]).replace("\n- ", "")
+    assert second == "- CNN, 2024-07-19: Crews were stranded. [2]", "the same article is named once in full"
+    assert third.endswith("The tour starts on June 9. [3]"), "an article from another year may name no other time"
+    assert heading == "Passages that name another time (the question asks about 2024):"
+    assert fourth == "- Reuters, 2023-03-02: Delta canceled 40 flights in 2023. [4]"
+    assert "another time" not in quoted_lines(analyse("How many flights did Delta cancel?"), [(1, now), (2, then)])
 
 
 def test_answer_shapes_read_from_the_question():

@@ -263,7 +263,7 @@ def _history_turns(messages: list[dict]) -> list[Turn]:
 
 
 PENDING = "<span class='pending'>Checking the articles…</span>"
-"""Shown until the first verified sentence: the model's raw draft is never shown."""
+"""Shown until the quoted answer is ready; the model's raw draft is never shown."""
 
 MODEL_CHOICES = {
     "qwen2.5-0.5b": "Qwen2.5 0.5B: fast",
@@ -427,14 +427,18 @@ def create_app(state: AppState) -> gr.Blocks:
                 event.then(refresh_sources, fix_source, fix_source, api_visibility="private")
             fix_source.change(pick, fix_source, fix_fields, api_visibility="private")
 
+        def api_request(history_json: str, mode: str, llm: str) -> tuple[Settings, list[Turn], Generator | None]:
+            """The settings, history and model an API question is answered with."""
+            history = [Turn(t["role"], t["content"]) for t in json.loads(history_json or "[]")]
+            settings = state.settings.with_overrides(answer_mode=mode or None)
+            return settings, history, None if settings.answer_mode == "extractive" else state.generator_for(llm)
+
         @gr.api(api_name="ask", concurrency_id="answers", concurrency_limit=ANSWER_SLOTS)
         def api_ask(question: str, history_json: str = "[]", mode: str = "", llm: str = "") -> dict:
             """Answer a question; returns the JSON of `rag ask --json`."""
-            history = [Turn(t["role"], t["content"]) for t in json.loads(history_json or "[]")]
-            settings = state.settings.with_overrides(answer_mode=mode or None)
-            generator = None if settings.answer_mode == "extractive" else state.generator_for(llm)
+            request = api_request(history_json, mode, llm)
             try:
-                return answer_question(question, state.index, state.embedder, settings, history, generator).to_json()
+                return answer_question(question, state.index, state.embedder, *request).to_json()
             except RagError as exc:
                 return {"question": question, "error": str(exc)}
 
@@ -442,11 +446,9 @@ def create_app(state: AppState) -> gr.Blocks:
         def api_ask_stream(question: str, history_json: str = "[]", mode: str = "", llm: str = "") -> Iterator[dict]:
             """Answer a question, yielding the JSON of `rag ask --json` each time the answer changes:
             the quoted answer first, then each version the model's verified sentences lead."""
-            history = [Turn(t["role"], t["content"]) for t in json.loads(history_json or "[]")]
-            settings = state.settings.with_overrides(answer_mode=mode or None)
-            generator = None if settings.answer_mode == "extractive" else state.generator_for(llm)
+            request = api_request(history_json, mode, llm)
             try:
-                for shown in stream_answer(question, state.index, state.embedder, settings, history, generator):
+                for shown in stream_answer(question, state.index, state.embedder, *request):
                     yield shown.to_json()
             except RagError as exc:
                 yield {"question": question, "error": str(exc)}

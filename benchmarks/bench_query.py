@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))  # ui.py
 from rag.answer import SYSTEM_PROMPT, USER_PROMPT, stream_answer
 from rag.candidates import gather
 from rag.embed import SentenceTransformerEmbedder, embed_texts
-from rag.evaluate import split_of
+from rag.evaluate import percentile, split_of
 from rag.generate import adds_answers_for, gguf_path, make_generator
 from rag.kinds import ANSWER_SHAPES, format_passages
 from rag.mentions import read_question
@@ -44,14 +44,9 @@ from rag.retrieve import search
 DEFAULT_SET = ROOT / "benchmarks" / "corpora" / "wayanad-landslides-2024" / "dev.jsonl"
 
 
-def p(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
 def line(label: str, values: list[float], unit: str = "ms") -> None:
     if values:
-        print(f"| {label} | {statistics.median(values):.0f} {unit} | {p(values, 0.95):.0f} {unit} | {len(values)} |", flush=True)
+        print(f"| {label} | {statistics.median(values):.0f} {unit} | {percentile(values, 0.95):.0f} {unit} | {len(values)} |", flush=True)
     else:
         print(f"| {label} | – | – | 0 |", flush=True)
 

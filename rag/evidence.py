@@ -19,6 +19,7 @@ answers in `rag.answerability`, the checks of a model's sentence in `rag.verify`
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
@@ -285,14 +286,15 @@ _REPORTING = frozenset("said reported told announced stated added estimated cite
 _STATES = frozenset("missing dead injured wounded homeless displaced alive stranded trapped unemployed infected".split())
 
 
-def state_words(asked: Asked) -> list[str]:
+@functools.lru_cache(maxsize=256)
+def state_words(asked: Asked) -> tuple[str, ...]:
     """The state a question asks its counted things in, read after 'how many' when it says so:
     'how many people were killed', '... are still missing', '... deaths had been confirmed'. A
     figure of the same things in none of those states (125 people displaced, 257 deaths reported)
     does not answer it. Reporting verbs ('said', 'reported') are not states."""
     asking = re.split(r"\bhow many\b", asked.text, maxsplit=1, flags=re.I)[-1]
-    return [w for w in _content_words(asking) if w not in asked.focus and w not in _REPORTING and len(w) >= 4
-            and (w in _STATES or w.endswith("ed") or w in IRREGULAR_PAST)]
+    return tuple(w for w in _content_words(asking) if w not in asked.focus and w not in _REPORTING and len(w) >= 4
+                 and (w in _STATES or w.endswith("ed") or w in IRREGULAR_PAST))
 
 
 def _state_in(state: str, tokens: list[tuple[int, str, str]]) -> bool:

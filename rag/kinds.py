@@ -4,8 +4,8 @@ The quoted answer gives evidence sentences verbatim, one per line, each led by i
 followed by its marker ('- “Title” (Kyodo, 2023-02-23): ... [1]'; `quoted_lines`): first one
 that answers what is asked (and one per part of the question), the sentences that each name new
 items for a list, each article's own words for a question that compares outlets, then the best
-of the rest; sentences about another year or day than the question asks come last, set apart. A quote question ('did X say ...',
-'who said "..."') is answered with the quote check's verdict (`rag.quotes.check_quote`) and every
+of the rest; sentences about another year or day than the question asks come last, set apart.
+A quote question ('did X say ...', 'who said "..."') is answered with the quote check's verdict (`rag.quotes.check_quote`) and every
 article that carries the words. Cited articles from different years, or different figures for
 the same thing on the same day, get a note that cites each side. The model's passages are
 labelled the same way. Every citation is an exact sentence span: `text[start:end] == citation text`.
@@ -139,8 +139,10 @@ def quoted_lines(asked: Asked, numbered: list[tuple[int, Evidence]], dates: bool
         gloss = " (" + "; ".join(f"“{phrase}”: {value}" for phrase, value in resolved) + ")" if resolved else ""
         return f"- {label}: {e.text} [{n}]{gloss}"
 
-    here = [line(n, e) for n, e in numbered if not _names_another_time(asked, e)]
-    elsewhere = [line(n, e) for n, e in numbered if _names_another_time(asked, e)]
+    here, elsewhere = [], []
+    for n, e in numbered:
+        (elsewhere if _names_another_time(asked, e) else here).append((n, e))
+    here, elsewhere = [line(n, e) for n, e in here], [line(n, e) for n, e in elsewhere]
     if elsewhere:
         here += [f"Passages that name another time (the question asks about {time_phrase(asked)}):"] + elsewhere
     return "\n".join(here)

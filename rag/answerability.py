@@ -54,7 +54,8 @@ def answers_kind(asked: Asked, text: str) -> bool:
 def scope(asked: Asked, text: str, doc: DocumentInfo) -> int:
     """+1 when the sentence is about the time (or ordinal) the question asks about, -1 when it is
     about another one, 0 when it does not say. A sentence that names no day counts as being
-    about the day its article was published. An article published on another day than the
+    about the day its article was published, except that an article may look back at an
+    earlier year without naming it (0, not -1). An article published on another day than the
     report the question names ('the Tuesday report') is -1."""
     weekdays, days, months, years = time_words(text)
     published = doc.published or ""
@@ -76,6 +77,8 @@ def scope(asked: Asked, text: str, doc: DocumentInfo) -> int:
             continue
         if wanted & named:
             verdict = max(verdict, 1)
+        elif not have and wanted is asked.years and min(wanted) < min(named):
+            continue  # an article may look back at an earlier year without naming it in every sentence
         else:
             return -1
     if asked.published and published[:10]:

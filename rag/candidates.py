@@ -296,7 +296,7 @@ def gather(asked: Asked, index: Index, embedder: Embedder, settings: Settings) -
         parts.append(part_ranked)
         set_aside += part_aside
     limit = settings.evidence_sentences
-    if asked.outlets and len(asked.outlets) > 1 or across_sources(asked):
+    if asked.sources_named > 1 or across_sources(asked):
         top = per_article(ranked, limit=limit + 2)
     else:
         answering = [e for e in ranked[:8] if satisfies(asked, e, index)][:2]

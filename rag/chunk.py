@@ -35,7 +35,7 @@ class Chunk:
     sentences: tuple[Sentence, ...]
 
 
-VERSION = 4  # bump when chunking changes what an index holds: older indexes are then refused
+VERSION = 5  # bump when chunking or metadata reading changes what an index holds: older indexes are then refused
 BULLETS = "•◦▪‣*·–—-"
 
 

@@ -41,7 +41,7 @@ def _lead_lines(text: str, paragraphs: list[Span], n: int = 6) -> list[Span]:
 
 def parse_date(value: object) -> date | None:
     """A date from a YAML value, an ISO string ('2024-07-28T20:15:32Z'), English words
-    ('July 28, 2024', '28 July 2024', 'Feb. 23, 2023') or numbers whose order is certain
+    ('July 28, 2024', '28 July 2024', 'Feb. 23, 2023', 'Jul 1st 2023') or numbers whose order is certain
     ('14/07/2024', '07/14/2024'; '05/07/2024' could be either and gives None)."""
     if isinstance(value, datetime):
         return value.date()
@@ -62,8 +62,8 @@ def parse_date(value: object) -> date | None:
         elif second > 12 >= first:
             numbers = (year, first, second)
     else:
-        mdy = re.match(r"([A-Za-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})", text)
-        dmy = re.match(r"(\d{1,2})\s+([A-Za-z]+)\.?,?\s+(\d{4})", text)
+        mdy = re.match(r"([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", text)
+        dmy = re.match(r"(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([A-Za-z]+)\.?,?\s+(\d{4})", text)
         if mdy and mdy.group(1).lower() in _MONTHS:
             numbers = (int(mdy.group(3)), _MONTHS[mdy.group(1).lower()], int(mdy.group(2)))
         elif dmy and dmy.group(2).lower() in _MONTHS:

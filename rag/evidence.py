@@ -242,12 +242,12 @@ def figures(text: str, asked: Asked | None = None) -> list[tuple[int, int]]:
     return spans
 
 
-def has_figure_of(text: str, asked: Asked, reach: int = 4) -> bool:
+def has_figure_of(text: str, asked: Asked, reach: int = 6) -> bool:
     """A figure of what the question counts: a percent for 'what share', an amount of money for
     'how much ... paid', a figure with a unit of the measure for 'how old / tall / long / far'
     ('61-year-old', '8,849 metres', '12 hours'), else any answering figure, within `reach` words of
     a counted word when the question names the things it counts ('690 flights', 'flights: 690'),
-    or of another long word of the question in another form ('arrested' -> '749 arrests'). For
+    or of a state or act the question names, in another form ('arrested' -> '749 arrests'). For
     a question about a day, the day named nearest the figure must be that day, when one is named."""
     if _SHARE_QUESTION.search(asked.text):
         return bool(_PERCENT.search(text))
@@ -262,7 +262,7 @@ def has_figure_of(text: str, asked: Asked, reach: int = 4) -> bool:
     if not asked.focus:
         return True
     focus = {_SYNONYM_OF.get(s, s) for s in _thread_stemmer().stemWords([american_spelling(w) for w in asked.focus])}
-    counted = {w[:4] for w in _content_words(asked.text) if len(w) >= 7 and w not in asked.focus}
+    counted = {w[:4] for w in _content_words(asked.text) if len(w) >= 7 and w not in asked.focus and _names_an_act(w)}
     tokens = [(m.start(), _SYNONYM_OF.get(stem, stem), m.group()) for m in re.finditer(r"\w+", plain(text.lower()))
               for stem in [_thread_stemmer().stemWord(american_spelling(m.group()))]]
     days = day_mentions(text) if asked.weekdays or asked.days else []
@@ -294,7 +294,7 @@ def state_words(asked: Asked) -> tuple[str, ...]:
     does not answer it. Reporting verbs ('said', 'reported') are not states."""
     asking = re.split(r"\bhow many\b", asked.text, maxsplit=1, flags=re.I)[-1]
     return tuple(w for w in _content_words(asking) if w not in asked.focus and w not in _REPORTING and len(w) >= 4
-                 and (w in _STATES or w.endswith("ed") or w in IRREGULAR_PAST))
+                 and _names_an_act(w))
 
 
 def _state_in(state: str, tokens: list[tuple[int, str, str]]) -> bool:
@@ -303,6 +303,12 @@ def _state_in(state: str, tokens: list[tuple[int, str, str]]) -> bool:
     stem = _thread_stemmer().stemWord(american_spelling(state))
     key = _SYNONYM_OF.get(stem, stem)
     return any(token_stem == key or word[:4] == state[:4] for _, token_stem, word in tokens)
+
+
+def _names_an_act(word: str) -> bool:
+    """A state or past participle ('arrested', 'displaced'), whose noun ('749 arrests') can name
+    what is counted; a noun of the question's topic ('the landslides') cannot."""
+    return word in _STATES or word.endswith("ed") or word in IRREGULAR_PAST
 
 
 def _content_words(question: str) -> list[str]:

@@ -21,7 +21,7 @@ from rag.answerability import satisfies, scope, time_phrase
 from rag.candidates import (
     Gathered, across_sources, merge, per_article, spread, with_continuations, with_listed_items, with_outcome,
 )
-from rag.evidence import Evidence, has_figure_of, names_in, resolve_relative_dates, same_time, sentence_figures
+from rag.evidence import Evidence, has_figure_of, resolve_relative_dates, same_time, sentence_figures
 from rag.mentions import read_parts
 from rag.question import Asked
 from rag.settings import Settings
@@ -161,19 +161,23 @@ def format_passages(evidence: list[Evidence]) -> str:
 
 def choose_quotes(asked: Asked, gathered: Gathered, index: Index, settings: Settings) -> list[Evidence]:
     """The sentences an extractive answer quotes: first one that answers what is asked (and one
-    per part), then the best of the rest spread across articles, with continuations."""
+    per part), then the best of the rest spread across articles, with continuations. A list
+    question gets every article's best sentences (`per_article`): the items of a list are spread
+    over articles, each naming a few."""
     ranked, count = gathered.ranked, settings.extractive_sentences
-    if asked.outlets and len(asked.outlets) > 1 or across_sources(asked):
+    if asked.sources_named > 1 or across_sources(asked):
         return per_article(gathered.evidence, limit=settings.evidence_sentences + 2)
     answering = [e for e in ranked[:8] if satisfies(asked, e, index)][:1]
     per_part = [next((e for e in pool[:8] if satisfies(part, e, index)), pool[0]) for part, pool in
                 zip(read_parts(asked, index), gathered.parts) if pool] if asked.parts else []
     if asked.kind == "list":
-        answering = _items(asked, ranked, index)
+        answering = per_article(ranked, limit=settings.evidence_sentences + 2)
     chosen = merge(answering, per_part, spread(ranked, count, index))[: max(count, len(answering), len(per_part) + 1)]
     chosen = with_outcome(asked, chosen, index)
     chosen = with_listed_items(chosen, index) if asked.kind == "list" else chosen
-    return with_continuations(chosen, ranked, index, len(chosen) + 1)
+    chosen = with_continuations(chosen, ranked, index, len(chosen) + 1)
+    return chosen
+
 
 
 ANSWER_SHAPES = ("fact", "number", "date", "wording", "list", "reason", "compare")
@@ -183,26 +187,9 @@ def answer_shape(asked: Asked) -> str:
     """The kind of answer a question wants, as the chat decides whether the model runs for it:
     'compare' for a question about several outlets or in several parts, else the question's kind
     (number, date, wording, list, reason), else 'fact'."""
-    if len(asked.outlets) > 1 or across_sources(asked) or asked.compares or asked.parts:
+    if asked.sources_named > 1 or across_sources(asked) or asked.compares or asked.parts:
         return "compare"
     return asked.kind if asked.kind in ANSWER_SHAPES else "fact"
-
-
-def _items(asked: Asked, ranked: list[Evidence], index: Index, most: int = 5, depth: int = 12) -> list[Evidence]:
-    """For a list question, the good sentences that each name something the ones before did not:
-    a list is often spread over several sentences ('North Carolina's ... Georgia's ... In Texas ...')."""
-    if not ranked:
-        return []
-    floor = ranked[0].score * 0.6
-    chosen, named = [], set()
-    for e in ranked[:depth]:
-        names = {w for w in names_in(e.text)} - {w for n in asked.names for w in n.split()}
-        if e.score >= floor and satisfies(replace(asked, kind=None), e, index) and names - named:
-            chosen.append(e)
-            named |= names
-        if len(chosen) == most:
-            break
-    return chosen
 
 
 _QUOTED = re.compile(r"[“\"‘]([^”\"’]{8,})[”\"’]|(?<!\w)'([^']{8,})'(?!\w)")

@@ -306,18 +306,21 @@ def find_url(text: str, paragraphs: list[Span]) -> str | None:
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(?P<body>.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _KEYS = {
     "title": ("title", "headline"),
-    "url": ("url", "link", "canonical", "canonical_url", "source_url", "original_url", "permalink"),
-    "published": ("date", "published", "published_at", "pubdate", "publish_date", "date_published", "created", "created_at"),
-    "author": ("author", "authors", "byline", "by", "creator"),
-    "outlet": ("outlet", "source", "publisher", "site", "site_name", "sitename", "publication", "newspaper"),
+    "url": ("url", "link", "canonical", "canonicalurl", "sourceurl", "originalurl", "permalink"),
+    "published": ("date", "published", "publishedat", "publishedon", "pubdate", "publishdate", "datepublished",
+                  "publicationdate", "firstpublished", "created", "createdat"),
+    "author": ("author", "authors", "authorname", "byline", "by", "creator", "writer"),
+    "outlet": ("outlet", "source", "publisher", "publishername", "site", "sitename", "publication", "newspaper"),
 }
+"""Front-matter keys per field, compared without case, spaces, '_' or '-' ('authorName', 'publish_date',
+'date-published' all count), since each site exporter and clipping tool spells them its own way."""
 
 
 def front_matter(text: str, table: dict[str, str] | None = None) -> tuple[Metadata, int] | None:
     """YAML front matter at the very top ('---' … '---'): its metadata and where it ends.
 
-    Keys (any case): title/headline; url/link/canonical; date/published/…; author/authors/
-    byline; source/outlet/publisher/site_name. A 'source' that is a URL is the URL (whose domain
+    Keys (any case or spelling: 'authorName', 'publish_date'): title/headline; url/link/canonical;
+    date/published/publishDate/…; author/authorName/byline; source/outlet/publisher/site_name. A 'source' that is a URL is the URL (whose domain
     gives the outlet when the text names none, see `find_outlet`). None when the block is missing
     or is not a YAML mapping.
     """
@@ -332,7 +335,7 @@ def front_matter(text: str, table: dict[str, str] | None = None) -> tuple[Metada
         return None
     if not isinstance(data, dict):
         return None
-    fields = {str(k).lower().strip(): v for k, v in data.items()}
+    fields = {re.sub(r"[\W_]+", "", str(k).lower()): v for k, v in data.items()}
 
     def first(kind: str) -> object:
         return next((fields[k] for k in _KEYS[kind] if fields.get(k) not in (None, "", [])), None)
@@ -347,6 +350,9 @@ def front_matter(text: str, table: dict[str, str] | None = None) -> tuple[Metada
     meta.author = str(author).strip() if author else None
     if isinstance(outlet, dict):
         outlet = outlet.get("name")
+    if meta.author and not outlet and outlet_names.known_names(table).get(meta.author.lower()):
+        outlet, meta.author = meta.author, None  # a house byline: 'authorName: The Economist'
+
     if isinstance(outlet, str) and re.match(r"^(https?://|www\.)", outlet.strip()):
         url, outlet = url or outlet, None
     meta.url = str(url).strip() if url else None

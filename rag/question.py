@@ -156,7 +156,8 @@ class Asked:
     names: tuple[str, ...] = ()
     key_names: tuple[str, ...] = ()  # the names an answer must mention (see rag.mentions.key_names)
     common_names: frozenset[str] = frozenset()  # key names made of words also used in lower case
-    outlets: frozenset[str] = frozenset()
+    outlets: frozenset[str] = frozenset()  # ids of the articles it names by outlet, author or file name
+    sources_named: int = 0  # how many outlets or authors those are: 'according to CNN' is 1 however many CNN articles
     weekdays: frozenset[str] = frozenset()
     days: frozenset[tuple[int, int]] = frozenset()  # (month, day)
     months: frozenset[int] = frozenset()
@@ -187,6 +188,7 @@ def analyse(question: str, documents: dict[str, DocumentInfo] | None = None, cap
         names=names,
         key_names=names,
         outlets=frozenset(outlets),
+        sources_named=len({documents[d].outlet or documents[d].author or d for d in outlets}),
         weekdays=frozenset(weekdays),
         days=frozenset(days),
         months=frozenset(months),
@@ -295,8 +297,9 @@ def named_outlets(question: str, documents: dict[str, DocumentInfo]) -> tuple[se
     """Documents whose outlet the question names, and the lower-cased words of those names.
 
     An outlet is named when all its words stand in the question in a row ('FOX 5 Atlanta',
-    'the AP report'), or its short form does ('Associated Press' as 'AP'); failing that, an
-    article whose outlet is unknown is named by its file name (see `_named_by_file_name`).
+    'the AP report'), or its short form does ('Associated Press' as 'AP'); an article is also
+    named by its author's surname, and one whose outlet is unknown by its file name (see
+    `_named_by_file_name`).
     """
     lowered = " " + re.sub(r"[^\w\s]", " ", question.lower()) + " "
     found, outlet_words = set(), set()
@@ -307,8 +310,23 @@ def named_outlets(question: str, documents: dict[str, DocumentInfo]) -> tuple[se
             if f" {form} " in lowered:
                 found.add(doc.doc_id)
                 outlet_words.update(form.split())
+    by_author, author_words = _named_by_author(question, documents)
     by_file_name, file_words = _named_by_file_name(question, documents)
-    return found | by_file_name, outlet_words | file_words
+    return found | by_author | by_file_name, outlet_words | author_words | file_words
+
+
+def _named_by_author(question: str, documents: dict[str, DocumentInfo]) -> tuple[set[str], set[str]]:
+    """Documents the question names by their author's surname, capitalised as a name
+    ('What do Kolbert and The Economist ...' names Elizabeth Kolbert's article)."""
+    capitalised = set(re.findall(r"\b[A-Z][\w’'-]{2,}", question))
+    found, words = set(), set()
+    for doc in documents.values():
+        for author in re.split(r",|\band\b|/", doc.author or ""):
+            names = author.split()
+            if len(names) >= 2 and names[-1] in capitalised:
+                found.add(doc.doc_id)
+                words.add(names[-1].lower())
+    return found, words
 
 
 def _named_by_file_name(question: str, documents: dict[str, DocumentInfo]) -> tuple[set[str], set[str]]:

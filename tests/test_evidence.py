@@ -99,6 +99,19 @@ def test_outlets_are_named_by_their_words_or_initials():
     assert asked.outlets == frozenset({"x"}) and asked.names == ("Delta",)
 
 
+def test_an_article_is_named_by_its_authors_surname_and_one_outlet_counts_once():
+    documents = {"k": DocumentInfo("k", "04_a-to-z.md", None, None, None, None, "Elizabeth Kolbert"),
+                 "e1": DocumentInfo("e1", "06_heat.html", None, "The Economist", None, None),
+                 "e2": DocumentInfo("e2", "08_migration.md", None, "The Economist", None, None),
+                 "s": DocumentInfo("s", "01_final.txt", None, "ESPN", None, None, "Sam Marsden")}
+    methane = analyse("What do Kolbert and The Economist point to as the source of the extra methane?", documents)
+    assert methane.outlets == {"k", "e1", "e2"} and methane.sources_named == 2 and "Kolbert" not in methane.names
+    assert analyse("What does Marsden say about the final?", documents).outlets == {"s"}
+    economist = analyse("What does The Economist say about heat?", documents)
+    assert economist.outlets == {"e1", "e2"} and economist.sources_named == 1, "two articles of one outlet are one source"
+    assert analyse("What did the marsden family say?", documents).outlets == set(), "a surname counts capitalised"
+
+
 def test_an_article_without_a_known_outlet_is_named_by_the_first_word_of_its_file_name():
     documents = {"a": DocumentInfo("a", "12_fox5atlanta-delta-cancels.txt", None, None, None, None),
                  "b": DocumentInfo("b", "07_voz-672-arrests.txt", None, "VozMedia", None, None),
@@ -154,6 +167,16 @@ def test_a_number_answer_needs_a_figure_of_what_is_counted_not_one_the_question_
     assert has_figure_of("Police reported 749 arrests by Tuesday.", arrested), "another form of a long word of the question"
 
 
+def test_the_topic_of_a_how_many_question_is_not_what_it_counts():
+    tourists = analyse("How many tourists were among those killed in the landslides?")
+    assert not has_figure_of("The death toll rose to 57 in the deadly landslides, officials said.", tourists)
+    assert has_figure_of("At least 12 tourists were among the dead.", tourists)
+    children = analyse("How many children were among the dead, according to the zone communication department?")
+    assert not has_figure_of("The communication department said that 148 men and 81 women had been killed.", children)
+    violations = analyse("In the case brought by the villagers, how many violations did the judge find?")
+    assert has_figure_of("A judge found that the mine had violated the act more than six hundred times.", violations)
+
+
 def test_share_and_money_questions_need_a_percent_or_an_amount():
     share = analyse("What share of Windows machines crashed?")
     assert has_figure_of("less than 1% of all Windows machines", share)
@@ -196,6 +219,10 @@ def test_scope_compares_the_asked_day_with_the_sentences_day_or_its_articles_dat
     assert scope(monday, "Delta has cancelled 1,100 flights today.", UNDATED) == 0
     july = analyse("How many people had died by August 5?")
     assert scope(july, "At least 11 people have died.", FINAL) == -1
+    rules = analyse("By how much did the 2020 shipping-fuel rules cut sulphur emissions?")
+    assert scope(rules, "They are thought to have cut sulphur emissions by more than 80%.", FINAL) == 0, "a later article may look back"
+    assert scope(rules, "The rules were tightened again in 2023.", FINAL) == -1
+    assert scope(analyse("How many flights were cancelled in 2025?"), "Delta cancelled 1,100 flights.", FINAL) == -1
     second = analyse("Who scored in the second half?")
     assert scope(second, "Williams scored in the first half.", FINAL) == -1
     assert scope(second, "Oyarzabal scored late in the second half.", FINAL) == 1
@@ -462,3 +489,22 @@ def test_someone_elses_words_do_not_answer_what_x_said():
     bastian = Evidence(doc, 0, len(outage) - 1, outage.strip(), 1.0, 1.0, 0.0, 1.0)
     assert speaker_differs(analyse("What did Buttigieg say about Delta?"), bastian, SimpleNamespace(document_text=lambda s: outage))
     assert not speaker_differs(analyse("What did Bastian say about the schedules?"), bastian, SimpleNamespace(document_text=lambda s: outage))
+
+
+def test_a_list_answer_quotes_the_items_each_article_gives(fake_embedder, settings):
+    from dataclasses import replace as with_fields
+
+    from rag.answer import answer_question
+
+    (settings.corpus_dir / "outage-banks.txt").write_text(
+        "Banks report outage\n\nCustomers of Commonwealth Bank could not pay by card during the outage.\n\n"
+        "The bank said its engineers were working on the problem.\n", encoding="utf-8")
+    (settings.corpus_dir / "outage-more-banks.txt").write_text(
+        "Banks report outage\n\nCustomers of Capitec Bank could not pay by card during the outage.\n\n"
+        "A spokesperson apologised to customers.\n", encoding="utf-8")
+    build_index(settings, fake_embedder)
+    index = open_index(settings)
+    answer = answer_question("Which banks saw card payments fail during the outage?", index, fake_embedder,
+                             with_fields(settings, answer_mode="extractive"))
+    assert "Commonwealth Bank" in answer.answer and "Capitec" in answer.answer
+    assert {c.source for c in answer.citations} >= {"outage-banks.txt", "outage-more-banks.txt"}

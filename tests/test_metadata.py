@@ -242,6 +242,7 @@ def test_parse_date_reads_iso_words_and_yaml_values():
     assert parse_date("Feb. 30, 2024") is None and parse_date("last week") is None
     assert parse_date("14/07/2024") == parse_date("07/14/2024") == datetime.date(2024, 7, 14)
     assert parse_date("05/07/2024") is None  # day and month could be either
+    assert parse_date("Jul 1st 2023") == parse_date("1st of July 2023") == datetime.date(2023, 7, 1)
 
 
 # --- front matter ---------------------------------------------------------------------------------
@@ -257,6 +258,16 @@ FRONT_MATTER_CASES = [
         "---\ntitle: Spain beat England to win Euro 2024\nsource: https://www.espn.com/soccer/report/_/gameId/1\n"
         "published: 2024-07-14T21:55:00+02:00\nbyline: Sam Marsden\n---\nSpain won the final 2-1 in Berlin, the organisers said.\n",
         ("Spain beat England to win Euro 2024", "ESPN", "2024-07-14", "Sam Marsden"),
+    ),
+    (  # an exporter's own spelling of the keys, and a house byline that is the outlet
+        "---\ntitle: The quiet return of the night train\nauthorName: The Economist\n"
+        "coverImageURL: https://example.com/a.jpg\npublishDate: Mar 3rd 2024\n---\n\nSleeper services are back, operators said.\n",
+        ("The quiet return of the night train", "The Economist", "2024-03-03", None),
+    ),
+    (
+        "---\nHeadline: Glacier probes find warm water\nAuthor-Name: Ana Ruiz\ndate_published: 21 November 2022\n---\n\n"
+        "The water was warmer than expected, the team said.\n",
+        ("Glacier probes find warm water", None, "2022-11-21", "Ana Ruiz"),
     ),
 ]
 

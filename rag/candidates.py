@@ -42,7 +42,7 @@ from rag.evidence import (
     gives_reason, has_full_date, names_missing, word_weights,
 )
 from rag.mentions import read_parts
-from rag.question import Asked
+from rag.question import Asked, about_the_subject
 from rag.retrieve import Hit, search, search_sentences
 from rag.settings import Settings
 from rag.store import Index
@@ -111,7 +111,7 @@ def select_evidence(
         if asked.outlets:
             score += 0.3 if doc.doc_id in asked.outlets else -0.1
         score += {1: 0.1, 0: 0.0, -1: -0.3}[scope(asked, sentence.text, doc)]
-        if is_heading(sentence.text) or sentence.text.rstrip().endswith("?"):
+        if is_heading(sentence.text) or _is_title(sentence.text, doc) or sentence.text.rstrip().endswith("?"):
             score -= 0.3
         elif is_lead_in(sentence.text) and asked.kind != "list":
             score -= 0.2
@@ -120,6 +120,11 @@ def select_evidence(
         scored = [_with_name_penalty(asked, e, index) for e in scored]
     scored.sort(key=lambda e: -e.score)
     return _distinct(scored)[:limit]
+
+
+def _is_title(text: str, doc) -> bool:
+    """The article's headline repeated in its text: it names the story, it does not answer."""
+    return bool(doc.title) and re.findall(r"\w+", text.lower()) == re.findall(r"\w+", doc.title.lower())
 
 
 def _with_name_penalty(asked: Asked, e: Evidence, index: Index) -> Evidence:
@@ -290,6 +295,10 @@ def gather(asked: Asked, index: Index, embedder: Embedder, settings: Settings) -
     model's evidence: for each part its best sentence, the sentences that answer what is asked
     first, then the best of the rest spread across articles, each with the sentence it leads into."""
     ranked, set_aside = _ranked(asked, asked.text, index, embedder, settings)
+    if asked.source_words and _best_relevance(ranked) < settings.refuse_below:
+        subject_ranked, subject_aside = _ranked(asked, about_the_subject(asked), index, embedder, settings)
+        if _best_relevance(subject_ranked) > _best_relevance(ranked):  # the source names pulled the meaning away
+            ranked, set_aside = subject_ranked, subject_aside
     parts = []
     for part in read_parts(asked, index) if asked.parts else []:
         part_ranked, part_aside = _ranked(part, part.text, index, embedder, settings)
@@ -313,6 +322,10 @@ def _ranked(asked: Asked, query: str, index: Index, embedder: Embedder, settings
     sentences = index.sentences_by_id(search_sentences(query, index, vector))
     ranked = select_evidence(asked, hits, index, embedder, vector, limit=40, sentences=sentences)
     return [e for e in ranked if not addresses_an_assistant(e.text)], [e for e in ranked if addresses_an_assistant(e.text)]
+
+
+def _best_relevance(ranked: list[Evidence]) -> float:
+    return max((e.relevance for e in ranked), default=0.0)
 
 
 def merge(*groups: list[Evidence]) -> list[Evidence]:

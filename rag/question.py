@@ -158,6 +158,7 @@ class Asked:
     common_names: frozenset[str] = frozenset()  # key names made of words also used in lower case
     outlets: frozenset[str] = frozenset()  # ids of the articles it names by outlet, author or file name
     sources_named: int = 0  # how many outlets or authors those are: 'according to CNN' is 1 however many CNN articles
+    source_words: frozenset[str] = frozenset()  # the lower-cased words that name them ('rediff', 'setopati')
     weekdays: frozenset[str] = frozenset()
     days: frozenset[tuple[int, int]] = frozenset()  # (month, day)
     months: frozenset[int] = frozenset()
@@ -170,6 +171,16 @@ class Asked:
 
 def words(text: str) -> list[str]:
     return re.findall(r"[\w’'-]+", text)
+
+
+def about_the_subject(asked: "Asked") -> str:
+    """The question without the words that name its sources ('How do Rediff and Setopati differ on
+    the time the plane crashed?' -> 'How do and differ on the time the plane crashed?'): they
+    choose articles, and in the text they would pull its meaning away from the subject."""
+    if not asked.source_words:
+        return asked.text
+    pattern = r"\b(?:" + "|".join(re.escape(w) for w in sorted(asked.source_words, key=len, reverse=True)) + r")(?:[’']s)?\b"
+    return re.sub(r"\s+", " ", re.sub(pattern, " ", asked.text, flags=re.I)).strip()
 
 
 def analyse(question: str, documents: dict[str, DocumentInfo] | None = None, capitalised: set[str] | None = None) -> Asked:
@@ -189,6 +200,7 @@ def analyse(question: str, documents: dict[str, DocumentInfo] | None = None, cap
         key_names=names,
         outlets=frozenset(outlets),
         sources_named=len({documents[d].outlet or documents[d].author or d for d in outlets}),
+        source_words=frozenset(outlet_words),
         weekdays=frozenset(weekdays),
         days=frozenset(days),
         months=frozenset(months),

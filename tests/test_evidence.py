@@ -20,7 +20,7 @@ from rag.evidence import (
     word_weights,
 )
 from rag.kinds import disagreement_note
-from rag.question import analyse, answer_kind, asked_speaker, counted_words, named_outlets, proper_names, split_parts
+from rag.question import about_the_subject, analyse, answer_kind, asked_speaker, counted_words, named_outlets, proper_names, split_parts
 from rag.retrieve import has_enumeration, search
 from rag.store import DocumentInfo, open_index
 from rag.verify import figures_agree, names_agree, years_agree
@@ -110,6 +110,18 @@ def test_an_article_is_named_by_its_authors_surname_and_one_outlet_counts_once()
     economist = analyse("What does The Economist say about heat?", documents)
     assert economist.outlets == {"e1", "e2"} and economist.sources_named == 1, "two articles of one outlet are one source"
     assert analyse("What did the marsden family say?", documents).outlets == set(), "a surname counts capitalised"
+
+
+def test_the_words_that_name_sources_are_left_out_of_what_the_question_is_about():
+    documents = {"r": DocumentInfo("r", "rediff-pti-crash.txt", None, "news.rediff.com", None, None),
+                 "s": DocumentInfo("s", "setopati-probe.md", None, "en.setopati.com", None, None),
+                 "c": DocumentInfo("c", "c.txt", None, "CNN", None, None)}
+    crash = analyse("How do Rediff and Setopati differ on the time the plane crashed?", documents)
+    assert crash.sources_named == 2 and about_the_subject(crash) == "How do and differ on the time the plane crashed?"
+    cause = analyse("What did CNN's report say caused the outage?", documents)
+    assert about_the_subject(cause) == "What did report say caused the outage?"
+    plain_question = analyse("What caused the outage?", documents)
+    assert about_the_subject(plain_question) == plain_question.text
 
 
 def test_an_article_without_a_known_outlet_is_named_by_the_first_word_of_its_file_name():

@@ -98,7 +98,7 @@ _MEASURES = {
     "old": r"\d+-year-old|\baged? \d+|, \d{1,3},|\d+ years? old",
     "tall": _AMOUNT + r"\s*(m|metres?|meters?|ft|feet|foot|storeys?|stories|km)\b",
     "high": _AMOUNT + r"\s*(m|metres?|meters?|ft|feet|foot|storeys?|stories|km|%|percent)\b",
-    "long": _AMOUNT + r"\s*(seconds?|minutes?|hours?|days?|weeks?|months?|years?|m|metres?|meters?|km|miles?|ft|feet)\b",
+    "long": _AMOUNT + r"\s*(seconds?|minutes?|hours?|days?|weeks?|months?|years?(?![\s-]+old)|m|metres?|meters?|km|miles?|ft|feet)\b",
     "far": _AMOUNT + r"\s*(m|metres?|meters?|km|kilometres?|kilometers?|miles?|ft|feet)\b",
     "deep": _AMOUNT + r"\s*(m|metres?|meters?|km|kilometres?|kilometers?|miles?|ft|feet|fathoms?)\b",
     "wide": _AMOUNT + r"\s*(m|metres?|meters?|km|kilometres?|kilometers?|miles?|ft|feet|inches|cm)\b",

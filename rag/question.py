@@ -75,6 +75,9 @@ _LIST_KIND = re.compile(r"\blist\b|\bname (the|all|some)\b|\bwho (were|are) (the
 _WHICH_PLURAL = re.compile(r"\b(?:which|what)\s+((?:[\w’'-]+\s+){0,3})", re.I)
 
 
+_IRREGULAR_PLURALS = frozenset("people children men women staff police media criteria".split())
+
+
 def _asks_for_several(question: str) -> bool:
     """'Which US carriers...', 'what measures...': which/what before a plural noun asks for a list."""
     for match in _WHICH_PLURAL.finditer(question):
@@ -82,6 +85,8 @@ def _asks_for_several(question: str) -> bool:
             lowered = word.lower()
             if lowered in ("of", "the") or word[0].isupper() or re.search(r"[’']s$", lowered):
                 continue  # 'which of Venezuela's allies', 'which US carriers'
+            if lowered in _IRREGULAR_PLURALS:
+                return True
             return len(lowered) > 3 and bool(re.search(r"[^su]s$", lowered)) and lowered not in AUXILIARIES
     return False
 
@@ -224,9 +229,12 @@ def answer_kind(question: str) -> str | None:
     if _QUANTITY.search(question) and not _DATE_KIND.search(question) and not _REASON_KIND.search(question):
         return "number"  # 'How did the death toll change...', 'What turnout figure did...'
 
-    if _DATE_KIND.search(question):
+    date, reason = _DATE_KIND.search(question), _REASON_KIND.search(question)
+    if date and reason:  # the question word that comes first asks: 'Why did he survive when the others died?'
+        return "date" if date.start() < reason.start() else "reason"
+    if date:
         return "date"
-    if _REASON_KIND.search(question):
+    if reason:
         return "reason"
     if _LIST_KIND.search(question) or _asks_for_several(question):
         return "list"

@@ -205,6 +205,17 @@ def test_how_old_tall_or_long_needs_a_figure_with_its_unit():
     assert has_figure_of("Everest stands 8,849 metres tall.", analyse("How tall is the highest mountain?"))
     assert not has_figure_of("The resolution passed 141-7.", analyse("How tall is the highest mountain?"))
     assert has_figure_of("The outage lasted about 12 hours.", analyse("How long did the outage last?"))
+    closed = analyse("How long was the airport closed after the crash?")
+    assert not has_figure_of("The aircraft was over 21 years old.", closed), "an age is not a duration"
+    assert has_figure_of("The airport stayed closed for four hours.", closed)
+
+
+def test_the_question_word_that_comes_first_sets_the_kind():
+    assert answer_kind("Why did the pilot survive when all the others died?") == "reason"
+    assert answer_kind("Why was the match stopped when Spain led?") == "reason"
+    assert answer_kind("When did the minister say why the airport shut?") == "date"
+    assert answer_kind("Which people killed in the crash are named?") == "list"
+    assert answer_kind("What children were rescued from the school?") == "list"
 
 
 def test_person_list_and_date_answers():

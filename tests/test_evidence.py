@@ -185,6 +185,11 @@ def test_the_topic_of_a_how_many_question_is_not_what_it_counts():
     assert has_figure_of("At least 12 tourists were among the dead.", tourists)
     children = analyse("How many children were among the dead, according to the zone communication department?")
     assert not has_figure_of("The communication department said that 148 men and 81 women had been killed.", children)
+    assert not has_figure_of("The dead included adults and children, while ten people were rescued alive.", children), "people are not children"
+    assert has_figure_of("Among the dead were 53 children.", children)
+    women = analyse("How many women were elected to the new parliament?")
+    assert not has_figure_of("The party won 40 seats, with women among the winners.", women), "40 counts seats"
+    assert has_figure_of("A record 112 women were elected.", women)
     violations = analyse("In the case brought by the villagers, how many violations did the judge find?")
     assert has_figure_of("A judge found that the mine had violated the act more than six hundred times.", violations)
 

@@ -274,7 +274,7 @@ def has_figure_of(text: str, asked: Asked, reach: int = 6) -> bool:
         near = tokens[max(0, position - reach): position + reach + 1]
         if not any(stem in focus or (len(word) >= 7 and word[:4] in counted) for _, stem, word in near):
             continue
-        if _counts_something_else(tokens[position + 1: position + 2], focus, counted):
+        if _counts_something_else(tokens[position + 1: position + 2], asked.focus):
             continue
         if days:  # the figure's own day: '690 on Monday, after 1,300 on Sunday'
             nearest = min(days, key=lambda d: min(abs(d[0] - start), abs(d[0] - end)))[1]
@@ -285,20 +285,19 @@ def has_figure_of(text: str, asked: Asked, reach: int = 6) -> bool:
 
 
 _PERSONS = frozenset("people persons individuals victims residents civilians men women males females children adults".split())
+_ANYONE = frozenset("people persons individuals victims".split())
 
 
-def _counts_something_else(following: list[tuple[int, str, str]], focus: set[str], counted: set[str]) -> bool:
-    """The noun right after a figure says what it counts ('ten people', '148 males'): a plural noun
-    other than the counted one means the figure counts something else, except that any kind of
-    person counts as 'people' (but 'ten people' are not 'children')."""
-    if not following:
+def _counts_something_else(following: list[tuple[int, str, str]], asked_focus: tuple[str, ...]) -> bool:
+    """A question that counts one kind of person ('how many children', 'how many women') and a
+    figure followed by another noun ('ten people', '40 seats'): that figure counts something else.
+    Questions that count anything else keep any figure near their words ('a death toll of 11 people')."""
+    kinds = {w.lower() for w in asked_focus} & (_PERSONS - _ANYONE)
+    if not kinds or not following:
         return False
-    _, stem, word = following[0]
+    word = following[0][2].lower()
     plural = word in _PERSONS or (len(word) > 3 and word.endswith("s") and not word.endswith("ss"))
-    if not plural or stem in focus or word[:4] in counted:
-        return False
-    general = {_SYNONYM_OF.get(s, s) for s in _thread_stemmer().stemWords(["people", "persons"])}
-    return not (focus & general and word in _PERSONS)
+    return plural and word not in kinds
 
 
 _REPORTING = frozenset("said reported told announced stated added estimated cited quoted published according".split())

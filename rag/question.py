@@ -265,7 +265,7 @@ def counted_words(question: str) -> tuple[str, ...]:
     preposition ('how many Delta flights were...' -> flights, Delta), last word first; or the word
     before 'figure' ('what turnout figure' -> turnout); or a quantity noun ('what was the attendance')."""
     match = re.search(r"\bhow many\s+(.+)", question, re.I) or re.search(
-        r"\bwhat (?:number|share|percentage|proportion|fraction|total) of\s+(.+)", question, re.I
+        r"\b(?:what|the) (?:number|share|percentage|proportion|fraction|total) of\s+(.+)", question, re.I
     )
     if not match:
         named = re.search(r"\bwhat ([a-z]+) (?:figure|number|total|count|rate)s?\b", question, re.I) or _QUANTITY_NOUN.search(question)

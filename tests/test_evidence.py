@@ -77,6 +77,8 @@ def test_the_things_a_number_counts_are_the_words_after_how_many():
     assert counted_words("Roughly how many Delta flights were cancelled?") == ("flights", "delta")
     assert counted_words("How many political arrests had the forum counted?") == ("arrests", "political")
     assert counted_words("How many goals did Spain score?") == ("goals",)
+    assert counted_words("How does that compare with the number of deaths that officials had confirmed?") == ("deaths",)
+    assert counted_words("What was the number of people displaced by the floods?") == ("people",)
     assert counted_words("What share of the Windows computers running the software crashed?") == ("computers", "windows")
 
 

@@ -247,6 +247,8 @@ def per_article(evidence: list[Evidence], each: int = 2, limit: int = 8, min_sco
     floor = max(e.score for e in evidence) * min_score_ratio
     by_article: dict[str, list[Evidence]] = {}
     for e in sorted(evidence, key=lambda e: -e.score):
+        if is_heading(e.text):
+            continue  # an outlet's name or a section heading standing alone says nothing
         if e.score >= floor and len(by_article.setdefault(e.doc.doc_id, [])) < each:
             by_article[e.doc.doc_id].append(e)
     return [e for sentences in by_article.values() for e in sentences][:limit]

@@ -361,12 +361,14 @@ def names_in(text: str) -> list[str]:
     return found
 
 
-# Words that make a capitalised run the name of an organisation, event or place, not a person.
+# Words that make a capitalised run the name of an organisation, event, place or structure, not a person.
 _ORGANISATION_WORDS = frozenset(
     "Agency Airlines Airport Assembly Association Authority Bank Board Championship Church Club Commission Committee "
     "Company Congress Corporation Council Court Cup Department Embassy Federation Festival Foundation Games Government "
     "Group Hospital Institute League Ministry Museum Office Organization Organisation Parliament Party Police Senate "
-    "Service Stadium Station Street Tournament Union University".split()
+    "Service Stadium Station Street Tournament Union University "
+    "Avenue Bay Bridge Building Canal Center Centre College County Dam District Hall Harbor Harbour Highway Island Lake "
+    "Market Mountain Park Port Prison Province Railway River Road School Square Tower Tunnel Valley".split()
 )
 _PERSON = re.compile(r"\b[A-Z][a-zà-ÿ’'-]+(?:\s+(?:[A-Z]\.\s+)?[A-Z][a-zà-ÿ’'-]+)+")
 

@@ -97,8 +97,9 @@ def find_outlet(
     2. a byline naming an outlet: 'By IANS | …', 'ByAPAP|…', 'By Jane Doe, Reuters',
        'Published by VozMedia Staff';
     3. the site that published the page (an HTML page's site name, `site`), else the URL the
-       text or its metadata gives ('Source link: https://…'), through the domain table, else a
-       known outlet's name as the masthead above the headline or after it ('… | Reuters');
+       text or its metadata gives ('Source link: https://…') when the domain table knows it, else
+       a known outlet's name as the masthead above the headline or after it ('… | Reuters'),
+       else the URL's bare domain (a mirror's domain gives way to the masthead it copied);
     4. a copyright line: '© 2025 Newsmax. All rights reserved.' (photo agencies excepted);
     5. the newsroom's own phrases about a known outlet (`self_reference`);
     6. a wire service's tag anywhere, as agencies close their own captions: '… (Kyodo)'.
@@ -119,11 +120,12 @@ def find_outlet(
                 return found
     if site:
         return site
-    if url:
-        return outlet_names.outlet_from_url(url, table)
+    from_url = outlet_names.outlet_from_url(url, table) if url else None
+    if from_url and from_url != outlet_names.host_of(url):
+        return from_url
     masthead = _masthead(text, paragraphs, table)
-    if masthead:
-        return masthead
+    if masthead or from_url:
+        return masthead or from_url  # a known masthead beats an unknown domain (a mirror, a syndicator)
     for p in paragraphs:
         if p.kind == "copyright":
             owner = copyright_owner(text[p.start : p.end])

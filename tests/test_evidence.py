@@ -501,6 +501,10 @@ def test_organisations_and_events_are_not_people():
     ceo = analyse("Who leads the company?")
     assert person_named("Staff at the National Electoral Council met.", ceo) == []
     assert person_named("Chief executive George Kurtz apologized.", ceo) == ["George Kurtz"]
+    captain = analyse("What is the name of the ship's captain?")
+    assert person_named("The ship hit the Frances Scott Key Bridge at 1:30 a.m.", captain) == [], "a bridge named after a person"
+    assert person_named("The flight left Tribhuvan International Airport at 11 a.m.", captain) == []
+    assert person_named("The captain, Rajesh Kumar, radioed a warning.", captain) == ["Rajesh Kumar"]
 
 
 def test_a_who_did_question_needs_the_act_beside_the_name():

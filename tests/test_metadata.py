@@ -104,6 +104,15 @@ def test_a_source_url_gives_the_outlet_through_the_domain_table_or_the_domain(li
     assert doc.outlet == outlet and doc.url.startswith("https://")
 
 
+def test_a_known_masthead_beats_the_unknown_domain_of_a_mirror():
+    text = ("Reuters\n\nBridge collapses after ship strike\n\nThe bridge fell into the river early on Tuesday, "
+            "officials said.\n\nSource link: https://www.smi24.net/news/12345\n")
+    assert parse_document(text, "bridge.txt").outlet == "Reuters"
+    football = ("BBC\n\nSpain win the final\n\nSpain beat England 2-1 in Berlin, the organisers said.\n\n"
+                "Source link: https://mirror-news.example.org/sport/1\n")
+    assert parse_document(football, "final.txt").outlet == "BBC"
+
+
 def test_a_users_outlets_json_extends_the_domain_table(tmp_path: Path):
     (tmp_path / "outlets.json").write_text(json.dumps({"oilnow.gy": "OilNOW", "www.fox5atlanta.com": "FOX 5 Atlanta"}), encoding="utf-8")
     (tmp_path / "a.txt").write_text("Story\n\nThe minister said the field would reopen.\n\nSource: https://oilnow.gy/news/x\n", encoding="utf-8")

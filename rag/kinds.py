@@ -163,8 +163,14 @@ def choose_quotes(asked: Asked, gathered: Gathered, index: Index, settings: Sett
     """The sentences an extractive answer quotes: first one that answers what is asked (and one
     per part), then the best of the rest spread across articles, with continuations. A list
     question gets every article's best sentences (`per_article`): the items of a list are spread
-    over articles, each naming a few."""
+    over articles, each naming a few. A question that compares outlets it names gets the best
+    sentences of each named outlet's articles, however weak, and of no other ("How do Rediff and
+    Setopati differ ...": one side each)."""
     ranked, count = gathered.ranked, settings.extractive_sentences
+    if asked.sources_named > 1:
+        named = [e for e in merge(gathered.evidence, ranked) if e.doc.doc_id in asked.outlets]
+        if len({e.doc.doc_id for e in named}) > 1:
+            return per_article(sorted(named, key=lambda e: -e.score), each=2, limit=settings.evidence_sentences + 2, min_score_ratio=0.0)
     if asked.sources_named > 1 or across_sources(asked):
         return per_article(gathered.evidence, limit=settings.evidence_sentences + 2)
     answering = [e for e in ranked[:8] if satisfies(asked, e, index)][:1]

@@ -547,3 +547,21 @@ def test_a_list_answer_quotes_the_items_each_article_gives(fake_embedder, settin
                              with_fields(settings, answer_mode="extractive"))
     assert "Commonwealth Bank" in answer.answer and "Capitec" in answer.answer
     assert {c.source for c in answer.citations} >= {"outage-banks.txt", "outage-more-banks.txt"}
+
+
+def test_a_comparison_of_named_outlets_quotes_each_named_outlet_and_no_other(fake_embedder, settings):
+    from dataclasses import replace as with_fields
+
+    from rag.answer import answer_question
+
+    stories = {"herald.md": ("Harbour Herald", "The ferry sank at 11:11 in the morning, the port said."),
+               "gazette.md": ("Coast Gazette", "The port said the ferry went down at 11:15 in the morning."),
+               "courier.md": ("Bay Courier", "Reports differ on the time the ferry sank, the port said.")}
+    for name, (outlet, sentence) in stories.items():
+        (settings.corpus_dir / name).write_text(f"---\ntitle: Ferry sinks\nsource: {outlet}\n---\n\n{sentence}\n", encoding="utf-8")
+    build_index(settings, fake_embedder)
+    index = open_index(settings)
+    answer = answer_question("How do Harbour Herald and Coast Gazette differ on the time the ferry sank?", index,
+                             fake_embedder, with_fields(settings, answer_mode="extractive"))
+    assert {c.source for c in answer.citations} == {"herald.md", "gazette.md"}
+    assert "11:11" in answer.answer and "11:15" in answer.answer

@@ -253,7 +253,10 @@ def has_figure_of(text: str, asked: Asked, reach: int = 6) -> bool:
         return bool(_PERCENT.search(text))
     measure = _HOW_MEASURE.search(asked.text)
     if measure:
-        return bool(re.search(_MEASURES[measure.group(1).lower()], text, re.I))
+        found = [m.start() for m in re.finditer(_MEASURES[measure.group(1).lower()], text, re.I)]
+        if measure.group(1).lower() == "old" and asked.names:  # whose age: 'Harding, 58', not 'his 19-year-old son'
+            return any(_name_near(asked.names, text, at) for at in found)
+        return bool(found)
     if _MONEY_QUESTION.search(asked.text) and not _MONEY.search(text):
         return False
     spans = figures(text, asked)
@@ -298,6 +301,14 @@ def _counts_something_else(following: list[tuple[int, str, str]], asked_focus: t
     word = following[0][2].lower()
     plural = word in _PERSONS or (len(word) > 3 and word.endswith("s") and not word.endswith("ss"))
     return plural and word not in kinds
+
+
+def _name_near(names: tuple[str, ...], text: str, at: int, reach: int = 40) -> bool:
+    """A word of one of `names` within `reach` characters before `at`, or just after it, with no
+    other capitalised name in between: '58-year-old Hamish Harding', 'Harding, 58,'."""
+    keys = {name_key(w) for name in names for w in name.split() if len(w) > 2}
+    window = text[max(0, at - reach): at + reach // 2]
+    return any(name_key(w) in keys for w in re.findall(r"[A-Z][\w’'-]+", window))
 
 
 _REPORTING = frozenset("said reported told announced stated added estimated cited quoted published according".split())

@@ -141,16 +141,27 @@ def find_outlet(
 
 
 def _masthead(text: str, paragraphs: list[Span], table: dict[str, str]) -> str | None:
-    """A known outlet's name alone on a line above the headline, or closing the headline."""
+    """A known outlet's name alone on a line above the headline, just under it, or closing the
+    headline ('… | Reuters'); else, in a page copied as text, the short capitalised line between
+    the headline and the date or byline ('Headline' / 'USNI News' / 'June 22, 2023')."""
     known = outlet_names.known_names(table)
-    for p in paragraphs[:12]:
-        line = text[p.start : p.end].strip()
-        if p.kind == "menu" and line.lower() in known:
+    lines = [(p, text[p.start : p.end].strip()) for p in paragraphs[:12]]
+    headline = next((i for i, (p, _) in enumerate(lines) if p.kind == "content"), None)
+    if headline is None:
+        return None
+    for p, line in lines[: headline + 3]:
+        if line.lower() in known and (p.kind in ("menu", "content") and len(line.split()) <= 5):
             return known[line.lower()]
-        if p.kind == "content":
-            suffix = _TITLE_SUFFIX.search(line)
-            return known.get(suffix.group(1).lower()) if suffix else None
+    suffix = _TITLE_SUFFIX.search(lines[headline][1])
+    if suffix and suffix.group(1).lower() in known:
+        return known[suffix.group(1).lower()]
+    following = lines[headline + 1 : headline + 3]
+    if len(following) == 2 and following[1][0].kind in ("metadata", "byline") and _NAME_LINE.fullmatch(following[0][1]):
+        return following[0][1]
     return None
+
+
+_NAME_LINE = re.compile(r"(?:The\s+)?[A-Z][\w!&.'’-]*(?:\s+[A-Z&][\w!&.'’-]*){0,3}")
 
 
 _TITLE_SUFFIX = re.compile(r"\s+[|–—-]\s+([^|–—-]{2,40})$")

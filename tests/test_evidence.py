@@ -207,6 +207,12 @@ def test_share_and_money_questions_need_a_percent_or_an_amount():
 
 def test_how_old_tall_or_long_needs_a_figure_with_its_unit():
     assert has_figure_of("Nicolas Maduro, 61, was declared the winner.", analyse("How old is Maduro?"))
+    harding = analyse("How old was Hamish Harding?")
+    assert not has_figure_of("Shahzada Dawood and his 19-year-old son Suleman were also aboard.", harding), "someone else's age"
+    assert has_figure_of("The 58-year-old Harding had flown to space.", harding)
+    coach = analyse("How old is Luis de la Fuente?")
+    assert not has_figure_of("Spain's coach praised the 17-year-old Lamine Yamal.", coach)
+    assert has_figure_of("Luis de la Fuente, 62, took over in 2022.", coach)
     assert has_figure_of("the 62-year-old president", analyse("How old is the president?"))
     assert not has_figure_of("Maduro won 51.2% of the vote.", analyse("How old is Maduro?"))
     assert has_figure_of("Everest stands 8,849 metres tall.", analyse("How tall is the highest mountain?"))

@@ -113,6 +113,16 @@ def test_a_known_masthead_beats_the_unknown_domain_of_a_mirror():
     assert parse_document(football, "final.txt").outlet == "BBC"
 
 
+@pytest.mark.parametrize("outlet", ["The Independent", "USNI News", "Harbour Herald"])
+def test_a_page_copied_as_text_names_its_outlet_on_the_line_under_the_headline(outlet):
+    text = (f"Coast Guard finds debris near the wreck\n{outlet}\nJune 22, 2023\n\n"
+            "The remains of the vessel were found 1,600 feet from the wreck, officials said on Thursday.\n")
+    doc = parse_document(text, "debris.txt")
+    assert (doc.outlet, doc.published) == (outlet, "2023-06-22")
+    football = f"Spain beat England in the final\nSpain won 2-1\n\nSpain beat England 2-1 in Berlin, the organisers said.\n"
+    assert parse_document(football, "final.txt").outlet is None, "a subheading is no outlet"
+
+
 def test_a_users_outlets_json_extends_the_domain_table(tmp_path: Path):
     (tmp_path / "outlets.json").write_text(json.dumps({"oilnow.gy": "OilNOW", "www.fox5atlanta.com": "FOX 5 Atlanta"}), encoding="utf-8")
     (tmp_path / "a.txt").write_text("Story\n\nThe minister said the field would reopen.\n\nSource: https://oilnow.gy/news/x\n", encoding="utf-8")

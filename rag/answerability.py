@@ -64,11 +64,11 @@ def scope(asked: Asked, text: str, doc: DocumentInfo) -> int:
     else:
         days_published = set()
     verdict = 0
-    for wanted, have, fallback in (
-        (asked.weekdays, weekdays, {weekday_of(published)} - {None} if not weekdays and not days else set()),
-        (asked.days, days, days_published if not weekdays else set()),
-        (asked.months, months, {int(published[5:7])} if published[5:7].isdigit() and not months else set()),
-        (asked.years, years, {int(published[:4])} if published[:4].isdigit() and not years else set()),
+    for unit, wanted, have, fallback in (
+        ("weekday", asked.weekdays, weekdays, {weekday_of(published)} - {None} if not weekdays and not days else set()),
+        ("day", asked.days, days, days_published if not weekdays else set()),
+        ("month", asked.months, months, {int(published[5:7])} if published[5:7].isdigit() and not months else set()),
+        ("year", asked.years, years, {int(published[:4])} if published[:4].isdigit() and not years else set()),
     ):
         if not wanted:
             continue
@@ -77,7 +77,7 @@ def scope(asked: Asked, text: str, doc: DocumentInfo) -> int:
             continue
         if wanted & named:
             verdict = max(verdict, 1)
-        elif not have and wanted is asked.years and min(wanted) < min(named):
+        elif unit == "year" and not have and min(wanted) < min(named):
             continue  # an article may look back at an earlier year without naming it in every sentence
         else:
             return -1

@@ -45,7 +45,7 @@ from rag.mentions import read_parts
 from rag.question import Asked, about_the_subject
 from rag.retrieve import Hit, search, search_sentences
 from rag.settings import Settings
-from rag.store import Index
+from rag.store import DocumentInfo, Index
 
 WORDING_WEIGHT = 0.5
 KIND_BONUS = 0.15
@@ -122,7 +122,7 @@ def select_evidence(
     return _distinct(scored)[:limit]
 
 
-def _is_title(text: str, doc) -> bool:
+def _is_title(text: str, doc: DocumentInfo) -> bool:
     """The article's headline repeated in its text: it names the story, it does not answer."""
     return bool(doc.title) and re.findall(r"\w+", text.lower()) == re.findall(r"\w+", doc.title.lower())
 

@@ -170,7 +170,7 @@ def choose_quotes(asked: Asked, gathered: Gathered, index: Index, settings: Sett
     if asked.sources_named > 1:
         named = [e for e in merge(gathered.evidence, ranked) if e.doc.doc_id in asked.outlets]
         if len({e.doc.doc_id for e in named}) > 1:
-            return per_article(sorted(named, key=lambda e: -e.score), each=2, limit=settings.evidence_sentences + 2, min_score_ratio=0.0)
+            return per_article(named, limit=settings.evidence_sentences + 2, min_score_ratio=0.0)
     if asked.sources_named > 1 or across_sources(asked):
         return per_article(gathered.evidence, limit=settings.evidence_sentences + 2)
     answering = [e for e in ranked[:8] if satisfies(asked, e, index)][:1]
@@ -181,9 +181,7 @@ def choose_quotes(asked: Asked, gathered: Gathered, index: Index, settings: Sett
     chosen = merge(answering, per_part, spread(ranked, count, index))[: max(count, len(answering), len(per_part) + 1)]
     chosen = with_outcome(asked, chosen, index)
     chosen = with_listed_items(chosen, index) if asked.kind == "list" else chosen
-    chosen = with_continuations(chosen, ranked, index, len(chosen) + 1)
-    return chosen
-
+    return with_continuations(chosen, ranked, index, len(chosen) + 1)
 
 
 ANSWER_SHAPES = ("fact", "number", "date", "wording", "list", "reason", "compare")

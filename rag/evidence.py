@@ -304,8 +304,8 @@ def _counts_something_else(following: list[tuple[int, str, str]], asked_focus: t
 
 
 def _name_near(names: tuple[str, ...], text: str, at: int, reach: int = 40) -> bool:
-    """A word of one of `names` within `reach` characters before `at`, or just after it, with no
-    other capitalised name in between: '58-year-old Hamish Harding', 'Harding, 58,'."""
+    """A capitalised word of one of `names` within `reach` characters before `at` or half that
+    after it: '58-year-old Hamish Harding', 'Harding, 58,'."""
     keys = {name_key(w) for name in names for w in name.split() if len(w) > 2}
     window = text[max(0, at - reach): at + reach // 2]
     return any(name_key(w) in keys for w in re.findall(r"[A-Z][\w’'-]+", window))

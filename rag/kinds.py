@@ -2,13 +2,14 @@
 
 The quoted answer gives evidence sentences verbatim, one per line, each led by its article and
 followed by its marker ('- “Title” (Kyodo, 2023-02-23): ... [1]'; `quoted_lines`): first one
-that answers what is asked (and one per part of the question), the sentences that each name new
-items for a list, each article's own words for a question that compares outlets, then the best
-of the rest; sentences about another year or day than the question asks come last, set apart.
-A quote question ('did X say ...', 'who said "..."') is answered with the quote check's verdict (`rag.quotes.check_quote`) and every
-article that carries the words. Cited articles from different years, or different figures for
-the same thing on the same day, get a note that cites each side. The model's passages are
-labelled the same way. Every citation is an exact sentence span: `text[start:end] == citation text`.
+that answers what is asked (and one per part of the question), every article's best sentences
+for a list, each named outlet's own words for a question that compares outlets it names, then
+the best of the rest; sentences about another year or day than the question asks come last, set
+apart. A quote question ('did X say ...', 'who said "..."') is answered with the quote check's
+verdict (`rag.quotes.check_quote`) and every article that carries the words. Cited articles from
+different years, or different figures for the same thing on the same day, get a note that cites
+each side. The model's passages are labelled the same way. Every citation is an exact sentence
+span: `text[start:end] == citation text`.
 """
 
 from __future__ import annotations

@@ -150,7 +150,7 @@ def _masthead(text: str, paragraphs: list[Span], table: dict[str, str]) -> str |
     if headline is None:
         return None
     for p, line in lines[: headline + 3]:
-        if line.lower() in known and (p.kind in ("menu", "content") and len(line.split()) <= 5):
+        if line.lower() in known and p.kind in ("menu", "content") and len(line.split()) <= 5:
             return known[line.lower()]
     suffix = _TITLE_SUFFIX.search(lines[headline][1])
     if suffix and suffix.group(1).lower() in known:
@@ -333,8 +333,9 @@ def front_matter(text: str, table: dict[str, str] | None = None) -> tuple[Metada
     """YAML front matter at the very top ('---' … '---'): its metadata and where it ends.
 
     Keys (any case or spelling: 'authorName', 'publish_date'): title/headline; url/link/canonical;
-    date/published/publishDate/…; author/authorName/byline; source/outlet/publisher/site_name. A 'source' that is a URL is the URL (whose domain
-    gives the outlet when the text names none, see `find_outlet`). None when the block is missing
+    date/published/publishDate/…; author/authorName/byline; source/outlet/publisher/site_name. A
+    'source' that is a URL is the URL (whose domain gives the outlet when the text names none, see
+    `find_outlet`); an author that is a known outlet ('The Economist') is the outlet. None when the block is missing
     or is not a YAML mapping.
     """
     match = _FRONT_MATTER.match(text)
@@ -365,7 +366,6 @@ def front_matter(text: str, table: dict[str, str] | None = None) -> tuple[Metada
         outlet = outlet.get("name")
     if meta.author and not outlet and outlet_names.known_names(table).get(meta.author.lower()):
         outlet, meta.author = meta.author, None  # a house byline: 'authorName: The Economist'
-
     if isinstance(outlet, str) and re.match(r"^(https?://|www\.)", outlet.strip()):
         url, outlet = url or outlet, None
     meta.url = str(url).strip() if url else None

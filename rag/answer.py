@@ -48,7 +48,7 @@ from rag.kinds import (
 )
 from rag.mentions import read_question
 from rag.question import QUESTION_WORDS, Asked, proper_names
-from rag.retrieve import listed_names
+from rag.retrieve import Filters, listed_names
 from rag.settings import Settings
 from rag.store import Index
 from rag.verify import DraftReader, Numbering, Verifier
@@ -118,6 +118,11 @@ def stream_answer(
     question = clean_question(question, settings)
     standalone = standalone_question(question, history)
     answer = Answer(question, "", False, [], {}, standalone_question=standalone)
+    scope = Filters.of(settings)
+    if scope:
+        if not any(scope.allows(doc) for doc in index.documents().values()):
+            raise InputError(f"no article matches {scope.describe()}; `rag library` lists each article's outlet and date")
+        answer.notes.append(f"answered only from articles matching {scope.describe()}")
     requested = quote_request(standalone)
     if requested:
         quote_answer(answer, *requested, index, settings)

@@ -43,7 +43,7 @@ from rag.evidence import (
 )
 from rag.mentions import read_parts
 from rag.question import Asked, about_the_subject
-from rag.retrieve import Hit, search, search_sentences
+from rag.retrieve import Filters, Hit, search, search_sentences
 from rag.settings import Settings
 from rag.store import DocumentInfo, Index
 
@@ -321,7 +321,7 @@ def gather(asked: Asked, index: Index, embedder: Embedder, settings: Settings) -
 def _ranked(asked: Asked, query: str, index: Index, embedder: Embedder, settings: Settings) -> tuple[list[Evidence], list[Evidence]]:
     vector = embed_texts(embedder, [query])[0]
     hits = search(query, index, embedder, settings, k=settings.answer_chunks, query_vector=vector)
-    sentences = index.sentences_by_id(search_sentences(query, index, vector))
+    sentences = index.sentences_by_id(search_sentences(query, index, vector, filters=Filters.of(settings)))
     ranked = select_evidence(asked, hits, index, embedder, vector, limit=40, sentences=sentences)
     return [e for e in ranked if not addresses_an_assistant(e.text)], [e for e in ranked if addresses_an_assistant(e.text)]
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from rag.errors import RagError, SettingsError
+from rag.errors import InputError, RagError, SettingsError
 from rag.settings import Settings
 
 
@@ -44,6 +44,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
         llm_model=getattr(args, "llm", None),
         llm_runtime=getattr(args, "runtime", None),
         index_shards=getattr(args, "shards", None),
+        outlet=getattr(args, "outlet", None),
+        published_from=getattr(args, "date_from", None),
+        published_to=getattr(args, "date_to", None),
     )
 
 
@@ -107,14 +110,13 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from rag.embed import SentenceTransformerEmbedder
-    from rag.retrieve import Filters, search
+    from rag.retrieve import search
     from rag.build import ensure_index
 
     settings = settings_from(args)
     embedder = SentenceTransformerEmbedder(settings.embed_model)
     index = ensure_index(settings, embedder, log=_log)
-    filters = Filters(args.outlet, args.date_from, args.date_to)
-    hits = search(args.query, index, embedder, settings, filters=filters)
+    hits = search(args.query, index, embedder, settings)
     if args.json:
         _print_json(
             {
@@ -136,7 +138,6 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def load_history(path: Path | None) -> list:
     from rag.conversation import Turn
-    from rag.errors import InputError
 
     if path is None:
         return []
@@ -161,8 +162,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
     index = ensure_index(settings, embedder, log=_log)
     generator = None if settings.answer_mode == "extractive" else make_generator(settings.llm_model, settings.llm_runtime)
     answer = answer_question(args.question, index, embedder, settings, history, generator)
-    if args.json:
+    if args.json or args.format == "json":
         _print_json(answer.to_json())
+        return 0
+    if args.format == "markdown":
+        from rag.export import answer_markdown
+
+        sys.stdout.write(answer_markdown(answer.to_json(), heading="#"))
         return 0
     print(answer.answer)
     for citation in answer.citations:
@@ -198,6 +204,48 @@ def cmd_quote(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_add(args: argparse.Namespace) -> int:
+    from rag.build import build_index
+    from rag.embed import SentenceTransformerEmbedder
+    from rag.fetch import FetchError, add_feed, add_url, known_articles
+    from rag.store import open_index
+
+    if not args.urls and not args.feed:
+        raise InputError("give one or more web addresses, or --feed ADDRESS")
+    settings = settings_from(args)
+    if not settings.corpus_dir.is_dir():
+        raise InputError(f"no corpus folder {settings.corpus_dir}/; create it or give --corpus")
+    try:
+        documents = list(open_index(settings).documents().values())
+    except RagError:
+        documents = []  # no index yet: duplicates are found by address and within this run
+    known = known_articles(settings.corpus_dir, documents)
+    outcomes = [add_url(settings.corpus_dir, url, known) for url in args.urls]
+    for outcome in outcomes:
+        _report_added(outcome)
+    if args.feed:
+        try:
+            outcomes += add_feed(settings.corpus_dir, args.feed, known, pause=args.pause, on_each=_report_added)
+        except FetchError as exc:
+            _log(f"error: feed {args.feed}: {exc}")
+            outcomes.append(None)
+    added = [o for o in outcomes if o and o.path]
+    if added:
+        report = build_index(settings, SentenceTransformerEmbedder(settings.embed_model), progress=True)
+        print(report.summary())
+    failed = sum(1 for o in outcomes if o is None or o.error)
+    skipped = sum(1 for o in outcomes if o and o.skipped)
+    print(f"{len(added)} added, {skipped} already in the corpus, {failed} failed")
+    return 2 if failed else 0
+
+
+def _report_added(outcome) -> None:
+    if outcome.error:
+        _log(f"error: {outcome.line()}")
+    else:
+        print(outcome.line(), flush=True)
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from rag.embed import SentenceTransformerEmbedder
     from rag.evaluate import format_table, load_items, run_eval
@@ -227,6 +275,12 @@ def _add_paths(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--embed-model", help="packaged embedding model (default: all-MiniLM-L6-v2)")
 
 
+def _add_scope(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--outlet", help="only articles whose outlet contains this (`rag library` lists them)")
+    parser.add_argument("--from", dest="date_from", help="only articles published on or after YYYY-MM-DD")
+    parser.add_argument("--to", dest="date_to", help="only articles published on or before YYYY-MM-DD")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description="Cited answers and quote checks over a folder of news articles.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -247,9 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("query")
     search.add_argument("-k", type=int, help="number of hits (default 5)")
     search.add_argument("--json", action="store_true", help="print the JSON of the contract")
-    search.add_argument("--outlet", help="only articles whose outlet contains this")
-    search.add_argument("--from", dest="date_from", help="only articles published on or after YYYY-MM-DD")
-    search.add_argument("--to", dest="date_to", help="only articles published on or before YYYY-MM-DD")
+    _add_scope(search)
     _add_paths(search)
     search.set_defaults(func=cmd_search)
 
@@ -259,7 +311,12 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--mode", choices=["auto", "llm", "extractive"], help="default auto: llm when installed")
     ask.add_argument("--llm", help="packaged model: qwen2.5-0.5b (default), qwen2.5-1.5b, smollm2-135m")
     ask.add_argument("--runtime", choices=["llama.cpp", "transformers"], help="default llama.cpp; transformers needs gguf and accelerate")
-    ask.add_argument("--json", action="store_true", help="print the JSON of the contract")
+    ask.add_argument("--json", action="store_true", help="print the JSON of the contract (same as --format json)")
+    ask.add_argument(
+        "--format", choices=["text", "json", "markdown"], default="text",
+        help="markdown: the answer with its numbered sources (title, outlet, date, address, cited passage) to keep",
+    )
+    _add_scope(ask)
     _add_paths(ask)
     ask.set_defaults(func=cmd_ask)
 
@@ -267,7 +324,15 @@ def build_parser() -> argparse.ArgumentParser:
     quote.add_argument("text")
     quote.add_argument("--speaker", help="who you believe said the words")
     quote.add_argument("--json", action="store_true", help="print the JSON of the contract")
+    _add_scope(quote)
     _add_paths(quote)
+
+    add = commands.add_parser("add", help="fetch web pages (or a feed's articles) into the corpus folder and index them")
+    add.add_argument("urls", nargs="*", metavar="URL", help="addresses of article pages")
+    add.add_argument("--feed", metavar="URL", help="an RSS, Atom or JSON feed: adds each article it links to")
+    add.add_argument("--pause", type=float, default=0.5, help="seconds between a feed's pages (default 0.5)")
+    _add_paths(add)
+    add.set_defaults(func=cmd_add)
     quote.set_defaults(func=cmd_quote)
 
     library = commands.add_parser("library", help="list every article with the title, outlet, date and author found")

@@ -93,7 +93,11 @@ NUMBER_WORDS = {
 _AMOUNT = r"(?:\d[\d,.]*|\b(?:" + "|".join(NUMBER_WORDS) + r"))"  # '990', 'ninety' (figures written out too)
 _FIGURE = re.compile(r"[$€£¥]?\d[\d,.]*\d%?|[$€£¥]?\d%?|\b(" + "|".join(NUMBER_WORDS) + r")\b", re.I)
 _PERCENT = re.compile(r"\d\s*%|\bper\s?cent\b|\bpercentage\b|\b(half|third|quarter|fifth|tenth)s?\b|\bone in \w+\b", re.I)
-_MONEY = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s*(dollars|euros|pounds|yen|yuan|rupees|pesos)\b|\b(usd|eur|gbp)\b", re.I)
+_MONEY = re.compile(
+    r"[$€£¥₹]\s?\d|\b\d[\d,.]*\s*((thousand|million|billion|trillion|bn|crore|lakh)\s+)?"
+    r"(dollars|euros|pounds|yen|yuan|rupees|pesos)\b|\b(usd|eur|gbp|inr)\b",
+    re.I,
+)
 _MEASURES = {
     "old": r"\d+-year-old|\baged? \d+|, \d{1,3},|\d+ years? old",
     "tall": _AMOUNT + r"\s*(m|metres?|meters?|ft|feet|foot|storeys?|stories|km)\b",

@@ -42,11 +42,12 @@ class Citation:
     start: int
     end: int
     text: str
+    url: str | None = None
 
     def to_json(self) -> dict:
         return {
             "n": self.n, "source": self.source, "title": self.title, "outlet": self.outlet,
-            "published": self.published, "start": self.start, "end": self.end, "text": self.text,
+            "published": self.published, "start": self.start, "end": self.end, "text": self.text, "url": self.url,
         }
 
 
@@ -151,7 +152,7 @@ def quoted_lines(asked: Asked, numbered: list[tuple[int, Evidence]], dates: bool
 
 def build_citations(numbered: list[Evidence], first: int = 1) -> list[Citation]:
     return [
-        Citation(n, e.doc.source, e.doc.title, e.doc.outlet, e.doc.published, e.start, e.end, e.text)
+        Citation(n, e.doc.source, e.doc.title, e.doc.outlet, e.doc.published, e.start, e.end, e.text, e.doc.url)
         for n, e in enumerate(numbered, first)
     ]
 
@@ -241,7 +242,7 @@ def quote_answer(answer: "Answer", words: str, speaker: str | None, index: Index
         who = f", attributed to {match.speaker}" if match.speaker else ""
         via = f" as reported by {match.reported_by}" if match.reported_by else ""
         lines.append(f"{source_label(doc)}: “{match.text}”{who}{via} [{n}].")
-        citations.append(Citation(n, match.source, doc.title, doc.outlet, doc.published, match.start, match.end, match.text))
+        citations.append(Citation(n, match.source, doc.title, doc.outlet, doc.published, match.start, match.end, match.text, doc.url))
     answer.answer = " ".join(lines)
     answer.citations = citations
     answer.refused = check.verdict == "not_found"

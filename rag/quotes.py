@@ -26,6 +26,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from rag.errors import InputError
+from rag.retrieve import Filters
 from rag.settings import Settings
 from rag.store import DocumentInfo, Index
 
@@ -298,9 +299,12 @@ def check_quote(
     if len(cleaned) > settings.max_question_chars:
         raise InputError(f"the quote is {len(cleaned):,} characters; the limit is {settings.max_question_chars:,}")
     speaker = (speaker or "").strip() or None
-    documents = index.documents()
+    scope = Filters.of(settings)
+    documents = {doc_id: doc for doc_id, doc in index.documents().items() if scope.allows(doc)}
     matches: list[QuoteMatch] = []
     for doc_id in candidate_documents(index, words, documents):
+        if doc_id not in documents:
+            continue
         tokens = article_tokens(index, doc_id)
         if not tokens:
             continue
@@ -319,9 +323,19 @@ def check_quote(
     matches.sort(key=lambda m: (-m.similarity, m.source))
     matches = matches[:limit]
     verdict, explanation = decide(matches, speaker)
+    matches = in_publication_order(matches)
+    if matches and matches[0].published and len(matches) > 1:
+        first = matches[0]
+        explanation += f"; first published by {first.outlet or first.source} on {first.published[:10]}"
     variants = sorted({m.text for m in matches}) if len({m.text.lower() for m in matches}) > 1 else []
     elapsed = (time.perf_counter() - started) * 1000
     return QuoteCheck(cleaned, speaker, verdict, matches, variants, explanation, {"total": round(elapsed, 1)})
+
+
+def in_publication_order(matches: list[QuoteMatch]) -> list[QuoteMatch]:
+    """Earliest article first, so a reader sees where the words first appeared and who repeated
+    or altered them; undated articles last, closest wording first among equals."""
+    return sorted(matches, key=lambda m: (m.published or "9999", -m.similarity, m.source))
 
 
 def decide(matches: list[QuoteMatch], speaker: str | None) -> tuple[str, str]:

@@ -49,6 +49,25 @@ class Filters:
     def __bool__(self) -> bool:
         return bool(self.outlet or self.published_from or self.published_to)
 
+    @classmethod
+    def of(cls, settings: Settings) -> "Filters":
+        """The limits a question is answered within (`Settings.outlet`, `published_from`, `published_to`)."""
+        return cls(settings.outlet, settings.published_from, settings.published_to)
+
+    def describe(self) -> str:
+        """'outlet “CNN”, published from 2024-07-01 to 2024-07-31', for notes and errors."""
+        days = " ".join(
+            [f"from {self.published_from}"] * bool(self.published_from) + [f"to {self.published_to}"] * bool(self.published_to)
+        )
+        return ", ".join([f"outlet “{self.outlet}”"] * bool(self.outlet) + [f"published {days}"] * bool(days))
+
+    def sentence_ids(self, index: Index) -> set[int] | None:
+        """The ids of the sentences of the articles these filters allow; None when they allow all."""
+        if not self:
+            return None
+        allowed = [doc_id for doc_id, doc in index.documents().items() if self.allows(doc)]
+        return {s.id for doc_id in allowed for s in index.sentences_in(doc_id)}
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -174,6 +193,7 @@ def search(
 ) -> list[Hit]:
     """The k best chunks for `question`, best first."""
     k = settings.top_k if k is None else k
+    filters = Filters.of(settings) if filters is None else filters
     if k <= 0 or index.vectors.ntotal == 0 or not question.strip():
         return []
     documents = index.documents()
@@ -219,16 +239,27 @@ def _best_sentence_similarity(index: Index, chunk, vector: np.ndarray) -> float:
     return float(np.max(index.sentence_vectors[[s.id for s in sentences]] @ vector))
 
 
-def search_sentences(question: str, index: Index, vector: np.ndarray, k: int = 30, rrf_k: int = 60) -> list[int]:
+def search_sentences(
+    question: str, index: Index, vector: np.ndarray, k: int = 30, rrf_k: int = 60, filters: Filters | None = None
+) -> list[int]:
     """Ids of the k sentences that best match the question: dense similarity over every sentence
     vector and BM25 over the sentences, fused by rank. A chunk's vector averages its sentences, so
-    a one-sentence answer inside an otherwise unrelated chunk is found here, not by `search`."""
+    a one-sentence answer inside an otherwise unrelated chunk is found here, not by `search`.
+    With `filters`, only sentences of the articles they allow."""
     if len(index.sentence_vectors) == 0:
         return []
     similarity = index.sentence_vectors @ np.asarray(vector, dtype=np.float32)
-    depth = min(k, len(similarity))
+    allowed = filters.sentence_ids(index) if filters else None
+    if allowed is not None:
+        if not allowed:
+            return []
+        outside = np.ones(len(similarity), dtype=bool)
+        outside[sorted(allowed)] = False
+        similarity = np.where(outside, -np.inf, similarity)
+    depth = min(k, len(similarity) if allowed is None else len(allowed))
     top = np.argpartition(-similarity, depth - 1)[:depth]
     dense = [int(i) for i in top[np.argsort(-similarity[top])]]
-    keyword = [i for i, _ in index.keyword_search(fts_query(question), k, table="sentences_fts")]
+    keyword = [i for i, _ in index.keyword_search(fts_query(question), k if allowed is None else 20 * k, table="sentences_fts")]
+    keyword = [i for i in keyword if allowed is None or i in allowed][:k]
     fused = reciprocal_rank_fusion([dense, keyword], rrf_k)
     return sorted(fused, key=lambda i: -fused[i])[:k]

@@ -59,6 +59,9 @@ class Settings:
         metadata={"doc": "refuse when the best evidence relevance is below this (benchmarks/calibrate_refusal.py)"},
     )
     max_question_chars: int = field(default=2000, metadata={"doc": "longer questions are refused with a message"})
+    outlet: str | None = field(default=None, metadata={"doc": "answer only from articles whose outlet contains this"})
+    published_from: str | None = field(default=None, metadata={"doc": "answer only from articles published on or after (YYYY-MM-DD)"})
+    published_to: str | None = field(default=None, metadata={"doc": "answer only from articles published on or before (YYYY-MM-DD)"})
 
     def __post_init__(self) -> None:
         for name in ("corpus_dir", "index_dir"):
@@ -75,8 +78,21 @@ class Settings:
             raise SettingsError(f"unknown mode {given['answer_mode']!r}; choose auto, llm or extractive")
         if int(given.get("index_shards", 0)) < 0:
             raise SettingsError(f"--shards must be 1 or more, not {given['index_shards']}")
+        for name in ("published_from", "published_to"):
+            if given.get(name):
+                given[name] = _day(str(given[name]), name)
         return dataclasses.replace(self, **given)
 
     def index_signature(self) -> dict[str, object]:
         """The settings an index is tied to, as stored in its manifest."""
         return {name: getattr(self, name) for name in INDEX_FIELDS}
+
+
+def _day(value: str, name: str) -> str:
+    from rag.dates import parse_date
+
+    day = parse_date(value.strip())
+    if day is None:
+        flag = "--from" if name == "published_from" else "--to"
+        raise SettingsError(f"{flag} {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2024-07-31")
+    return day.isoformat()

@@ -1,11 +1,13 @@
-"""The chat app: a thin Gradio shell over `rag.answer`, `rag.quotes` and `rag.store`.
+"""The chat app: a thin Gradio shell over `rag.answer`, `rag.quotes`, `rag.fetch` and `rag.library`.
 
     python ui.py [--port 7860] [--corpus seeds] [--index index]
 
 Tabs: Chat (streaming cited answers; each [n] opens the cited passage, highlighted, in the
-source panel), Quote check, Library (list with title, outlet, date and author; correct them;
-add .txt/.md/.html articles, remove, re-index). Named API endpoints `ask`,
-`quote` and `add_article` return the JSON of ../shared/eval/README.md for `gradio_client`.
+source panel; limits by outlet and date; the conversation exported as Markdown and kept in the
+browser across reloads), Quote check, Library (add by web address or feed, files or pasted
+text; a timeline and a table filtered by outlet, dates and title words, sorted; rows selected to
+remove or correct). Named API endpoints `ask`, `ask_stream`, `quote`, `add_article` and
+`add_url` return JSON for `gradio_client` (../shared/eval/README.md for the first three).
 Binds 127.0.0.1; no share links. Article text is untrusted: everything shown is escaped here,
 and the only HTML is what these helpers write around it.
 """
@@ -17,6 +19,7 @@ import html
 import json
 import os
 import re
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -31,7 +34,10 @@ from rag.conversation import Turn
 from rag.embed import Embedder, SentenceTransformerEmbedder
 from rag.errors import RagError
 from rag.generate import Generator, installed_models, make_generator
+from rag.export import conversation_markdown
+from rag.fetch import Added, FetchError, add_feed, add_url, known_articles
 from rag.ingest import correct_metadata, remove_article, save_article
+from rag.library import NO_OUTLET, SORTS, LibraryEntry, Shelf, days_of_range, outlets, shelve, timeline_points
 from rag.library import entries as library_entries
 from rag.quotes import QuoteCheck, check_quote, tokenize
 from rag.settings import Settings
@@ -94,6 +100,7 @@ class AppState:
     index: Index
     lock: threading.Lock = field(default_factory=threading.Lock)
     others: dict[str, Generator | None] = field(default_factory=dict)
+    exports: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="rag-exports-")))
 
     def generator_for(self, name: str | None) -> Generator | None:
         """The packaged model `name` (the settings' one when None), started on first use in its own
@@ -221,16 +228,7 @@ def status_line(state: AppState) -> str:
     return f"**{docs} articles indexed** · {state.index.vectors.ntotal} chunks · model: {model} · mode: {state.settings.answer_mode}"
 
 
-LIBRARY_HEADERS = ["file", "title", "outlet", "published", "author", "chunks", "also named"]
 CORRECTABLE = ("title", "outlet", "published", "author")
-
-
-def library_rows(state: AppState) -> list[list]:
-    """One row per article: what `rag library` lists, with its chunk count and other names."""
-    return [
-        [e.source, e.title or "", e.outlet or "", e.published or "", e.author or "", e.chunks, ", ".join(e.aliases)]
-        for e in library_entries(state.index)
-    ]
 
 
 def current_metadata(state: AppState, source: str) -> list[str]:
@@ -280,197 +278,396 @@ extractive answer (tens of ms) gets a slot at once instead of queueing behind LL
 
 def create_app(state: AppState) -> gr.Blocks:
     """Build the Blocks without launching them (tests call this)."""
+    with gr.Blocks(title="News articles: cited answers") as app:
+        status = gr.Markdown(status_line(state), elem_id="status")
+        saved = gr.BrowserState({}, storage_key="rag-news-conversation")
+        with gr.Tab("Chat"):
+            scope = chat_tab(state, app, saved)
+        with gr.Tab("Quote check"):
+            quote_tab(state)
+        with gr.Tab("Library", id="library"):
+            library_tab(state, status, scope)
+        api_endpoints(state)
+    return app
 
-    def chat(message: str, messages: list[dict], cards: str, mode: str, passages: int, model: str):
-        messages = list(messages or [])
+
+@dataclass
+class Scope:
+    """The chat's limits (outlet, first and last day) that the Library can set."""
+
+    outlet: gr.Dropdown
+    published_from: gr.Textbox
+    published_to: gr.Textbox
+
+
+ALL_OUTLETS = "all outlets"
+SAVED_TURNS = 30
+"""The conversation kept in the browser across reloads: its last 30 questions and answers."""
+
+
+def chat_tab(state: AppState, app: gr.Blocks, saved: gr.BrowserState) -> Scope:
+    """The chat: streamed cited answers, the source panel, limits by outlet and date, an export
+    of the conversation as Markdown, and the conversation restored from the browser on reload."""
+
+    def chat(message, messages, cards, mode, passages, model, outlet, date_from, date_to, answers):
+        messages, answers = list(messages or []), list(answers or [])
         history = _history_turns(messages)
         messages.append({"role": "user", "content": escape(message or "")})
         messages.append({"role": "assistant", "content": PENDING})
-        yield messages, cards, ""
-        settings = state.settings.with_overrides(answer_mode=mode, answer_chunks=int(passages))
-        generator = None if mode == "extractive" else state.generator_for(model)
+        yield messages, cards, "", gr.skip(), gr.skip(), gr.skip()
         turn = len(messages) // 2
-        earlier_cards = cards
+        earlier_cards, shown = cards, None
         try:
+            settings = state.settings.with_overrides(
+                answer_mode=mode, answer_chunks=int(passages), outlet=None if outlet in (None, "", ALL_OUTLETS) else outlet,
+                published_from=(date_from or "").strip() or None, published_to=(date_to or "").strip() or None,
+            )
+            generator = None if mode == "extractive" else state.generator_for(model)
             for shown in stream_answer(message, state.index, state.embedder, settings, history, generator):
                 messages[-1] = {"role": "assistant", "content": answer_html(shown, turn)}
                 cards = earlier_cards + source_cards_html(shown, turn, _texts(state, shown))
-                yield messages, cards, ""
+                yield messages, cards, "", gr.skip(), gr.skip(), gr.skip()
+            answers.append(shown.to_json())
         except RagError as exc:
             messages[-1] = {"role": "assistant", "content": f"<b>{escape(str(exc))}</b>"}
-            yield messages, cards, ""
+            answers.append({"question": message, "error": str(exc)})
+        keep = {"messages": messages[-2 * SAVED_TURNS :], "cards": cards, "answers": answers[-SAVED_TURNS:]}
+        yield messages, cards, "", answers, keep, export_file(state, answers)
 
+    def restore(kept: dict):
+        kept = kept if isinstance(kept, dict) else {}
+        answers = kept.get("answers") or []
+        return kept.get("messages") or [], kept.get("cards") or "", answers, export_file(state, answers)
+
+    with gr.Row():
+        with gr.Column(scale=3):
+            chatbot = gr.Chatbot(elem_id="chatbot", height=480, sanitize_html=False, label="Answers with citations")
+            question = gr.Textbox(placeholder="Ask about the articles…", show_label=False, elem_id="question")
+            with gr.Row():
+                send = gr.Button("Ask", variant="primary", elem_id="ask")
+                clear = gr.Button("Clear conversation", elem_id="clear")
+                export = gr.DownloadButton("Export conversation (Markdown)", value=None, elem_id="export", interactive=False)
+            if state.settings.corpus_dir.resolve() == SEEDS.resolve():  # the examples ask about the seeds
+                gr.Examples(EXAMPLES, inputs=question, label="Try")
+        with gr.Column(scale=2):
+            gr.Markdown("**Source** — click a [n] in an answer")
+            cards = gr.HTML("", elem_id="sources")
+    with gr.Row(elem_id="chat-scope"):
+        outlet = gr.Dropdown(chat_outlets(library_entries(state.index)), value=ALL_OUTLETS,
+                             label="Answer from outlet", elem_id="chat-outlet", allow_custom_value=True)
+        published_from = gr.Textbox(label="Published from (YYYY-MM-DD)", elem_id="chat-from")
+        published_to = gr.Textbox(label="Published to (YYYY-MM-DD)", elem_id="chat-to")
+    with gr.Accordion("Settings", open=False, elem_id="answer-settings"):
+        mode = gr.Radio(["auto", "llm", "extractive"], value=state.settings.answer_mode, label="Answer mode", elem_id="mode")
+        passages = gr.Slider(2, 12, value=state.settings.answer_chunks, step=1, label="Passages retrieved")
+        model = gr.Dropdown(
+            [(MODEL_CHOICES.get(name, name), name) for name in installed_models() or [state.settings.llm_model]],
+            value=state.settings.llm_model,
+            label="Local model", elem_id="model",
+            info="Writes in llm mode, after the quoted answer; measured per kind of question in the README.",
+        )
+    answers = gr.State([])
+    inputs = [question, chatbot, cards, mode, passages, model, outlet, published_from, published_to, answers]
+    outputs = [chatbot, cards, question, answers, saved, export]
+    answering = dict(api_visibility="private", concurrency_id="answers", concurrency_limit=ANSWER_SLOTS)
+    send.click(chat, inputs, outputs, **answering)
+    question.submit(chat, inputs, outputs, **answering)
+    clear.click(lambda: ([], "", [], {}, gr.update(value=None, interactive=False)), None,
+                [chatbot, cards, answers, saved, export], api_visibility="private")
+    app.load(restore, saved, [chatbot, cards, answers, export], api_visibility="private")
+    return Scope(outlet, published_from, published_to)
+
+
+def chat_outlets(rows: list[LibraryEntry]) -> list[str]:
+    return [ALL_OUTLETS] + [name for name in outlets(rows) if name != NO_OUTLET]
+
+
+def export_file(state: AppState, answers: list[dict]):
+    """The DownloadButton for the conversation as a Markdown file (disabled when it is empty)."""
+    if not answers:
+        return gr.update(value=None, interactive=False)
+    path = state.exports / f"conversation-{time.strftime('%Y%m%d-%H%M%S')}-{len(answers)}.md"
+    path.write_text(conversation_markdown(answers), encoding="utf-8")
+    return gr.update(value=str(path), interactive=True)
+
+
+def quote_tab(state: AppState) -> None:
     def run_quote(text: str, speaker: str) -> str:
         try:
             return quote_html(check_quote(text, state.index, state.settings, speaker=speaker or None))
         except RagError as exc:
             return f"<b>{escape(str(exc))}</b>"
 
+    quote_text = gr.Textbox(label="Quoted words", lines=3, elem_id="quote-text")
+    quote_speaker = gr.Textbox(label="Speaker (optional)", elem_id="quote-speaker")
+    quote_button = gr.Button("Check", variant="primary")
+    quote_result = gr.HTML()
+    quote_button.click(run_quote, [quote_text, quote_speaker], quote_result, api_visibility="private", concurrency_id="quotes")
+
+
+def library_tab(state: AppState, status: gr.Markdown, scope: Scope) -> None:
+    """Add articles (web address, feed, files, pasted text); browse them on a timeline and in a
+    table filtered by outlet, dates and title words, sorted; select rows to remove or correct."""
+    corpus = state.settings.corpus_dir
+
+    def reindexed(lines: list[str], progress) -> str:
+        return "\n".join(lines + [state.reindex(lambda p, d: progress(p, desc=d))])
+
+    def add_address(text: str, is_feed: bool, progress=gr.Progress()):
+        addresses = (text or "").split()
+        if not addresses:
+            return "paste a web address (or a feed's address and tick 'It is a feed')", status_line(state)
+        known = known_articles(corpus, state.index.documents().values())
+        outcomes: list[Added] = []
+        for address in addresses:
+            if is_feed:
+                try:
+                    outcomes += add_feed(corpus, address, known)
+                except FetchError as exc:
+                    outcomes.append(Added(address, error=f"not added, the feed cannot be read: {exc}"))
+            else:
+                outcomes.append(add_url(corpus, address, known))
+        lines = [o.line() for o in outcomes]
+        return (reindexed(lines, progress) if any(o.path for o in outcomes) else "\n".join(lines)), status_line(state)
+
     def add_files(files, progress=gr.Progress()):
-        messages = []
+        lines = []
         for f in files or []:
             path = Path(f if isinstance(f, str) else f.name)
             try:
-                save_article(state.settings.corpus_dir, path.name, path.read_bytes())
-                messages.append(f"added {path.name}")
+                save_article(corpus, path.name, path.read_bytes())
+                lines.append(f"added {path.name}")
             except (ValueError, OSError) as exc:
-                messages.append(str(exc))
-        if any(m.startswith("added") for m in messages):
-            messages.append(state.reindex(lambda p, d: progress(p, desc=d)))
-        return "\n".join(messages), library_rows(state), status_line(state)
+                lines.append(str(exc))
+        added = any(line.startswith("added") for line in lines)
+        return (reindexed(lines, progress) if added else "\n".join(lines)), status_line(state)
 
     def add_pasted(name: str, text: str, progress=gr.Progress()):
         try:
-            save_article(state.settings.corpus_dir, name.strip() or "pasted.txt", (text or "").encode("utf-8"))
+            save_article(corpus, name.strip() or "pasted.txt", (text or "").encode("utf-8"))
         except ValueError as exc:
-            return str(exc), library_rows(state), status_line(state)
-        return state.reindex(lambda p, d: progress(p, desc=d)), library_rows(state), status_line(state)
+            return str(exc), status_line(state)
+        return reindexed([], progress), status_line(state)
 
-    def remove(name: str, progress=gr.Progress()):
-        try:
-            remove_article(state.settings.corpus_dir, name or "")
-        except ValueError as exc:
-            return str(exc), library_rows(state), status_line(state)
-        return state.reindex(lambda p, d: progress(p, desc=d)), library_rows(state), status_line(state)
+    def remove(selected: list[str], progress=gr.Progress()):
+        if not selected:
+            return "select the articles to remove in the table first", status_line(state)
+        lines = []
+        for name in selected:
+            try:
+                remove_article(corpus, name)
+                lines.append(f"removed {name}")
+            except ValueError as exc:
+                lines.append(str(exc))
+        return reindexed(lines, progress), status_line(state)
 
     def reindex(progress=gr.Progress()):
-        return state.reindex(lambda p, d: progress(p, desc=d)), library_rows(state), status_line(state)
-
-    def pick(source: str):
-        return current_metadata(state, source or "")
+        return reindexed([], progress), status_line(state)
 
     def correct(source: str, title: str, outlet: str, published: str, author: str, progress=gr.Progress()):
         changes = corrections(state, source or "", [title, outlet, published, author])
         if not source or not changes:
-            return "choose an article and change a field first", library_rows(state), status_line(state)
+            return "select an article in the table and change a field first", status_line(state)
         try:
-            sidecar = correct_metadata(state.settings.corpus_dir, source, **changes)
+            sidecar = correct_metadata(corpus, source, **changes)
         except ValueError as exc:
-            return str(exc), library_rows(state), status_line(state)
-        note = f"saved {', '.join(changes)} in {sidecar.name}\n"
-        return note + state.reindex(lambda p, d: progress(p, desc=d)), library_rows(state), status_line(state)
+            return str(exc), status_line(state)
+        return reindexed([f"saved {', '.join(changes)} in {sidecar.name}"], progress), status_line(state)
 
-    with gr.Blocks(title="News articles: cited answers") as app:
-        status = gr.Markdown(status_line(state), elem_id="status")
-        with gr.Tab("Chat"):
-            with gr.Row():
-                with gr.Column(scale=3):
-                    chatbot = gr.Chatbot(elem_id="chatbot", height=480, sanitize_html=False, label="Answers with citations")
-                    question = gr.Textbox(placeholder="Ask about the articles…", show_label=False, elem_id="question")
-                    with gr.Row():
-                        send = gr.Button("Ask", variant="primary", elem_id="ask")
-                        clear = gr.Button("Clear conversation")
-                    if state.settings.corpus_dir.resolve() == SEEDS.resolve():  # the examples ask about the seeds
-                        gr.Examples(EXAMPLES, inputs=question, label="Try")
-                with gr.Column(scale=2):
-                    gr.Markdown("**Source** — click a [n] in an answer")
-                    cards = gr.HTML("", elem_id="sources")
-            with gr.Accordion("Settings", open=False, elem_id="answer-settings"):
-                mode = gr.Radio(["auto", "llm", "extractive"], value=state.settings.answer_mode, label="Answer mode", elem_id="mode")
-                passages = gr.Slider(2, 12, value=state.settings.answer_chunks, step=1, label="Passages retrieved")
-                model = gr.Dropdown(
-                    [(MODEL_CHOICES.get(name, name), name) for name in installed_models() or [state.settings.llm_model]],
-                    value=state.settings.llm_model,
-                    label="Local model", elem_id="model",
-                    info="Writes in llm mode, after the quoted answer; measured per kind of question in the README.",
-                )
-            answering = dict(api_visibility="private", concurrency_id="answers", concurrency_limit=ANSWER_SLOTS)
-            send.click(chat, [question, chatbot, cards, mode, passages, model], [chatbot, cards, question], **answering)
-            question.submit(chat, [question, chatbot, cards, mode, passages, model], [chatbot, cards, question], **answering)
-            clear.click(lambda: ([], ""), None, [chatbot, cards], api_visibility="private")
-        with gr.Tab("Quote check"):
-            quote_text = gr.Textbox(label="Quoted words", lines=3, elem_id="quote-text")
-            quote_speaker = gr.Textbox(label="Speaker (optional)", elem_id="quote-speaker")
-            quote_button = gr.Button("Check", variant="primary")
-            quote_result = gr.HTML()
-            quote_button.click(run_quote, [quote_text, quote_speaker], quote_result, api_visibility="private", concurrency_id="quotes")
-        with gr.Tab("Library"):
-            table = gr.Dataframe(library_rows(state), headers=LIBRARY_HEADERS, interactive=False, label="Articles", elem_id="library-table")
-            log = gr.Textbox(label="Result", interactive=False, elem_id="library-log")
-            with gr.Accordion("Correct an article's title, outlet, date or author", open=False):
-                sources = [row[0] for row in library_rows(state)]
-                fix_source = gr.Dropdown(sources, label="Article", elem_id="fix-source")
-                with gr.Row():
-                    fix_title = gr.Textbox(label="Title", elem_id="fix-title")
-                    fix_outlet = gr.Textbox(label="Outlet", elem_id="fix-outlet")
-                    fix_published = gr.Textbox(label="Published (YYYY-MM-DD)", elem_id="fix-published")
-                    fix_author = gr.Textbox(label="Author", elem_id="fix-author")
-                fix_button = gr.Button("Save correction", elem_id="fix-save")
-                gr.Markdown("Saved in the article's `NAME.meta.json`, which wins over what the text says; empty a field to drop its correction.")
-            with gr.Row():
-                upload = gr.File(
-                    file_count="multiple", file_types=[".txt", ".md", ".html", ".htm"],
-                    label="Add .txt, .md or saved .html pages (2 MB each)",
-                )
-                with gr.Column():
-                    paste_name = gr.Textbox(label="File name for pasted text", placeholder="my-article.txt")
-                    paste_text = gr.Textbox(label="Article text", lines=6)
-                    paste_button = gr.Button("Add pasted article")
-            with gr.Row():
-                remove_name = gr.Textbox(label="File to remove")
-                remove_button = gr.Button("Remove")
-                reindex_button = gr.Button("Re-index")
-            library = dict(api_visibility="private", concurrency_id="library", concurrency_limit=1)
-            fix_fields = [fix_title, fix_outlet, fix_published, fix_author]
+    def show(outlet: str, date_from: str, date_to: str, words: str, sort: str, selected: list[str]):
+        """The table and timeline under the filters; the outlet and selection choices updated.
+        The plot is sent twice: the browser drops the first new data a mounted plot receives."""
+        rows = library_entries(state.index)
+        shelf = Shelf(None if outlet in (None, "", ALL_OUTLETS) else outlet, (date_from or "").strip()[:10] or None,
+                      (date_to or "").strip()[:10] or None, words or "")
+        shown = shelve(rows, shelf, sort or "newest first")
+        names = [e.source for e in rows]
+        kept = [name for name in selected or [] if name in names]
+        undated = sum(1 for e in shown if not e.published)
+        caption = f"{len(shown)} of {len(rows)} articles" + (f"; {undated} without a date are not on the timeline" if undated else "")
+        plot = timeline_plot(shown, caption=caption)
+        yield table_rows(shown), plot, gr.update(choices=[ALL_OUTLETS] + outlets(rows)), gr.update(choices=names, value=kept), \
+            gr.update(choices=chat_outlets(rows))
+        time.sleep(0.2)
+        yield gr.skip(), plot, gr.skip(), gr.skip(), gr.skip()  # Gradio 6.31 drops the first new data a mounted plot gets
 
-            def refresh_sources(source: str):
-                names = [row[0] for row in library_rows(state)]
-                return gr.update(choices=names, value=source if source in names else None)
+    def brushed(selection: gr.SelectData):
+        """A range chosen on the timeline sets the date filters."""
+        if not isinstance(selection.index, (list, tuple)) or len(selection.index) != 2:
+            return gr.skip(), gr.skip()
+        return days_of_range(*selection.index)
 
-            for event in (
-                upload.upload(add_files, upload, [log, table, status], **library),
-                paste_button.click(add_pasted, [paste_name, paste_text], [log, table, status], **library),
-                remove_button.click(remove, remove_name, [log, table, status], **library),
-                reindex_button.click(reindex, None, [log, table, status], **library),
-                fix_button.click(correct, [fix_source, *fix_fields], [log, table, status], **library),
-            ):
-                event.then(refresh_sources, fix_source, fix_source, api_visibility="private")
-            fix_source.change(pick, fix_source, fix_fields, api_visibility="private")
+    def pick_row(selected: list[str], selection: gr.SelectData):
+        """Clicking a row adds its article to the selection, or takes it out; the correction form
+        shows the clicked article."""
+        source = selection.row_value[0] if selection.row_value else None
+        if not source:
+            return gr.skip(), gr.skip(), *[gr.skip()] * len(CORRECTABLE)
+        selected = list(selected or [])
+        selected = [s for s in selected if s != source] if source in selected else selected + [source]
+        return selected, source, *current_metadata(state, source)
 
-        def api_request(history_json: str, mode: str, llm: str) -> tuple[Settings, list[Turn], Generator | None]:
-            """The settings, history and model an API question is answered with."""
-            history = [Turn(t["role"], t["content"]) for t in json.loads(history_json or "[]")]
-            settings = state.settings.with_overrides(answer_mode=mode or None)
-            return settings, history, None if settings.answer_mode == "extractive" else state.generator_for(llm)
+    with gr.Row():
+        address = gr.Textbox(label="Add by web address (one or more, space-separated)", placeholder="https://…", elem_id="add-url", scale=4)
+        is_feed = gr.Checkbox(label="It is a feed (RSS/Atom)", elem_id="add-is-feed", scale=1)
+        add_button = gr.Button("Fetch and add", elem_id="add-url-button", scale=1)
+    log = gr.Textbox(label="Result", interactive=False, elem_id="library-log", lines=2)
+    timeline = timeline_plot(library_entries(state.index), label="Timeline: drag across it to choose a date range",
+                             elem_id="timeline", height=260)
+    with gr.Row(elem_id="library-filters"):
+        outlet = gr.Dropdown([ALL_OUTLETS] + outlets(library_entries(state.index)), value=ALL_OUTLETS, label="Outlet", elem_id="lib-outlet")
+        date_from = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="lib-from")
+        date_to = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="lib-to")
+        words = gr.Textbox(label="Words in the title", elem_id="lib-words")
+        sort = gr.Dropdown(list(SORTS), value="newest first", label="Sort", elem_id="lib-sort")
+    with gr.Row():
+        clear_filters = gr.Button("Show all", elem_id="lib-clear")
+        ask_within = gr.Button("Ask the chat within these filters", elem_id="lib-ask-within")
+    table = gr.Dataframe(table_rows(shelve(library_entries(state.index), Shelf())), headers=LIBRARY_HEADERS,
+                         interactive=False, label="Articles: click rows to select them", elem_id="library-table")
+    selected = gr.Dropdown([e.source for e in library_entries(state.index)], value=[], multiselect=True,
+                           label="Selected articles", elem_id="lib-selected")
+    with gr.Row():
+        remove_button = gr.Button("Remove selected", variant="stop", elem_id="remove-selected")
+        reindex_button = gr.Button("Re-index")
+    with gr.Accordion("Correct the clicked article's title, outlet, date or author", open=False, elem_id="correct"):
+        fix_source = gr.Textbox(label="Article", interactive=False, elem_id="fix-source")
+        with gr.Row():
+            fix_fields = [
+                gr.Textbox(label="Title", elem_id="fix-title"), gr.Textbox(label="Outlet", elem_id="fix-outlet"),
+                gr.Textbox(label="Published (YYYY-MM-DD)", elem_id="fix-published"), gr.Textbox(label="Author", elem_id="fix-author"),
+            ]
+        fix_button = gr.Button("Save correction", elem_id="fix-save")
+        gr.Markdown("Saved in the article's `NAME.meta.json`, which wins over what the text says; empty a field to drop its correction.")
+    with gr.Row():
+        upload = gr.File(file_count="multiple", file_types=[".txt", ".md", ".html", ".htm"], label="Add .txt, .md or saved .html pages (2 MB each)")
+        with gr.Column():
+            paste_name = gr.Textbox(label="File name for pasted text", placeholder="my-article.txt")
+            paste_text = gr.Textbox(label="Article text", lines=6)
+            paste_button = gr.Button("Add pasted article")
 
-        @gr.api(api_name="ask", concurrency_id="answers", concurrency_limit=ANSWER_SLOTS)
-        def api_ask(question: str, history_json: str = "[]", mode: str = "", llm: str = "") -> dict:
-            """Answer a question; returns the JSON of `rag ask --json`."""
-            request = api_request(history_json, mode, llm)
-            try:
-                return answer_question(question, state.index, state.embedder, *request).to_json()
-            except RagError as exc:
-                return {"question": question, "error": str(exc)}
+    filters = [outlet, date_from, date_to, words, sort, selected]
+    view = [table, timeline, outlet, selected, scope.outlet]
+    library = dict(api_visibility="private", concurrency_id="library", concurrency_limit=1)
+    for event in (
+        add_button.click(add_address, [address, is_feed], [log, status], **library),
+        address.submit(add_address, [address, is_feed], [log, status], **library),
+        upload.upload(add_files, upload, [log, status], **library),
+        paste_button.click(add_pasted, [paste_name, paste_text], [log, status], **library),
+        remove_button.click(remove, selected, [log, status], **library),
+        reindex_button.click(reindex, None, [log, status], **library),
+        fix_button.click(correct, [fix_source, *fix_fields], [log, status], **library),
+    ):
+        event.then(show, filters, view, api_visibility="private")
+    for control in (outlet, sort):
+        control.input(show, filters, view, api_visibility="private")
+    for box in (date_from, date_to, words):
+        box.submit(show, filters, view, api_visibility="private")
+        box.blur(show, filters, view, api_visibility="private")
+    timeline.select(brushed, None, [date_from, date_to], api_visibility="private").then(show, filters, view, api_visibility="private")
+    clear_filters.click(lambda: (ALL_OUTLETS, "", "", ""), None, [outlet, date_from, date_to, words], api_visibility="private").then(
+        show, filters, view, api_visibility="private")
+    table.select(pick_row, selected, [selected, fix_source, *fix_fields], api_visibility="private")
 
-        @gr.api(api_name="ask_stream", concurrency_id="answers", concurrency_limit=ANSWER_SLOTS)
-        def api_ask_stream(question: str, history_json: str = "[]", mode: str = "", llm: str = "") -> Iterator[dict]:
-            """Answer a question, yielding the JSON of `rag ask --json` each time the answer changes:
-            the quoted answer first, then each version the model's verified sentences lead."""
-            request = api_request(history_json, mode, llm)
-            try:
-                for shown in stream_answer(question, state.index, state.embedder, *request):
-                    yield shown.to_json()
-            except RagError as exc:
-                yield {"question": question, "error": str(exc)}
+    def within(outlet: str, date_from: str, date_to: str):
+        chat_outlet = outlet if outlet not in (None, "", NO_OUTLET) else ALL_OUTLETS
+        shelf = Shelf(None if chat_outlet == ALL_OUTLETS else chat_outlet, date_from or None, date_to or None)
+        return chat_outlet, date_from, date_to, f"the chat now answers from {_described(shelf)}"
 
-        @gr.api(api_name="quote", concurrency_id="quotes")
-        def api_quote(text: str, speaker: str = "") -> dict:
-            """Check a quote; returns the JSON of `rag quote --json`."""
-            try:
-                return check_quote(text, state.index, state.settings, speaker=speaker or None).to_json()
-            except RagError as exc:
-                return {"quote": text, "error": str(exc)}
+    ask_within.click(within, [outlet, date_from, date_to], [scope.outlet, scope.published_from, scope.published_to, log],
+                     api_visibility="private")
 
-        @gr.api(api_name="add_article", concurrency_id="library", concurrency_limit=1)
-        def api_add_article(name: str, text: str) -> dict:
-            """Add an article (UTF-8 text) to the corpus and index it."""
-            try:
-                save_article(state.settings.corpus_dir, name, text.encode("utf-8"))
-            except ValueError as exc:
-                return {"added": False, "error": str(exc)}
-            return {"added": True, "summary": state.reindex(), "documents": len(state.index.documents())}
 
-    return app
+def _described(shelf: Shelf) -> str:
+    parts = [shelf.outlet or "every outlet"]
+    parts += [f"from {shelf.published_from}"] if shelf.published_from else []
+    parts += [f"to {shelf.published_to}"] if shelf.published_to else []
+    return " ".join(parts)
+
+
+LIBRARY_HEADERS = ["file", "published", "outlet", "title", "author", "chunks", "also named"]
+
+
+def table_rows(rows: list[LibraryEntry]) -> list[list]:
+    """One row per article: what `rag library` lists, with its chunk count and other names."""
+    return [[e.source, e.published or "", e.outlet or "", e.title or "", e.author or "", e.chunks, ", ".join(e.aliases)] for e in rows]
+
+
+def timeline_plot(rows: list[LibraryEntry], **options) -> gr.ScatterPlot:
+    """The articles by day (x) and outlet (a row each), as a whole new plot. Its x range is set
+    from the days shown: a plot updated with new data alone keeps its old range and hides points
+    outside it."""
+    import pandas as pd
+
+    frame = pd.DataFrame(timeline_points(rows), columns=["published", "outlet", "title", "file"])
+    frame["published"] = pd.to_datetime(frame["published"], errors="coerce")
+    frame = frame.dropna(subset=["published"])
+    if len(frame):
+        first, last = frame["published"].min(), frame["published"].max()
+        margin = max(pd.Timedelta(days=3), (last - first) * 0.05)
+        options["x_lim"] = [(first - margin).timestamp(), (last + margin).timestamp()]
+    return gr.ScatterPlot(frame, x="published", y="outlet", tooltip=["title", "outlet", "published"], **options)
+
+
+def api_endpoints(state: AppState) -> None:
+    """Named endpoints for `gradio_client`: ask, ask_stream, quote, add_article, add_url."""
+
+    def api_request(history_json: str, mode: str, llm: str) -> tuple[Settings, list[Turn], Generator | None]:
+        """The settings, history and model an API question is answered with."""
+        history = [Turn(t["role"], t["content"]) for t in json.loads(history_json or "[]")]
+        settings = state.settings.with_overrides(answer_mode=mode or None)
+        return settings, history, None if settings.answer_mode == "extractive" else state.generator_for(llm)
+
+    @gr.api(api_name="ask", concurrency_id="answers", concurrency_limit=ANSWER_SLOTS)
+    def api_ask(question: str, history_json: str = "[]", mode: str = "", llm: str = "") -> dict:
+        """Answer a question; returns the JSON of `rag ask --json`."""
+        request = api_request(history_json, mode, llm)
+        try:
+            return answer_question(question, state.index, state.embedder, *request).to_json()
+        except RagError as exc:
+            return {"question": question, "error": str(exc)}
+
+    @gr.api(api_name="ask_stream", concurrency_id="answers", concurrency_limit=ANSWER_SLOTS)
+    def api_ask_stream(question: str, history_json: str = "[]", mode: str = "", llm: str = "") -> Iterator[dict]:
+        """Answer a question, yielding the JSON of `rag ask --json` each time the answer changes:
+        the quoted answer first, then each version the model's verified sentences lead."""
+        request = api_request(history_json, mode, llm)
+        try:
+            for shown in stream_answer(question, state.index, state.embedder, *request):
+                yield shown.to_json()
+        except RagError as exc:
+            yield {"question": question, "error": str(exc)}
+
+    @gr.api(api_name="quote", concurrency_id="quotes")
+    def api_quote(text: str, speaker: str = "") -> dict:
+        """Check a quote; returns the JSON of `rag quote --json`."""
+        try:
+            return check_quote(text, state.index, state.settings, speaker=speaker or None).to_json()
+        except RagError as exc:
+            return {"quote": text, "error": str(exc)}
+
+    @gr.api(api_name="add_article", concurrency_id="library", concurrency_limit=1)
+    def api_add_article(name: str, text: str) -> dict:
+        """Add an article (UTF-8 text) to the corpus and index it."""
+        try:
+            save_article(state.settings.corpus_dir, name, text.encode("utf-8"))
+        except ValueError as exc:
+            return {"added": False, "error": str(exc)}
+        return {"added": True, "summary": state.reindex(), "documents": len(state.index.documents())}
+
+    @gr.api(api_name="add_url", concurrency_id="library", concurrency_limit=1)
+    def api_add_url(url: str, feed: bool = False) -> dict:
+        """Fetch a page (or each article of a feed) into the corpus and index it; one outcome per address."""
+        known = known_articles(state.settings.corpus_dir, state.index.documents().values())
+        try:
+            outcomes = add_feed(state.settings.corpus_dir, url, known) if feed else [add_url(state.settings.corpus_dir, url, known)]
+        except FetchError as exc:
+            return {"error": str(exc), "outcomes": []}
+        summary = state.reindex() if any(o.path for o in outcomes) else ""
+        return {
+            "outcomes": [{"url": o.url, "file": o.path.name if o.path else None, "skipped": o.skipped, "error": o.error} for o in outcomes],
+            "summary": summary, "documents": len(state.index.documents()),
+        }
 
 
 def load_state(settings: Settings, log=print) -> AppState:

@@ -1,12 +1,15 @@
 """The library: every indexed article with the metadata found for it, as records and as a table.
 
 `rag library [--json]` and the chat app's Library tab show these; corrections a reader makes
-are written by `rag.ingest.correct_metadata` to the article's sidecar `NAME.meta.json`.
+are written by `rag.ingest.correct_metadata` to the article's sidecar `NAME.meta.json`. The Tab
+filters them (`Shelf`: outlet, date range, words of the title), sorts them (`SORTS`) and draws
+them on a timeline (`timeline_points`).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
 
 from rag.store import Index
 
@@ -55,3 +58,72 @@ def format_table(rows: list[LibraryEntry], width: int = 60) -> str:
         f"{len(rows)} articles; no title: {missing['title']}, no outlet: {missing['outlet']}, no date: {missing['published']}"
     )
     return "\n".join(lines)
+
+
+NO_OUTLET = "(no outlet)"
+SORTS = {
+    "newest first": lambda e: (e.published or "", e.source),
+    "oldest first": lambda e: (e.published or "9999", e.source),
+    "outlet": lambda e: ((e.outlet or "~").lower(), e.published or "", e.source),
+    "title": lambda e: ((e.title or "~").lower(), e.source),
+    "file": lambda e: e.source,
+}
+"""How the Library table may be sorted; 'newest first' sorts in reverse."""
+
+
+@dataclass(frozen=True)
+class Shelf:
+    """The Library's filters: an outlet (exactly, or NO_OUTLET), a date range (YYYY-MM-DD, either
+    end open) and words that must all stand in the title. Undated articles fall outside any range."""
+
+    outlet: str | None = None
+    published_from: str | None = None
+    published_to: str | None = None
+    words: str = ""
+
+    def allows(self, entry: LibraryEntry) -> bool:
+        if self.outlet and (entry.outlet or NO_OUTLET) != self.outlet:
+            return False
+        if (self.published_from or self.published_to) and not entry.published:
+            return False
+        if self.published_from and entry.published < self.published_from:
+            return False
+        if self.published_to and entry.published[:10] > self.published_to:
+            return False
+        title = (entry.title or entry.source).lower()
+        return all(word in title for word in self.words.lower().split())
+
+
+def shelve(rows: list[LibraryEntry], shelf: Shelf, sort: str = "newest first") -> list[LibraryEntry]:
+    """The entries `shelf` allows, in the order `sort` names (a key of SORTS)."""
+    chosen = [e for e in rows if shelf.allows(e)]
+    return sorted(chosen, key=SORTS[sort], reverse=sort == "newest first")
+
+
+def outlets(rows: list[LibraryEntry]) -> list[str]:
+    """Every outlet in the library, by name; NO_OUTLET last when some article has none."""
+    named = sorted({e.outlet for e in rows if e.outlet}, key=str.lower)
+    return named + [NO_OUTLET] * any(not e.outlet for e in rows)
+
+
+def timeline_points(rows: list[LibraryEntry]) -> list[dict]:
+    """One point per dated article for the timeline: its day, outlet, title and file name."""
+    return [
+        {"published": e.published[:10], "outlet": e.outlet or NO_OUTLET, "title": e.title or e.source, "file": e.source}
+        for e in rows
+        if e.published
+    ]
+
+
+def days_of_range(low: object, high: object) -> tuple[str, str]:
+    """A range chosen on the timeline (seconds or milliseconds since 1970, or dates) as the first
+    and last day it covers, YYYY-MM-DD."""
+
+    def day(value: object) -> str:
+        if isinstance(value, (int, float)):
+            seconds = value / 1000 if abs(value) > 1e11 else value  # after 1973 in ms, before 5138 in s
+            return datetime.fromtimestamp(seconds, tz=timezone.utc).date().isoformat()
+        return str(value)[:10]
+
+    first, last = sorted((day(low), day(high)))
+    return first, last

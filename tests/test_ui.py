@@ -81,12 +81,12 @@ def test_library_lists_author_and_saves_only_the_fields_a_reader_changed(setting
 
     build_index(settings, fake_embedder)
     state = ui.AppState(settings, fake_embedder, None, open_index(settings))
-    rows = ui.library_rows(state)
-    assert len(rows[0]) == len(ui.LIBRARY_HEADERS) and rows[0][2:4] == ["Associated Press", "2023-02-23"]
+    rows = ui.table_rows(ui.library_entries(state.index))
+    assert len(rows[0]) == len(ui.LIBRARY_HEADERS) and rows[0][1:3] == ["2023-02-23", "Associated Press"]
     source = rows[4][0]
     assert ui.current_metadata(state, source) == ["", "", "", ""]
     assert ui.corrections(state, source, ["", " The  Independent ", "", ""]) == {"outlet": "The Independent"}
-    assert ui.corrections(state, rows[0][0], [rows[0][1], "Associated Press", "2023-02-23", ""]) == {}
+    assert ui.corrections(state, rows[0][0], [rows[0][3], "Associated Press", "2023-02-23", ""]) == {}
     ui.correct_metadata(settings.corpus_dir, source, outlet="The Independent")
     details = state.reindex()
     assert f"{source}: (no title) · The Independent" in details
@@ -326,9 +326,8 @@ def test_browser_library_tab_corrects_an_outlet(live_app, tmp_path_factory):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url)
         page.get_by_role("tab", name="Library").click()
-        page.get_by_text("Correct an article's title, outlet, date or author").click()
-        page.locator("#fix-source input").fill(source)
-        page.get_by_role("option", name=source).click()
+        page.locator("#library-table").get_by_text(source).filter(visible=True).first.click()
+        page.get_by_text("Correct the clicked article's title, outlet, date or author").click()
         outlet = page.locator("#fix-outlet textarea, #fix-outlet input").first
         page.wait_for_function("() => document.querySelector('#fix-outlet textarea, #fix-outlet input').value === 'Kyodo'", timeout=30_000)
         assert page.locator("#fix-published textarea, #fix-published input").first.input_value() == "2023-02-23"
@@ -344,3 +343,84 @@ def test_browser_library_tab_corrects_an_outlet(live_app, tmp_path_factory):
     assert sidecar == {"outlet": "Kyodo News"}  # only the field the reader changed
     doc = next(d for d in state.index.documents().values() if d.source == source)
     assert (doc.outlet, doc.published) == ("Kyodo News", "2023-02-23")
+
+
+@pytest.mark.slow
+def test_api_add_url_adds_a_page_and_a_failure_changes_nothing(live_app):
+    from gradio_client import Client
+
+    from local_web import LocalWeb
+
+    url, state = live_app
+    client = Client(url, verbose=False)
+    corpus = state.settings.corpus_dir
+    with LocalWeb(articles=2) as web:
+        before = sorted(p.name for p in corpus.iterdir())
+        failed = client.predict(web.url("/paywall.html"), False, api_name="/add_url")
+        assert failed["outcomes"][0]["error"].startswith("a paywall stub") and sorted(p.name for p in corpus.iterdir()) == before
+        documents = len(state.index.documents())
+        added = client.predict(web.url(web.articles[1]), False, api_name="/add_url")
+        assert added["outcomes"][0]["file"].endswith(".html") and added["documents"] == documents + 1
+        again = client.predict(web.url(web.articles[1]), False, api_name="/add_url")
+        assert again["outcomes"][0]["skipped"] == f"already in the corpus as {added['outcomes'][0]['file']}"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (.ci/run installs it)")
+def test_browser_adds_a_page_by_url_filters_by_outlet_asks_exports_and_keeps_the_conversation(live_app, tmp_path):
+    """Library: add a page by its address, see its outlet on the timeline, filter the table by it,
+    hand the filter to the chat; Chat: ask within it, export the answer as Markdown and find its
+    sources in the file; reload the page and find the conversation still there."""
+    from playwright.sync_api import sync_playwright
+
+    from local_web import LocalWeb
+
+    url, state = live_app
+    with LocalWeb(articles=3) as web, sync_playwright() as p:
+        page_path = web.articles[2]
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True).new_page()
+        page.goto(url)
+        page.get_by_role("tab", name="Library").click()
+        page.locator("#add-url textarea, #add-url input").first.fill(web.url(page_path))
+        page.locator("#add-url-button").click()
+        page.wait_for_function("() => document.querySelector('#library-log textarea').value.includes('indexed')", timeout=120_000)
+        added = next(d for d in state.index.documents().values() if d.url == web.url(page_path))
+        outlet = added.outlet
+        page.wait_for_function(f"() => document.querySelector('#timeline').textContent.includes({json.dumps(outlet)})", timeout=30_000)
+        page.screenshot(path=str(tmp_path / "library-timeline.png"), full_page=True)
+
+        page.locator("#lib-outlet input").fill(outlet)
+        page.get_by_role("option", name=outlet).click()
+        page.wait_for_function("() => !document.querySelector('#library-table').innerText.includes('Associated Press')", timeout=30_000)
+        assert added.source in page.locator("#library-table").inner_text()
+        page.locator("#lib-ask-within").click()
+        page.wait_for_function("() => document.querySelector('#library-log textarea').value.startsWith('the chat now answers from')")
+        box = page.locator("#timeline svg").bounding_box()  # drag across the timeline: its range becomes the date filters
+        page.mouse.move(box["x"] + box["width"] * 0.15, box["y"] + box["height"] * 0.3)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.95, box["y"] + box["height"] * 0.3, steps=8)
+        page.mouse.up()
+        page.wait_for_function("() => /^\\d{4}-\\d{2}-\\d{2}$/.test(document.querySelector('#lib-to textarea, #lib-to input').value)", timeout=30_000)
+        brushed = [page.locator(f"{name} textarea, {name} input").first.input_value() for name in ("#lib-from", "#lib-to")]
+
+        page.get_by_role("tab", name="Chat").click()
+        assert page.locator("#chat-outlet input").input_value() == outlet
+        page.locator("#question textarea").fill("How many people were affected?")
+        page.locator("#ask").click()
+        page.locator("#chatbot a.cite").first.wait_for(timeout=60_000)
+        page.wait_for_function("() => !document.querySelector('#export').disabled", timeout=30_000)
+        with page.expect_download() as download:
+            page.locator("#export").click()
+        exported = Path(download.value.path()).read_text(encoding="utf-8")
+        page.reload()
+        page.get_by_text("How many people were affected?").first.wait_for(timeout=30_000)
+        after_reload = page.locator("#chatbot").inner_text()
+        browser.close()
+    assert exported.startswith("# Questions to the articles") and "## How many people were affected?" in exported
+    assert f"{added.title}*, {outlet}, {added.published}, <{web.url(page_path)}>" in exported
+    cited = state.index.document_text(added.source)
+    quoted = [line.removeprefix("   > ") for line in exported.splitlines() if line.startswith("   > ")]
+    assert quoted and all(passage in cited for passage in quoted)  # every source is the page's own words
+    assert "people had been affected" in after_reload and "Associated Press" not in after_reload
+    assert brushed[0] < brushed[1] and brushed[0] > "1970"

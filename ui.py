@@ -281,12 +281,13 @@ def create_app(state: AppState) -> gr.Blocks:
     with gr.Blocks(title="News articles: cited answers") as app:
         status = gr.Markdown(status_line(state), elem_id="status")
         saved = gr.BrowserState({}, storage_key="rag-news-conversation")
-        with gr.Tab("Chat"):
-            scope = chat_tab(state, app, saved)
-        with gr.Tab("Quote check"):
-            quote_tab(state)
-        with gr.Tab("Library", id="library"):
-            library_tab(state, status, scope)
+        with gr.Tabs() as tabs:
+            with gr.Tab("Chat", id="chat"):
+                scope = chat_tab(state, app, saved)
+            with gr.Tab("Quote check", id="quote"):
+                quote_tab(state)
+            with gr.Tab("Library", id="library"):
+                library_tab(state, app, status, scope, tabs)
         api_endpoints(state)
     return app
 
@@ -329,7 +330,7 @@ def chat_tab(state: AppState, app: gr.Blocks, saved: gr.BrowserState) -> Scope:
                 yield messages, cards, "", gr.skip(), gr.skip(), gr.skip()
             answers.append(shown.to_json())
         except RagError as exc:
-            messages[-1] = {"role": "assistant", "content": f"<b>{escape(str(exc))}</b>"}
+            messages[-1] = {"role": "assistant", "content": f"<p class='notice'>{escape(str(exc)[:1].upper() + str(exc)[1:])}.</p>"}
             answers.append({"question": message, "error": str(exc)})
         keep = {"messages": messages[-2 * SAVED_TURNS :], "cards": cards, "answers": answers[-SAVED_TURNS:]}
         yield messages, cards, "", answers, keep, export_file(state, answers)
@@ -405,10 +406,14 @@ def quote_tab(state: AppState) -> None:
     quote_button.click(run_quote, [quote_text, quote_speaker], quote_result, api_visibility="private", concurrency_id="quotes")
 
 
-def library_tab(state: AppState, status: gr.Markdown, scope: Scope) -> None:
+def library_tab(state: AppState, app: gr.Blocks, status: gr.Markdown, scope: Scope, tabs: gr.Tabs) -> None:
     """Add articles (web address, feed, files, pasted text); browse them on a timeline and in a
     table filtered by outlet, dates and title words, sorted; select rows to remove or correct."""
     corpus = state.settings.corpus_dir
+
+    def failed(message: str):
+        gr.Warning(message)
+        return message, status_line(state)
 
     def reindexed(lines: list[str], progress) -> str:
         return "\n".join(lines + [state.reindex(lambda p, d: progress(p, desc=d))])
@@ -451,12 +456,12 @@ def library_tab(state: AppState, status: gr.Markdown, scope: Scope) -> None:
 
     def remove(selected: list[str], progress=gr.Progress()):
         if not selected:
-            return "select the articles to remove in the table first", status_line(state)
+            return failed("select the articles to remove in the table first")
         lines = []
         for name in selected:
             try:
-                remove_article(corpus, name)
-                lines.append(f"removed {name}")
+                kept = remove_article(corpus, name)
+                lines.append(f"removed {name} (kept in {kept.parent.name}/ of the corpus folder: move it back to restore it)")
             except ValueError as exc:
                 lines.append(str(exc))
         return reindexed(lines, progress), status_line(state)
@@ -467,19 +472,18 @@ def library_tab(state: AppState, status: gr.Markdown, scope: Scope) -> None:
     def correct(source: str, title: str, outlet: str, published: str, author: str, progress=gr.Progress()):
         changes = corrections(state, source or "", [title, outlet, published, author])
         if not source or not changes:
-            return "select an article in the table and change a field first", status_line(state)
+            return failed("select an article in the table and change a field first")
         try:
             sidecar = correct_metadata(corpus, source, **changes)
         except ValueError as exc:
-            return str(exc), status_line(state)
+            return failed(str(exc))
         return reindexed([f"saved {', '.join(changes)} in {sidecar.name}"], progress), status_line(state)
 
     def show(outlet: str, date_from: str, date_to: str, words: str, sort: str, selected: list[str]):
         """The table and timeline under the filters; the outlet and selection choices updated.
         The plot is sent twice: the browser drops the first new data a mounted plot receives."""
         rows = library_entries(state.index)
-        shelf = Shelf(None if outlet in (None, "", ALL_OUTLETS) else outlet, (date_from or "").strip()[:10] or None,
-                      (date_to or "").strip()[:10] or None, words or "")
+        shelf = Shelf(None if outlet in (None, "", ALL_OUTLETS) else outlet, _day(date_from, "From"), _day(date_to, "To"), words or "")
         shown = shelve(rows, shelf, sort or "newest first")
         names = [e.source for e in rows]
         kept = [name for name in selected or [] if name in names]
@@ -497,15 +501,13 @@ def library_tab(state: AppState, status: gr.Markdown, scope: Scope) -> None:
             return gr.skip(), gr.skip()
         return days_of_range(*selection.index)
 
-    def pick_row(selected: list[str], selection: gr.SelectData):
-        """Clicking a row adds its article to the selection, or takes it out; the correction form
-        shows the clicked article."""
+    def pick_row(selection: gr.SelectData):
+        """Clicking a row selects its article (more are added in the Selected box) and shows it in
+        the correction form."""
         source = selection.row_value[0] if selection.row_value else None
         if not source:
             return gr.skip(), gr.skip(), *[gr.skip()] * len(CORRECTABLE)
-        selected = list(selected or [])
-        selected = [s for s in selected if s != source] if source in selected else selected + [source]
-        return selected, source, *current_metadata(state, source)
+        return [source], source, *current_metadata(state, source)
 
     with gr.Row():
         address = gr.Textbox(label="Add by web address (one or more, space-separated)", placeholder="https://…", elem_id="add-url", scale=4)
@@ -524,11 +526,11 @@ def library_tab(state: AppState, status: gr.Markdown, scope: Scope) -> None:
         clear_filters = gr.Button("Show all", elem_id="lib-clear")
         ask_within = gr.Button("Ask the chat within these filters", elem_id="lib-ask-within")
     table = gr.Dataframe(table_rows(shelve(library_entries(state.index), Shelf())), headers=LIBRARY_HEADERS,
-                         interactive=False, label="Articles: click rows to select them", elem_id="library-table")
+                         interactive=False, label="Articles: click a row to select it and fill the correction form", elem_id="library-table")
     selected = gr.Dropdown([e.source for e in library_entries(state.index)], value=[], multiselect=True,
-                           label="Selected articles", elem_id="lib-selected")
+                           label="Selected articles (add more here to remove several at once)", elem_id="lib-selected")
     with gr.Row():
-        remove_button = gr.Button("Remove selected", variant="stop", elem_id="remove-selected")
+        remove_button = gr.Button("Remove selected (moved to .removed/, not deleted)", variant="stop", elem_id="remove-selected")
         reindex_button = gr.Button("Re-index")
     with gr.Accordion("Correct the clicked article's title, outlet, date or author", open=False, elem_id="correct"):
         fix_source = gr.Textbox(label="Article", interactive=False, elem_id="fix-source")
@@ -567,15 +569,31 @@ def library_tab(state: AppState, status: gr.Markdown, scope: Scope) -> None:
     timeline.select(brushed, None, [date_from, date_to], api_visibility="private").then(show, filters, view, api_visibility="private")
     clear_filters.click(lambda: (ALL_OUTLETS, "", "", ""), None, [outlet, date_from, date_to, words], api_visibility="private").then(
         show, filters, view, api_visibility="private")
-    table.select(pick_row, selected, [selected, fix_source, *fix_fields], api_visibility="private")
+    table.select(pick_row, None, [selected, fix_source, *fix_fields], api_visibility="private")
+    app.load(show, filters, view, api_visibility="private")  # what was added or removed since the server started
+    app.load(lambda: status_line(state), None, status, api_visibility="private")
 
     def within(outlet: str, date_from: str, date_to: str):
         chat_outlet = outlet if outlet not in (None, "", NO_OUTLET) else ALL_OUTLETS
         shelf = Shelf(None if chat_outlet == ALL_OUTLETS else chat_outlet, date_from or None, date_to or None)
-        return chat_outlet, date_from, date_to, f"the chat now answers from {_described(shelf)}"
+        gr.Info(f"The chat now answers from {_described(shelf)}.")
+        return chat_outlet, date_from, date_to, f"the chat now answers from {_described(shelf)}", gr.Tabs(selected="chat")
 
-    ask_within.click(within, [outlet, date_from, date_to], [scope.outlet, scope.published_from, scope.published_to, log],
+    ask_within.click(within, [outlet, date_from, date_to], [scope.outlet, scope.published_from, scope.published_to, log, tabs],
                      api_visibility="private")
+
+
+def _day(text: str | None, label: str) -> str | None:
+    """A date filter as YYYY-MM-DD; one that is not a date is ignored, with a warning."""
+    from rag.dates import parse_date
+
+    if not (text or "").strip():
+        return None
+    day = parse_date(text.strip())
+    if day is None:
+        gr.Warning(f"{label} '{text.strip()}' is not a date; write it as YYYY-MM-DD. It is ignored.")
+        return None
+    return day.isoformat()
 
 
 def _described(shelf: Shelf) -> str:

@@ -121,7 +121,7 @@ def stream_answer(
     scope = Filters.of(settings)
     if scope:
         if not any(scope.allows(doc) for doc in index.documents().values()):
-            raise InputError(f"no article matches {scope.describe()}; `rag library` lists each article's outlet and date")
+            raise InputError(f"no article matches {scope.describe()}; the Library (`rag library`) lists each article's outlet and date")
         answer.notes.append(f"answered only from articles matching {scope.describe()}")
     requested = quote_request(standalone)
     if requested:

@@ -42,6 +42,7 @@ def clean_question(question: str, settings: Settings) -> str:
 _PERSONAL = re.compile(r"\b(he|she|him)\b", re.I)
 _POSSESSIVE = re.compile(r"\b(his|her)\b", re.I)
 _THING = re.compile(r"\b(it|its)\b", re.I)
+_OWN_POSSESSIVE = re.compile(r"\b(his|her|its|their)\b", re.I)
 _THAT_TIME = re.compile(r"\bthat (day|morning|afternoon|evening|night)\b", re.I)
 
 
@@ -50,9 +51,14 @@ def standalone_question(question: str, history: Sequence[Turn]) -> str:
 
     'he/she/his/her' becomes the person the last answer is about (a name that opens it, or one
     that speaks in it); 'it/its' the thing named in both the last question and its answer (else
-    the answer's first name); 'that day/morning' the day the last answer names.
+    the answer's first name); 'that day/morning' the day the last answer names. A question whose
+    possessive follows a name of its own ('How much will Alibaba raise in its listing?') stands
+    alone: the possessive points back to that name, not to the conversation.
     """
     if not history or not (PRONOUNS.search(question) or _THAT_TIME.search(question)):
+        return question
+    possessive = _OWN_POSSESSIVE.search(question)
+    if possessive and proper_names(question[: possessive.start()]):
         return question
     last_answer = next((t.content for t in reversed(history) if t.role == "assistant"), "")
     last_question = next((t.content for t in reversed(history) if t.role == "user"), "")

@@ -19,6 +19,7 @@ def answer_markdown(answer: dict, heading: str = "##") -> str:
     lines = [f"{heading} {_one_line(answer.get('question', ''))}", ""]
     if answer.get("error"):
         return "\n".join(lines + [f"*Not answered: {_one_line(answer['error'])}*", ""])
+    lines += [f"*{_one_line(n[0].upper() + n[1:])}.*" for n in answer.get("notes", []) if n.startswith("answered only from")]
     lines += [_escape_markup(answer.get("answer", "")), ""]
     if answer.get("refused"):
         reason = next((n.removeprefix("refused: ") for n in answer.get("notes", []) if n.startswith("refused")), "")

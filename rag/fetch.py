@@ -119,7 +119,8 @@ def fetch(url: str, timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_PAGE_
         with httpx.Client(follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=timeout, headers=headers) as client:
             with client.stream("GET", url.strip()) as response:
                 if response.status_code >= 400:
-                    raise FetchError(f"the server answered HTTP {response.status_code} {response.reason_phrase}".rstrip())
+                    raise FetchError(f"the server answered HTTP {response.status_code} {response.reason_phrase}; check the address, "
+                                     "or open it in a browser and save the page")
                 declared = int(response.headers.get("content-length") or 0)
                 if declared > max_bytes:
                     raise FetchError(f"the page is {declared / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB")
@@ -150,7 +151,8 @@ def read_page(fetched: Fetched) -> Page:
     """The article of a fetched page, or FetchError: not HTML, no article text, a paywall stub."""
     kind = fetched.content_type.split(";")[0].strip().lower()
     if kind and kind not in ("text/html", "application/xhtml+xml"):
-        raise FetchError(f"not a web page but {kind}; add articles as web pages (or save the file and add it)")
+        raise FetchError(f"not a web page but {kind}; give the address of the article's web page, or paste its text "
+                         "into a .txt file and add that")
     try:
         page = extract_page(fetched.body)
     except ValueError as exc:
@@ -160,6 +162,21 @@ def read_page(fetched: Fetched) -> Page:
         raise FetchError(f"a paywall stub ({words} words of the article); save the page from a browser where you can "
                          "read it whole, and add the file")
     return page
+
+
+def declared_url(body: bytes) -> str | None:
+    """The address a page gives for itself (`<link rel="canonical">`, else `og:url`), when
+    trafilatura's metadata has none."""
+    from lxml import html as lxml_html
+
+    try:
+        tree = lxml_html.fromstring(body)
+    except (ValueError, TypeError, lxml_html.etree.ParserError):
+        return None
+    for found in (tree.xpath('//link[@rel="canonical"]/@href'), tree.xpath('//meta[@property="og:url"]/@content')):
+        if found and urlsplit(found[0].strip()).scheme in ("http", "https"):
+            return found[0].strip()
+    return None
 
 
 def known_articles(corpus_dir: Path, documents: Iterable = ()) -> Known:
@@ -174,11 +191,13 @@ def known_articles(corpus_dir: Path, documents: Iterable = ()) -> Known:
         sidecar = sidecar_path(path)
         if sidecar.is_file():
             try:
-                url = json.loads(sidecar.read_text(encoding="utf-8")).get("url")
-            except (ValueError, OSError, AttributeError):
+                record = json.loads(sidecar.read_text(encoding="utf-8"))
+            except (ValueError, OSError):
                 continue
-            if isinstance(url, str) and url:
-                known.urls.setdefault(canonical_url(url), path.relative_to(corpus_dir).as_posix())
+            for key in ("url", "fetched_url"):
+                url = record.get(key) if isinstance(record, dict) else None
+                if isinstance(url, str) and url:
+                    known.urls.setdefault(canonical_url(url), path.relative_to(corpus_dir).as_posix())
     return known
 
 
@@ -190,11 +209,11 @@ def add_url(corpus_dir: Path, url: str, known: Known, fetcher: Callable[[str], F
         page = read_page(fetched)
     except FetchError as exc:
         return Added(url, error=str(exc))
-    addresses = [url, fetched.final_url, page.metadata.url]
+    addresses = [url, fetched.final_url, page.metadata.url, declared_url(fetched.body)]
     duplicate = known.duplicate_of(addresses, page.text)
     if duplicate:
         return Added(url, skipped=f"already in the corpus as {duplicate}")
-    canonical = page.metadata.url or fetched.final_url
+    canonical = page.metadata.url or declared_url(fetched.body) or fetched.final_url
     path = save_page(corpus_dir, fetched, canonical, page.metadata.title)
     known.add(path.name, addresses, page.text)
     return Added(url, path=path, title=page.metadata.title)

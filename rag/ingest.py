@@ -124,8 +124,10 @@ def read_text(path: Path) -> str:
 
 
 def iter_article_files(corpus_dir: Path) -> Iterator[Path]:
+    """The article files under `corpus_dir`; hidden files and folders (`.removed/`) are not read."""
     for path in sorted(corpus_dir.rglob("*")):
-        if path.is_file() and path.suffix.lower() in ARTICLE_SUFFIXES and not path.name.startswith("."):
+        hidden = any(part.startswith(".") for part in path.relative_to(corpus_dir).parts)
+        if path.is_file() and path.suffix.lower() in ARTICLE_SUFFIXES and not hidden:
             yield path
 
 
@@ -277,15 +279,26 @@ def save_article(corpus_dir: Path, name: str, data: bytes) -> Path:
     return target
 
 
-def remove_article(corpus_dir: Path, name: str) -> None:
+REMOVED_FOLDER = ".removed"
+
+
+def remove_article(corpus_dir: Path, name: str) -> Path:
+    """Take an article (and its sidecar) out of the corpus into `corpus_dir/.removed/`, which is
+    never indexed: nothing is lost, and moving the file back restores it. Returns where it went."""
     base = safe_article_name(name)
     path = corpus_dir / base
     if not path.is_file():
         raise ValueError(f"{base} is not in {corpus_dir}/")
+    trash = corpus_dir / REMOVED_FOLDER
+    trash.mkdir(exist_ok=True)
+    target, n = trash / base, 2
+    while target.exists():
+        target, n = trash / f"{Path(base).stem}-{n}{Path(base).suffix}", n + 1
     sidecar = sidecar_path(path)
-    path.unlink()
     if sidecar.is_file():
-        sidecar.unlink()
+        sidecar.rename(trash / f"{target.name}.meta.json")
+    path.rename(target)
+    return target
 
 
 def correct_metadata(corpus_dir: Path, name: str, **changes: str | None) -> Path:

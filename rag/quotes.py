@@ -324,9 +324,10 @@ def check_quote(
     matches = matches[:limit]
     verdict, explanation = decide(matches, speaker)
     matches = in_publication_order(matches)
-    if matches and matches[0].published and len(matches) > 1:
-        first = matches[0]
-        explanation += f"; first published by {first.outlet or first.source} on {first.published[:10]}"
+    first = next((m for m in matches if m.similarity >= VERBATIM), matches[0] if matches else None)
+    if first and first.published and len(matches) > 1:
+        wording = "these words were" if first.similarity >= VERBATIM else "the closest wording was"
+        explanation += f"; {wording} first published by {first.outlet or first.source} on {first.published[:10]}"
     variants = sorted({m.text for m in matches}) if len({m.text.lower() for m in matches}) > 1 else []
     elapsed = (time.perf_counter() - started) * 1000
     return QuoteCheck(cleaned, speaker, verdict, matches, variants, explanation, {"total": round(elapsed, 1)})

@@ -93,6 +93,6 @@ def _day(value: str, name: str) -> str:
 
     day = parse_date(value.strip())
     if day is None:
-        flag = "--from" if name == "published_from" else "--to"
-        raise SettingsError(f"{flag} {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2024-07-31")
+        end = "start" if name == "published_from" else "end"
+        raise SettingsError(f"the {end} date {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2024-07-31")
     return day.isoformat()

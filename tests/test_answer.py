@@ -64,6 +64,15 @@ def test_follow_up_pronoun_is_replaced_by_the_person_named_before():
     assert standalone_question("Why did he resign?", coach) == "Why did Gareth Southgate resign?"
 
 
+def test_a_possessive_after_a_name_of_the_question_s_own_is_not_a_follow_up():
+    football = [Turn("user", "Who will replace Pochettino?"), Turn("assistant", "Jose Mourinho will replace him at Tottenham.")]
+    assert standalone_question("How much will Alibaba raise in its Hong Kong listing?", football) == (
+        "How much will Alibaba raise in its Hong Kong listing?")
+    storm = [Turn("user", "Where did the storm hit?"), Turn("assistant", "Mayor Ana Ruiz said the storm hit Pine Hollow.")]
+    assert standalone_question("When did Pine Hollow Council publish its budget?", storm) == "When did Pine Hollow Council publish its budget?"
+    assert standalone_question("What did she say about her plans?", storm) == "What did Mayor Ana Ruiz say about Mayor Ana Ruiz's plans?"
+
+
 def test_follow_up_it_and_that_morning_take_the_thing_and_day_the_conversation_named():
     outage = [Turn("user", "Which company's update caused the outage?"),
               Turn("assistant", "A faulty update from CrowdStrike crashed computers running Microsoft Windows.")]

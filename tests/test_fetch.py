@@ -122,9 +122,24 @@ def test_rag_add_reports_each_address_and_indexes_what_it_added(web, corpus, tmp
     out, err = capsys.readouterr()
     assert code == 2  # one address failed
     assert "added " in out and "1 added, 0 already in the corpus, 1 failed" in out
-    assert err.strip() == f"error: failed {web.url('/broken')}: the server answered HTTP 500 Internal Server Error"
+    assert err.strip().startswith(f"error: failed {web.url('/broken')}: the server answered HTTP 500 Internal Server Error; ")
+    assert len(err.strip().splitlines()) == 1
     assert main(["library", "--json", *paths]) == 0
     library = json.loads(capsys.readouterr().out)
     assert any(row["url"] == web.url(web.articles[2]) for row in library)
     assert main(["add", web.url(web.articles[2]), *paths]) == 0
     assert "0 added, 1 already in the corpus, 0 failed" in capsys.readouterr().out
+
+
+def test_a_page_s_own_address_is_read_when_the_extractor_finds_none_and_a_fetched_address_is_known(corpus):
+    from rag.fetch import declared_url
+
+    page = b'<html><head><meta property="og:url" content="https://www.rollingstone.com/music/doobie"></head><body></body></html>'
+    assert declared_url(page) == "https://www.rollingstone.com/music/doobie"
+    assert declared_url(b'<html><head><link rel="canonical" href="/relative"></head></html>') is None
+    assert declared_url(b"\x00\x01 not html") is None
+    (corpus / "doobie.html").write_bytes(page)
+    (corpus / "doobie.meta.json").write_text(json.dumps({"url": "https://rollingstone.com/music/doobie",
+                                                          "fetched_url": "http://127.0.0.1:8765/news/doobie.html"}))
+    known = known_articles(corpus)
+    assert known.duplicate_of(["http://127.0.0.1:8765/news/doobie.html"]) == "doobie.html"  # a feed's link: not fetched again

@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,21 @@ def test_crlf_offsets_match_python_text_mode(tmp_path: Path):
     path = tmp_path / "dos.txt"
     path.write_bytes(b"Title\r\n\r\nFirst line here.\r\n")
     assert read_text(path) == open(path, encoding="utf-8").read()
+
+
+def test_a_removed_article_is_moved_aside_with_its_sidecar_and_never_read_again(tmp_path):
+    from rag.ingest import correct_metadata, remove_article
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("storm.txt", "budget.md"):
+        (corpus / name).write_text(f"A headline about {name}\n\nA paragraph of the article about {name} with words.\n", encoding="utf-8")
+    correct_metadata(corpus, "storm.txt", outlet="Harbour Gazette")
+    kept = remove_article(corpus, "storm.txt")
+    assert kept == corpus / ".removed" / "storm.txt" and kept.read_text(encoding="utf-8").startswith("A headline about storm.txt")
+    assert json.loads((corpus / ".removed" / "storm.txt.meta.json").read_text(encoding="utf-8")) == {"outlet": "Harbour Gazette"}
+    assert sorted(p.name for p in corpus.iterdir()) == [".removed", "budget.md"]
+    documents, skipped = load_corpus(corpus)
+    assert [d.source for d in documents] == ["budget.md"] and not skipped
+    (corpus / "storm.txt").write_text("Another storm story\n\nNew text of a new article.\n", encoding="utf-8")
+    assert remove_article(corpus, "storm.txt") == corpus / ".removed" / "storm-2.txt"  # an earlier removal is kept too

@@ -13,7 +13,7 @@ from rag.answer import answer_question
 from rag.build import build_index
 from rag.errors import InputError, SettingsError
 from rag.export import answer_markdown, conversation_markdown
-from rag.quotes import check_quote
+from rag.quotes import VERBATIM, check_quote
 from rag.retrieve import Filters, search_sentences
 from rag.settings import Settings
 from rag.store import open_index
@@ -87,9 +87,9 @@ def test_a_date_range_limits_answers_and_quote_checks(subject, fake_embedder):
 
 def test_filters_that_match_no_article_say_so_and_bad_dates_are_refused(subject, fake_embedder):
     _, _, settings, index = subject
-    with pytest.raises(InputError, match="^no article matches outlet “Nobody”; `rag library` lists"):
+    with pytest.raises(InputError, match=r"^no article matches outlet “Nobody”; the Library \(`rag library`\) lists"):
         answer_question("What happened?", index, fake_embedder, settings.with_overrides(outlet="Nobody"))
-    with pytest.raises(SettingsError, match=r"^--from '31/31/2024' is not a date; write it as YYYY-MM-DD"):
+    with pytest.raises(SettingsError, match=r"^the start date '31/31/2024' is not a date; write it as YYYY-MM-DD"):
         settings.with_overrides(published_from="31/31/2024")
     assert settings.with_overrides(published_to="March 5, 2024").published_to == "2024-03-05"
 
@@ -110,8 +110,8 @@ def test_quote_matches_come_in_publication_order_and_name_the_first(subject):
     check = check_quote(words, index, settings)
     published = [m.published for m in check.matches]
     assert len(published) >= 2 and published == sorted(published)
-    first = check.matches[0]
-    assert check.explanation.endswith(f"; first published by {first.outlet} on {first.published}")
+    first = next(m for m in check.matches if m.similarity >= VERBATIM)  # the earliest with the very words
+    assert check.explanation.endswith(f"; these words were first published by {first.outlet} on {first.published}")
 
 
 def test_markdown_export_numbers_every_source_with_title_outlet_date_address_and_passage(subject, fake_embedder):
@@ -154,5 +154,6 @@ def test_rag_ask_markdown_with_an_outlet(subject, monkeypatch, fake_embedder, ca
     out = capsys.readouterr().out
     sources = [l for l in out.splitlines() if re.match(r"\d+\. \*", l)]
     assert out.startswith(f"# {question}") and sources and all(f"*, {outlet}, " in l for l in sources)
+    assert f"*Answered only from articles matching outlet “{outlet}”.*" in out.splitlines()  # a saved answer says it was limited
     assert main(["ask", question, "--outlet", outlet, "--json", *paths]) == 0
     assert {c["outlet"] for c in json.loads(capsys.readouterr().out)["citations"]} == {outlet}

@@ -395,7 +395,9 @@ def test_browser_adds_a_page_by_url_filters_by_outlet_asks_exports_and_keeps_the
         page.wait_for_function("() => !document.querySelector('#library-table').innerText.includes('Associated Press')", timeout=30_000)
         assert added.source in page.locator("#library-table").inner_text()
         page.locator("#lib-ask-within").click()
-        page.wait_for_function("() => document.querySelector('#library-log textarea').value.startsWith('the chat now answers from')")
+        page.locator("#chat-outlet").wait_for(state="visible", timeout=30_000)  # the chat tab is shown, limited
+        assert page.locator("#chat-outlet input").input_value() == outlet
+        page.get_by_role("tab", name="Library").click()
         box = page.locator("#timeline svg").bounding_box()  # drag across the timeline: its range becomes the date filters
         page.mouse.move(box["x"] + box["width"] * 0.15, box["y"] + box["height"] * 0.3)
         page.mouse.down()

@@ -300,6 +300,29 @@ def find_author(text: str, paragraphs: list[Span], table: dict[str, str] | None 
     return None
 
 
+_AUTHOR_ROLE = re.compile(
+    r"\s+(?:is|was)\s+(?:a|an|the)\s.*$"
+    r"|(?:\s+(?:[Ss]enior|[Cc]hief|[Ss]taff|[Pp]olitical|[Ff]oreign|[Nn]ews|[Bb]usiness|[Ss]cience|[Hh]ealth|[Ss]ports?))*"
+    r"\s+(?:reporter|correspondent|editor|writer|journalist|producer|contributor|columnist)s?\s*$"
+    r"|,\s+[^,]*\b(?:[Rr]eporter|[Cc]orrespondent|[Ee]ditor|[Ww]riter|[Jj]ournalist|[Pp]roducer|[Cc]ontributor|[Cc]olumnist)s?\s*$"
+)
+"""A job description after an author's name: 'is a reporter', 'News reporter', ', Senior Editor'
+(a role word in lower case, or after a comma, so a surname such as Writer is kept)."""
+
+
+def clean_author(author: str | None) -> str | None:
+    """A page's author field without the job description some sites put in it: 'Phil Helsel is a
+    reporter' and 'Tom Gillespie News reporter' -> the name; each of several authors alike."""
+    if not author:
+        return None
+    names = []
+    for name in re.split(r"\s*[;]\s*", author.strip()):
+        name = _AUTHOR_ROLE.sub("", name).strip(" ,")
+        if name:
+            names.append(name)
+    return "; ".join(names) or None
+
+
 def find_url(text: str, paragraphs: list[Span]) -> str | None:
     """The page's own address: a labelled line ('Source link: URL', 'Originally published at
     URL', 'Canonical: URL'), else a bare URL among the first or last three lines."""

@@ -196,11 +196,13 @@ def known_in(words: str, table: dict[str, str] | None = None) -> str | None:
 
 def canonical(name: str, table: dict[str, str] | None = None) -> str:
     """One spelling per outlet: 'AP' -> 'Associated Press', 'reuters.com' -> 'Reuters'; an
-    unknown name is returned as given."""
+    unknown name is returned as given ('Space.com'; 'www.example.org' -> 'example.org')."""
     name = name.strip()
     known = known_names(table).get(name.lower())
     if known:
         return known
     if re.fullmatch(r"(www\.)?[\w-]+(\.[\w-]+)+", name, re.I):
-        return outlet_from_url(name, table) or name
+        named = outlet_from_url(name, table) or name
+        unknown = named.lower() == name.lower().removeprefix("www.")
+        return name if unknown and name != name.lower() else named  # 'Space.com' as the site writes itself
     return name

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from rag import outlets as outlet_names
 from rag.boilerplate import classify_lines
 from rag.dates import date_from_url, parse_date
-from rag.metadata import Metadata
+from rag.metadata import Metadata, clean_author
 
 
 @dataclass
@@ -44,12 +44,18 @@ def extract_page(data: bytes, table: dict[str, str] | None = None) -> Page:
     url = getattr(result, "url", None) or None
     site = (getattr(result, "sitename", None) or "").strip()
     outlet = outlet_names.canonical(site, table) if site else None
-    if url and (outlet is None or re.fullmatch(r"[\w.-]+\.[a-z]{2,}", outlet, re.I)):
-        outlet = outlet_names.outlet_from_url(url, table)
+    if url and (outlet is None or _domain_like(outlet)):
+        named = outlet_names.outlet_from_url(url, table)
+        if outlet is None or not _domain_like(named) or outlet == outlet.lower():  # 'Space.com' stays as the site writes it
+            outlet = named
     published = parse_date(getattr(result, "date", None)) or date_from_url(url)
-    author = (getattr(result, "author", None) or "").strip() or None
+    author = clean_author(getattr(result, "author", None))
     title = _clean_title(getattr(result, "title", None), site, outlet)
     return Page(text, Metadata(title, outlet, published.isoformat() if published else None, author, url))
+
+
+def _domain_like(name: str) -> bool:
+    return bool(re.fullmatch(r"[\w.-]+\.[a-z]{2,}", name, re.I))
 
 
 def _clean_title(title: str | None, *site_names: str | None) -> str | None:

@@ -9,6 +9,7 @@ import pytest
 
 from rag.dates import parse_date
 from rag.ingest import load_corpus, parse_document
+from rag.metadata import clean_author
 from rag.outlets import canonical, load_outlet_table, outlet_from_url
 
 from conftest import SEEDS
@@ -140,6 +141,23 @@ def test_outlet_names_have_one_spelling():
     assert outlet_from_url("apnews.com/article/abc") == "Associated Press"
     assert canonical("AP") == canonical("The Associated Press") == "Associated Press"
     assert outlet_from_url("not a url") is None
+    assert canonical("reuters.com") == "Reuters" and canonical("www.valleycourier.example") == "valleycourier.example"
+    assert canonical("Space.com") == "Space.com" and canonical("HarbourNews.net") == "HarbourNews.net"  # as the site writes itself
+
+
+@pytest.mark.parametrize(
+    "field, author",
+    [
+        ("Phil Helsel is a reporter", "Phil Helsel"),
+        ("Tom Gillespie News reporter", "Tom Gillespie"),
+        ("Jane Doe, Senior Political Correspondent", "Jane Doe"),
+        ("Ana Ruiz, staff writer; Lena Ortiz is an editor at the desk", "Ana Ruiz; Lena Ortiz"),
+        ("Sam Writer", "Sam Writer"),
+        ("Maria Lopez", "Maria Lopez"),
+    ],
+)
+def test_a_page_s_author_field_loses_its_job_description(field, author):
+    assert clean_author(field) == author
 
 
 @pytest.mark.parametrize(

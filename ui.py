@@ -211,11 +211,12 @@ def quote_html(check: QuoteCheck) -> str:
     rows = [f"<p><span class='verdict {check.verdict}'>{escape(check.verdict)}</span> {escape(check.explanation)}</p>"]
     for m in check.matches:
         meta = " · ".join(escape(x) for x in (m.outlet, m.published, m.source) if x)
+        differences = f"<br>Differences: {marked_differences(check.quote, m.text)}" if m.differences else ""
         who = f"<br>Speaker, as the article tells it: <b>{escape(m.speaker)}</b>" if m.speaker else "<br>Speaker: not stated"
         via = f" (reported by {escape(m.reported_by)})" if m.reported_by else ""
         rows.append(
             f"<div class='src-card active'><div class='src-meta'>{meta} · {m.similarity:.0%} alike</div>"
-            f"“{escape(m.text)}”<br>Differences: {marked_differences(check.quote, m.text)}{who}{via}</div>"
+            f"“{escape(m.text)}”{differences}{who}{via}</div>"
         )
     if check.variants:
         rows.append("<p>Wordings across outlets: " + " | ".join(f"“{escape(v)}”" for v in check.variants) + "</p>")
@@ -624,7 +625,7 @@ def timeline_plot(rows: list[LibraryEntry], **options) -> gr.ScatterPlot:
         first, last = frame["published"].min(), frame["published"].max()
         margin = max(pd.Timedelta(days=3), (last - first) * 0.05)
         options["x_lim"] = [(first - margin).timestamp(), (last + margin).timestamp()]
-    return gr.ScatterPlot(frame, x="published", y="outlet", tooltip=["title", "outlet", "published"], **options)
+    return gr.ScatterPlot(frame, x="published", y="outlet", tooltip=["title", "outlet", "published"], x_label_angle=-30, **options)
 
 
 def api_endpoints(state: AppState) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Callable, Protocol, Sequence
 
@@ -184,11 +185,12 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 
 
 def embed_texts(embedder: Embedder, texts: Sequence[str], batch_size: int = 256, progress: bool = False) -> np.ndarray:
-    """Unit-length float32 vectors, one row per text; a progress bar when asked and worth it."""
+    """Unit-length float32 vectors, one row per text; a progress bar when asked, worth it, and
+    someone watches the terminal (a log file gets none)."""
     if not texts:
         return np.zeros((0, embedder.dimension), dtype=np.float32)
     batches = range(0, len(texts), batch_size)
-    if progress and len(texts) > batch_size:
+    if progress and len(texts) > batch_size and sys.stderr.isatty():
         from tqdm import tqdm
 
         batches = tqdm(batches, desc="embedding", unit="batch")

@@ -73,6 +73,8 @@ def test_quote_html_marks_differences():
     rendered = ui.quote_html(QuoteCheck("signal of growing support", None, "altered", [match], explanation="close"))
     assert "<del>growing</del>" in rendered and "<ins>unflagging</ins>" in rendered
     assert "verdict altered" in rendered and "Volodymyr Zelensky" in rendered
+    same = QuoteMatch("b.txt", 0, 10, "signal of growing support", 1.0, None, [])
+    assert "Differences" not in ui.quote_html(QuoteCheck("signal of growing support", None, "verified", [same], explanation="stands"))
 
 
 def test_library_lists_author_and_saves_only_the_fields_a_reader_changed(settings, fake_embedder):

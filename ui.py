@@ -208,9 +208,13 @@ def marked_differences(quote: str, found: str) -> str:
 
 
 def quote_html(check: QuoteCheck) -> str:
+    """The verdict, then each match in publication order (as `check_quote` gives them), the first
+    article with the very words marked as where they first appeared."""
     rows = [f"<p><span class='verdict {check.verdict}'>{escape(check.verdict)}</span> {escape(check.explanation)}</p>"]
+    first = next((m for m in check.matches if not m.differences and m.published), None)
     for m in check.matches:
         meta = " · ".join(escape(x) for x in (m.outlet, m.published, m.source) if x)
+        meta += " · <b>first to publish these words</b>" if m is first and len(check.matches) > 1 else ""
         differences = f"<br>Differences: {marked_differences(check.quote, m.text)}" if m.differences else ""
         who = f"<br>Speaker, as the article tells it: <b>{escape(m.speaker)}</b>" if m.speaker else "<br>Speaker: not stated"
         via = f" (reported by {escape(m.reported_by)})" if m.reported_by else ""

@@ -73,8 +73,11 @@ def test_quote_html_marks_differences():
     rendered = ui.quote_html(QuoteCheck("signal of growing support", None, "altered", [match], explanation="close"))
     assert "<del>growing</del>" in rendered and "<ins>unflagging</ins>" in rendered
     assert "verdict altered" in rendered and "Volodymyr Zelensky" in rendered
-    same = QuoteMatch("b.txt", 0, 10, "signal of growing support", 1.0, None, [])
+    same = QuoteMatch("b.txt", 0, 10, "signal of growing support", 1.0, None, [], "Kyodo", "2023-02-24")
     assert "Differences" not in ui.quote_html(QuoteCheck("signal of growing support", None, "verified", [same], explanation="stands"))
+    earlier = QuoteMatch("c.txt", 0, 10, "signal of growing support", 1.0, None, [], "AP", "2023-02-23")
+    both = ui.quote_html(QuoteCheck("signal of growing support", None, "verified", [earlier, same], explanation="stands"))
+    assert both.count("first to publish these words") == 1 and both.index("first to publish") < both.index("Kyodo")
 
 
 def test_library_lists_author_and_saves_only_the_fields_a_reader_changed(settings, fake_embedder):

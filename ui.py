@@ -509,7 +509,7 @@ def library_tab(state: AppState, app: gr.Blocks, status: gr.Markdown, scope: Sco
     def pick_row(selection: gr.SelectData):
         """Clicking a row selects its article (more are added in the Selected box) and shows it in
         the correction form."""
-        source = selection.row_value[0] if selection.row_value else None
+        source = selection.row_value[LIBRARY_HEADERS.index("file")] if selection.row_value else None
         if not source:
             return gr.skip(), gr.skip(), *[gr.skip()] * len(CORRECTABLE)
         return [source], source, *current_metadata(state, source)
@@ -530,8 +530,9 @@ def library_tab(state: AppState, app: gr.Blocks, status: gr.Markdown, scope: Sco
     with gr.Row():
         clear_filters = gr.Button("Show all", elem_id="lib-clear")
         ask_within = gr.Button("Ask the chat within these filters", elem_id="lib-ask-within")
-    table = gr.Dataframe(table_rows(shelve(library_entries(state.index), Shelf())), headers=LIBRARY_HEADERS,
-                         interactive=False, label="Articles: click a row to select it and fill the correction form", elem_id="library-table")
+    table = gr.Dataframe(table_rows(shelve(library_entries(state.index), Shelf())), headers=LIBRARY_HEADERS, wrap=True,
+                         column_widths=["9%", "12%", "35%", "12%", "22%", "5%", "5%"], interactive=False,
+                         label="Articles: click a row to select it and fill the correction form", elem_id="library-table")
     selected = gr.Dropdown([e.source for e in library_entries(state.index)], value=[], multiselect=True,
                            label="Selected articles (add more here to remove several at once)", elem_id="lib-selected")
     with gr.Row():
@@ -608,12 +609,12 @@ def _described(shelf: Shelf) -> str:
     return " ".join(parts)
 
 
-LIBRARY_HEADERS = ["file", "published", "outlet", "title", "author", "chunks", "also named"]
+LIBRARY_HEADERS = ["published", "outlet", "title", "author", "file", "chunks", "also named"]
 
 
 def table_rows(rows: list[LibraryEntry]) -> list[list]:
     """One row per article: what `rag library` lists, with its chunk count and other names."""
-    return [[e.source, e.published or "", e.outlet or "", e.title or "", e.author or "", e.chunks, ", ".join(e.aliases)] for e in rows]
+    return [[e.published or "", e.outlet or "", e.title or "", e.author or "", e.source, e.chunks, ", ".join(e.aliases)] for e in rows]
 
 
 def timeline_plot(rows: list[LibraryEntry], **options) -> gr.ScatterPlot:

@@ -87,11 +87,12 @@ def test_library_lists_author_and_saves_only_the_fields_a_reader_changed(setting
     build_index(settings, fake_embedder)
     state = ui.AppState(settings, fake_embedder, None, open_index(settings))
     rows = ui.table_rows(ui.library_entries(state.index))
-    assert len(rows[0]) == len(ui.LIBRARY_HEADERS) and rows[0][1:3] == ["2023-02-23", "Associated Press"]
-    source = rows[4][0]
+    file = ui.LIBRARY_HEADERS.index("file")
+    assert len(rows[0]) == len(ui.LIBRARY_HEADERS) and rows[0][:2] == ["2023-02-23", "Associated Press"]
+    source = rows[4][file]
     assert ui.current_metadata(state, source) == ["", "", "", ""]
     assert ui.corrections(state, source, ["", " The  Independent ", "", ""]) == {"outlet": "The Independent"}
-    assert ui.corrections(state, rows[0][0], [rows[0][3], "Associated Press", "2023-02-23", ""]) == {}
+    assert ui.corrections(state, rows[0][file], [rows[0][2], "Associated Press", "2023-02-23", ""]) == {}
     ui.correct_metadata(settings.corpus_dir, source, outlet="The Independent")
     details = state.reindex()
     assert f"{source}: (no title) · The Independent" in details

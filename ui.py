@@ -425,8 +425,8 @@ def library_tab(state: AppState, app: gr.Blocks, status: gr.Markdown, scope: Sco
 
     def add_address(text: str, is_feed: bool, progress=gr.Progress()):
         addresses = (text or "").split()
-        if not addresses:
-            return "paste a web address (or a feed's address and tick 'It is a feed')", status_line(state)
+        if not any(re.match(r"https?://", a, re.I) for a in addresses):
+            return failed("paste a web address that starts with http:// or https:// (or a feed's, and tick 'It is a feed')")
         known = known_articles(corpus, state.index.documents().values())
         outcomes: list[Added] = []
         for address in addresses:

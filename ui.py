@@ -39,6 +39,7 @@ from rag.fetch import Added, FetchError, add_feed, add_url, known_articles
 from rag.ingest import correct_metadata, remove_article, save_article
 from rag.library import NO_OUTLET, SORTS, LibraryEntry, Shelf, days_of_range, outlets, shelve, timeline_points
 from rag.library import entries as library_entries
+from rag.manifest import corpus_changes
 from rag.quotes import QuoteCheck, check_quote, tokenize
 from rag.settings import Settings
 from rag.store import Index
@@ -111,6 +112,13 @@ class AppState:
             if name not in self.others:
                 self.others[name] = make_generator(name, self.settings.llm_runtime)
         return self.others[name]
+
+    def refresh(self) -> str:
+        """Update the index when the corpus folder changed outside the app (a file copied in or
+        moved back from `.removed/`); '' when nothing changed."""
+        if not self.settings.corpus_dir.is_dir() or not corpus_changes(self.index, self.settings.corpus_dir):
+            return ""
+        return self.reindex()
 
     def reindex(self, progress=None) -> str:
         """Update the index; returns the new or changed articles, warnings and the summary."""
@@ -230,7 +238,8 @@ def quote_html(check: QuoteCheck) -> str:
 def status_line(state: AppState) -> str:
     docs = len(state.index.documents())
     model = f"{state.generator.name} ({state.settings.llm_runtime})" if state.generator else "none installed (extractive)"
-    return f"**{docs} articles indexed** · {state.index.vectors.ntotal} chunks · model: {model} · mode: {state.settings.answer_mode}"
+    return (f"**{docs} article{'s' * (docs != 1)} indexed** · {state.index.vectors.ntotal} chunks · model: {model} · "
+            f"mode: {state.settings.answer_mode}")
 
 
 CORRECTABLE = ("title", "outlet", "published", "author")
@@ -495,7 +504,7 @@ def library_tab(state: AppState, app: gr.Blocks, status: gr.Markdown, scope: Sco
         undated = sum(1 for e in shown if not e.published)
         caption = f"{len(shown)} of {len(rows)} articles" + (f"; {undated} without a date are not on the timeline" if undated else "")
         plot = timeline_plot(shown, caption=caption)
-        yield table_rows(shown), plot, gr.update(choices=[ALL_OUTLETS] + outlets(rows)), gr.update(choices=names, value=kept), \
+        yield table_frame(shown), plot, gr.update(choices=[ALL_OUTLETS] + outlets(rows)), gr.update(choices=names, value=kept), \
             gr.update(choices=chat_outlets(rows))
         time.sleep(0.2)
         yield gr.skip(), plot, gr.skip(), gr.skip(), gr.skip()  # Gradio 6.31 drops the first new data a mounted plot gets
@@ -530,7 +539,7 @@ def library_tab(state: AppState, app: gr.Blocks, status: gr.Markdown, scope: Sco
     with gr.Row():
         clear_filters = gr.Button("Show all", elem_id="lib-clear")
         ask_within = gr.Button("Ask the chat within these filters", elem_id="lib-ask-within")
-    table = gr.Dataframe(table_rows(shelve(library_entries(state.index), Shelf())), headers=LIBRARY_HEADERS, wrap=True,
+    table = gr.Dataframe(table_frame(shelve(library_entries(state.index), Shelf())), headers=LIBRARY_HEADERS, wrap=True,
                          column_widths=["9%", "12%", "35%", "12%", "22%", "5%", "5%"], interactive=False,
                          label="Articles: click a row to select it and fill the correction form", elem_id="library-table")
     selected = gr.Dropdown([e.source for e in library_entries(state.index)], value=[], multiselect=True,
@@ -576,8 +585,8 @@ def library_tab(state: AppState, app: gr.Blocks, status: gr.Markdown, scope: Sco
     clear_filters.click(lambda: (ALL_OUTLETS, "", "", ""), None, [outlet, date_from, date_to, words], api_visibility="private").then(
         show, filters, view, api_visibility="private")
     table.select(pick_row, None, [selected, fix_source, *fix_fields], api_visibility="private")
-    app.load(show, filters, view, api_visibility="private")  # what was added or removed since the server started
-    app.load(lambda: status_line(state), None, status, api_visibility="private")
+    app.load(lambda: state.refresh() or status_line(state), None, status, api_visibility="private").then(
+        show, filters, view, api_visibility="private")  # what was added, removed or moved back since the server started
 
     def within(outlet: str, date_from: str, date_to: str):
         chat_outlet = outlet if outlet not in (None, "", NO_OUTLET) else ALL_OUTLETS
@@ -615,6 +624,13 @@ LIBRARY_HEADERS = ["published", "outlet", "title", "author", "file", "chunks", "
 def table_rows(rows: list[LibraryEntry]) -> list[list]:
     """One row per article: what `rag library` lists, with its chunk count and other names."""
     return [[e.published or "", e.outlet or "", e.title or "", e.author or "", e.source, e.chunks, ", ".join(e.aliases)] for e in rows]
+
+
+def table_frame(rows: list[LibraryEntry]):
+    """The table's rows with its headers: a bare list sent on page load loses them."""
+    import pandas as pd
+
+    return pd.DataFrame(table_rows(rows), columns=LIBRARY_HEADERS)
 
 
 def timeline_plot(rows: list[LibraryEntry], **options) -> gr.ScatterPlot:

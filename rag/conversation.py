@@ -42,6 +42,7 @@ def clean_question(question: str, settings: Settings) -> str:
 _PERSONAL = re.compile(r"\b(he|she|him)\b", re.I)
 _POSSESSIVE = re.compile(r"\b(his|her)\b", re.I)
 _THING = re.compile(r"\b(it|its)\b", re.I)
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|‘[^’]*’")
 _OWN_POSSESSIVE = re.compile(r"\b(his|her|its|their)\b", re.I)
 _THAT_TIME = re.compile(r"\bthat (day|morning|afternoon|evening|night)\b", re.I)
 
@@ -53,8 +54,16 @@ def standalone_question(question: str, history: Sequence[Turn]) -> str:
     that speaks in it); 'it/its' the thing named in both the last question and its answer (else
     the answer's first name); 'that day/morning' the day the last answer names. A question whose
     possessive follows a name of its own ('How much will Alibaba raise in its listing?') stands
-    alone: the possessive points back to that name, not to the conversation.
+    alone: the possessive points back to that name, not to the conversation. Words in quotation
+    marks are never rewritten: they are what a quote check looks for.
     """
+    quoted = _QUOTED.findall(question)
+    if quoted:  # the words in quotation marks are checked as written; the rest may be a follow-up
+        masked = _QUOTED.sub("\x00", question)
+        rewritten = standalone_question(masked, history)
+        for words in quoted:
+            rewritten = rewritten.replace("\x00", words, 1)
+        return rewritten
     if not history or not (PRONOUNS.search(question) or _THAT_TIME.search(question)):
         return question
     possessive = _OWN_POSSESSIVE.search(question)

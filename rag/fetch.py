@@ -34,6 +34,9 @@ TIMEOUT_SECONDS = 20.0
 MAX_PAGE_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 5
 MAX_FEED_ITEMS = 100
+SENTENCE_WORDS = 8
+ARTICLE_WORDS = 30
+"""A page is an article when its lines of `SENTENCE_WORDS` words or more hold `ARTICLE_WORDS` words."""
 STUB_WORDS = 150
 """A page with fewer words than this that asks the reader to subscribe or log in is a paywall stub."""
 
@@ -157,6 +160,10 @@ def read_page(fetched: Fetched) -> Page:
         page = extract_page(fetched.body)
     except ValueError as exc:
         raise FetchError(str(exc)) from None
+    in_sentences = sum(len(line.split()) for line in page.text.splitlines() if len(line.split()) >= SENTENCE_WORDS)
+    if in_sentences < ARTICLE_WORDS:
+        raise FetchError("no article text found in this page, only short lines (a menu, a list of links); "
+                         "give the address of the article's own page")
     words = len(page.text.split())
     if words < STUB_WORDS and (_PAYWALL.search(page.text) or _NOT_FREE.search(fetched.body.decode("utf-8", "replace"))):
         raise FetchError(f"a paywall stub ({words} words of the article); save the page from a browser where you can "

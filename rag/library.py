@@ -90,8 +90,8 @@ class Shelf:
             return False
         if self.published_to and entry.published[:10] > self.published_to:
             return False
-        title = (entry.title or entry.source).lower()
-        return all(word in title for word in self.words.lower().split())
+        title = _plain(entry.title or entry.source)
+        return all(word in title for word in _plain(self.words).split())
 
 
 def shelve(rows: list[LibraryEntry], shelf: Shelf, sort: str = "newest first") -> list[LibraryEntry]:
@@ -127,3 +127,8 @@ def days_of_range(low: object, high: object) -> tuple[str, str]:
 
     first, last = sorted((day(low), day(high)))
     return first, last
+
+
+def _plain(text: str) -> str:
+    """Lower case with curly quotes and apostrophes straight, so 'Maduro's' finds 'Maduro’s'."""
+    return text.lower().translate(str.maketrans("‘’“”", "''\"\""))

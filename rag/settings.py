@@ -81,7 +81,10 @@ class Settings:
         for name in ("published_from", "published_to"):
             if given.get(name):
                 given[name] = _day(str(given[name]), name)
-        return dataclasses.replace(self, **given)
+        changed = dataclasses.replace(self, **given)
+        if changed.published_from and changed.published_to and changed.published_from > changed.published_to:
+            raise SettingsError(f"the start date {changed.published_from} is after the end date {changed.published_to}; swap them")
+        return changed
 
     def index_signature(self) -> dict[str, object]:
         """The settings an index is tied to, as stored in its manifest."""

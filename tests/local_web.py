@@ -51,6 +51,11 @@ MENU_PAGE = """<!DOCTYPE html><html><head><title>Home | Northern Post</title></h
 <nav><ul><li><a href="/a">World</a></li><li><a href="/b">Business</a></li><li><a href="/c">Sport</a></li>
 <li><a href="/d">Culture</a></li><li><a href="/e">Weather</a></li></ul></nav></body></html>"""
 
+LISTING_PAGE = """<!DOCTYPE html><html><head><title>Directory listing for /news/</title></head><body>
+<h1>Directory listing for /news/</h1><hr><ul>""" + "".join(
+    f'<li><a href="story-{n}.html">story-{n}-flood-update-from-the-river-valley.html</a></li>' for n in range(40)
+) + "</ul><hr></body></html>"
+
 PAYWALL_PAGE = """<!DOCTYPE html><html><head><title>Inside the budget talks | Daily Ledger</title>
 <script type="application/ld+json">{"@type": "NewsArticle", "isAccessibleForFree": false}</script></head>
 <body><article><h1>Inside the budget talks</h1>
@@ -75,6 +80,7 @@ class LocalWeb:
         # the first article again under another address, naming itself as canonical: a mirror
         self.pages["/mirror.html"] = (200, "text/html", self._article(1, self.url("/mirror/copy.html")))
         self.pages["/menu.html"] = (200, "text/html", MENU_PAGE.encode())
+        self.pages["/listing/"] = (200, "text/html", LISTING_PAGE.encode())
         self.pages["/paywall.html"] = (200, "text/html", PAYWALL_PAGE.encode())
         self.pages["/report.pdf"] = (200, "application/pdf", b"%PDF-1.4 not a page")
         self.pages["/big.html"] = (200, "text/html", b"<html><body>" + b"<p>word </p>" * 600_000 + b"</body></html>")

@@ -73,6 +73,13 @@ def test_a_possessive_after_a_name_of_the_question_s_own_is_not_a_follow_up():
     assert standalone_question("What did she say about her plans?", storm) == "What did Mayor Ana Ruiz say about Mayor Ana Ruiz's plans?"
 
 
+def test_words_in_quotation_marks_are_never_rewritten_as_a_follow_up():
+    election = [Turn("user", "Who is the attorney general?"), Turn("assistant", "Tarek William Saab said 749 were arrested.")]
+    assert standalone_question('Who said "We won, and everyone knows it"?', election) == 'Who said "We won, and everyone knows it"?'
+    storm = [Turn("user", "Who is the mayor?"), Turn("assistant", "Mayor Ana Ruiz said the river had peaked.")]
+    assert standalone_question("Did she say “we will rebuild it together”?", storm) == "Did Mayor Ana Ruiz say “we will rebuild it together”?"
+
+
 def test_follow_up_it_and_that_morning_take_the_thing_and_day_the_conversation_named():
     outage = [Turn("user", "Which company's update caused the outage?"),
               Turn("assistant", "A faulty update from CrowdStrike crashed computers running Microsoft Windows.")]

@@ -53,6 +53,7 @@ def test_a_page_is_kept_as_saved_html_with_its_address_and_fetch_time(web, corpu
         ("/slow.html", {"timeout": 0.5}, "no answer from 127.0.0.1 within 0.5 s"),
         ("/report.pdf", {}, "not a web page but application/pdf"),
         ("/menu.html", {}, "no article text found in this page"),
+        ("/listing/", {}, "no article text found in this page, only short lines (a menu, a list of links)"),
         ("/paywall.html", {}, "a paywall stub"),
         ("/big.html", {"max_bytes": 1_000_000}, "the page is 7.2 MB; the limit is 1 MB"),
     ],

@@ -27,6 +27,8 @@ def test_filters_by_outlet_dates_and_title_words_together():
     assert names(shelve(ROWS, Shelf(words="HARBOUR"), "file")) == ["a.html", "e.txt"]
     assert names(shelve(ROWS, Shelf(outlet="Northern Post", words="harbour"), "file")) == ["e.txt"]
     assert names(shelve(ROWS, Shelf(words="c.txt"), "file")) == ["c.txt"]  # an untitled article by its file name
+    curly = [entry("f.md", "2024-07-30", "CNN", "Maduro’s win questioned")]
+    assert names(shelve(curly, Shelf(words="maduro's"), "file")) == names(shelve(curly, Shelf(words="Maduro’s"), "file")) == ["f.md"]
 
 
 def test_sorts_put_undated_and_unnamed_articles_last():

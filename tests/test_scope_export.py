@@ -83,6 +83,7 @@ def test_a_date_range_limits_answers_and_quote_checks(subject, fake_embedder):
     words = "It is the best day of my career" if name == "school" else "We will reopen when the divers have checked every mooring"
     check = check_quote(words, index, settings.with_overrides(published_to=days[0]))
     assert [m.published for m in check.matches] == [days[0]]
+    assert check.explanation.endswith(f"(only articles matching published to {days[0]} were searched)")
 
 
 def test_filters_that_match_no_article_say_so_and_bad_dates_are_refused(subject, fake_embedder):
@@ -92,6 +93,8 @@ def test_filters_that_match_no_article_say_so_and_bad_dates_are_refused(subject,
     with pytest.raises(SettingsError, match=r"^the start date '31/31/2024' is not a date; write it as YYYY-MM-DD"):
         settings.with_overrides(published_from="31/31/2024")
     assert settings.with_overrides(published_to="March 5, 2024").published_to == "2024-03-05"
+    with pytest.raises(SettingsError, match="^the start date 2024-03-05 is after the end date 2024-03-01; swap them"):
+        settings.with_overrides(published_from="2024-03-05", published_to="2024-03-01")
 
 
 def test_sentence_search_within_filters_returns_only_their_articles(subject, fake_embedder):

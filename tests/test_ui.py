@@ -386,8 +386,14 @@ def test_browser_adds_a_page_by_url_filters_by_outlet_asks_exports_and_keeps_the
         page_path = web.articles[2]
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True).new_page()
+        (state.settings.corpus_dir / "copied-in.txt").write_text(  # a file copied into the folder behind the app's back
+            "Ferry runs aground\n\nA ferry carrying 40 passengers ran aground near the harbour on Tuesday, the coast guard said.\n",
+            encoding="utf-8")
+        before = len(state.index.documents())
         page.goto(url)
         page.get_by_role("tab", name="Library").click()
+        page.wait_for_function("() => document.querySelector('#library-table').innerText.includes('copied-in.txt')", timeout=60_000)
+        assert len(state.index.documents()) == before + 1 and "Ferry runs aground" in page.locator("#library-table").inner_text()
         page.locator("#add-url textarea, #add-url input").first.fill(web.url(page_path))
         page.locator("#add-url-button").click()
         page.wait_for_function("() => document.querySelector('#library-log textarea').value.includes('indexed')", timeout=120_000)

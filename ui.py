@@ -346,13 +346,15 @@ def chat_tab(state: AppState, app: gr.Blocks, saved: gr.BrowserState) -> Scope:
         except RagError as exc:
             messages[-1] = {"role": "assistant", "content": f"<p class='notice'>{escape(str(exc)[:1].upper() + str(exc)[1:])}.</p>"}
             answers.append({"question": message, "error": str(exc)})
-        keep = {"messages": messages[-2 * SAVED_TURNS :], "cards": cards, "answers": answers[-SAVED_TURNS:]}
+        keep = {"messages": messages[-2 * SAVED_TURNS :], "cards": cards, "answers": answers[-SAVED_TURNS:],
+                "limits": [outlet or ALL_OUTLETS, date_from or "", date_to or ""]}
         yield messages, cards, "", answers, keep, export_file(state, answers)
 
     def restore(kept: dict):
         kept = kept if isinstance(kept, dict) else {}
         answers = kept.get("answers") or []
-        return kept.get("messages") or [], kept.get("cards") or "", answers, export_file(state, answers)
+        limits = kept.get("limits") or [ALL_OUTLETS, "", ""]
+        return kept.get("messages") or [], kept.get("cards") or "", answers, export_file(state, answers), *limits
 
     with gr.Row():
         with gr.Column(scale=3):
@@ -389,7 +391,7 @@ def chat_tab(state: AppState, app: gr.Blocks, saved: gr.BrowserState) -> Scope:
     question.submit(chat, inputs, outputs, **answering)
     clear.click(lambda: ([], "", [], {}, gr.update(value=None, interactive=False)), None,
                 [chatbot, cards, answers, saved, export], api_visibility="private")
-    app.load(restore, saved, [chatbot, cards, answers, export], api_visibility="private")
+    app.load(restore, saved, [chatbot, cards, answers, export, outlet, published_from, published_to], api_visibility="private")
     return Scope(outlet, published_from, published_to)
 
 

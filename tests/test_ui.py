@@ -430,6 +430,7 @@ def test_browser_adds_a_page_by_url_filters_by_outlet_asks_exports_and_keeps_the
         page.reload()
         page.get_by_text("How many people were affected?").first.wait_for(timeout=30_000)
         after_reload = page.locator("#chatbot").inner_text()
+        limit_after_reload = page.locator("#chat-outlet input").input_value()
         browser.close()
     assert exported.startswith("# Questions to the articles") and "## How many people were affected?" in exported
     assert f"{added.title}*, {outlet}, {added.published}, <{web.url(page_path)}>" in exported
@@ -438,3 +439,4 @@ def test_browser_adds_a_page_by_url_filters_by_outlet_asks_exports_and_keeps_the
     assert quoted and all(passage in cited for passage in quoted)  # every source is the page's own words
     assert "people had been affected" in after_reload and "Associated Press" not in after_reload
     assert brushed[0] < brushed[1] and brushed[0] > "1970"
+    assert limit_after_reload == outlet  # the chat's limits come back with the conversation

@@ -299,7 +299,7 @@ def create_app(state: AppState) -> gr.Blocks:
             with gr.Tab("Chat", id="chat"):
                 scope = chat_tab(state, app, saved)
             with gr.Tab("Quote check", id="quote"):
-                quote_tab(state)
+                quote_tab(state, scope)
             with gr.Tab("Library", id="library"):
                 library_tab(state, app, status, scope, tabs)
         api_endpoints(state)
@@ -333,10 +333,8 @@ def chat_tab(state: AppState, app: gr.Blocks, saved: gr.BrowserState) -> Scope:
         turn = len(messages) // 2
         earlier_cards, shown = cards, None
         try:
-            settings = state.settings.with_overrides(
-                answer_mode=mode, answer_chunks=int(passages), outlet=None if outlet in (None, "", ALL_OUTLETS) else outlet,
-                published_from=(date_from or "").strip() or None, published_to=(date_to or "").strip() or None,
-            )
+            settings = limited(state.settings, outlet, date_from, date_to).with_overrides(
+                answer_mode=mode, answer_chunks=int(passages))
             generator = None if mode == "extractive" else state.generator_for(model)
             for shown in stream_answer(message, state.index, state.embedder, settings, history, generator):
                 messages[-1] = {"role": "assistant", "content": answer_html(shown, turn)}
@@ -408,18 +406,31 @@ def export_file(state: AppState, answers: list[dict]):
     return gr.update(value=str(path), interactive=True)
 
 
-def quote_tab(state: AppState) -> None:
-    def run_quote(text: str, speaker: str) -> str:
+def limited(settings: Settings, outlet: str | None, date_from: str | None, date_to: str | None) -> Settings:
+    """The settings with the chat's limits (outlet, first and last day); SettingsError for a bad date."""
+    return settings.with_overrides(
+        outlet=None if outlet in (None, "", ALL_OUTLETS) else outlet,
+        published_from=(date_from or "").strip() or None, published_to=(date_to or "").strip() or None,
+    )
+
+
+def quote_tab(state: AppState, scope: Scope) -> None:
+    """Quote checks, within the chat's outlet and date limits."""
+
+    def run_quote(text: str, speaker: str, outlet: str, date_from: str, date_to: str) -> str:
         try:
-            return quote_html(check_quote(text, state.index, state.settings, speaker=speaker or None))
+            settings = limited(state.settings, outlet, date_from, date_to)
+            return quote_html(check_quote(text, state.index, settings, speaker=speaker or None))
         except RagError as exc:
-            return f"<b>{escape(str(exc))}</b>"
+            return f"<p class='notice'>{escape(str(exc)[:1].upper() + str(exc)[1:])}.</p>"
 
     quote_text = gr.Textbox(label="Quoted words", lines=3, elem_id="quote-text")
     quote_speaker = gr.Textbox(label="Speaker (optional)", elem_id="quote-speaker")
-    quote_button = gr.Button("Check", variant="primary")
-    quote_result = gr.HTML()
-    quote_button.click(run_quote, [quote_text, quote_speaker], quote_result, api_visibility="private", concurrency_id="quotes")
+    gr.Markdown("Searches the articles the chat answers from: its outlet and date limits apply here too.")
+    quote_button = gr.Button("Check", variant="primary", elem_id="quote-check")
+    quote_result = gr.HTML(elem_id="quote-result")
+    inputs = [quote_text, quote_speaker, scope.outlet, scope.published_from, scope.published_to]
+    quote_button.click(run_quote, inputs, quote_result, api_visibility="private", concurrency_id="quotes")
 
 
 def library_tab(state: AppState, app: gr.Blocks, status: gr.Markdown, scope: Scope, tabs: gr.Tabs) -> None:

@@ -431,6 +431,11 @@ def test_browser_adds_a_page_by_url_filters_by_outlet_asks_exports_and_keeps_the
         page.get_by_text("How many people were affected?").first.wait_for(timeout=30_000)
         after_reload = page.locator("#chatbot").inner_text()
         limit_after_reload = page.locator("#chat-outlet input").input_value()
+        page.get_by_role("tab", name="Quote check").click()  # the chat's limits apply to quote checks too
+        page.locator("#quote-text textarea").fill("We are doing everything we can")
+        page.locator("#quote-check").click()
+        page.get_by_text("were searched").first.wait_for(timeout=30_000)
+        quote_result = page.locator("#quote-result").inner_text()
         browser.close()
     assert exported.startswith("# Questions to the articles") and "## How many people were affected?" in exported
     assert f"{added.title}*, {outlet}, {added.published}, <{web.url(page_path)}>" in exported
@@ -440,3 +445,4 @@ def test_browser_adds_a_page_by_url_filters_by_outlet_asks_exports_and_keeps_the
     assert "people had been affected" in after_reload and "Associated Press" not in after_reload
     assert brushed[0] < brushed[1] and brushed[0] > "1970"
     assert limit_after_reload == outlet  # the chat's limits come back with the conversation
+    assert f"only articles matching outlet “{outlet}” were searched" in quote_result and "Associated Press" not in quote_result

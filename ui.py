@@ -342,7 +342,7 @@ def chat_tab(state: AppState, app: gr.Blocks, saved: gr.BrowserState) -> Scope:
                 yield messages, cards, "", gr.skip(), gr.skip(), gr.skip()
             answers.append(shown.to_json())
         except RagError as exc:
-            messages[-1] = {"role": "assistant", "content": f"<p class='notice'>{escape(str(exc)[:1].upper() + str(exc)[1:])}.</p>"}
+            messages[-1] = {"role": "assistant", "content": notice_html(str(exc))}
             answers.append({"question": message, "error": str(exc)})
         keep = {"messages": messages[-2 * SAVED_TURNS :], "cards": cards, "answers": answers[-SAVED_TURNS:],
                 "limits": [outlet or ALL_OUTLETS, date_from or "", date_to or ""]}
@@ -406,10 +406,20 @@ def export_file(state: AppState, answers: list[dict]):
     return gr.update(value=str(path), interactive=True)
 
 
+def chosen_outlet(value: str | None) -> str | None:
+    """An outlet dropdown's value as a filter: None for 'all outlets' or nothing chosen."""
+    return None if value in (None, "", ALL_OUTLETS) else value
+
+
+def notice_html(message: str) -> str:
+    """A message (an error, a limit that matches nothing) as one plain sentence."""
+    return f"<p class='notice'>{escape(message[:1].upper() + message[1:])}.</p>"
+
+
 def limited(settings: Settings, outlet: str | None, date_from: str | None, date_to: str | None) -> Settings:
     """The settings with the chat's limits (outlet, first and last day); SettingsError for a bad date."""
     return settings.with_overrides(
-        outlet=None if outlet in (None, "", ALL_OUTLETS) else outlet,
+        outlet=chosen_outlet(outlet),
         published_from=(date_from or "").strip() or None, published_to=(date_to or "").strip() or None,
     )
 
@@ -422,7 +432,7 @@ def quote_tab(state: AppState, scope: Scope) -> None:
             settings = limited(state.settings, outlet, date_from, date_to)
             return quote_html(check_quote(text, state.index, settings, speaker=speaker or None))
         except RagError as exc:
-            return f"<p class='notice'>{escape(str(exc)[:1].upper() + str(exc)[1:])}.</p>"
+            return notice_html(str(exc))
 
     quote_text = gr.Textbox(label="Quoted words", lines=3, elem_id="quote-text")
     quote_speaker = gr.Textbox(label="Speaker (optional)", elem_id="quote-speaker")
@@ -510,7 +520,7 @@ def library_tab(state: AppState, app: gr.Blocks, status: gr.Markdown, scope: Sco
         """The table and timeline under the filters; the outlet and selection choices updated.
         The plot is sent twice: the browser drops the first new data a mounted plot receives."""
         rows = library_entries(state.index)
-        shelf = Shelf(None if outlet in (None, "", ALL_OUTLETS) else outlet, _day(date_from, "From"), _day(date_to, "To"), words or "")
+        shelf = Shelf(chosen_outlet(outlet), _day(date_from, "From"), _day(date_to, "To"), words or "")
         shown = shelve(rows, shelf, sort or "newest first")
         names = [e.source for e in rows]
         kept = [name for name in selected or [] if name in names]
@@ -541,10 +551,11 @@ def library_tab(state: AppState, app: gr.Blocks, status: gr.Markdown, scope: Sco
         is_feed = gr.Checkbox(label="It is a feed (RSS/Atom)", elem_id="add-is-feed", scale=1)
         add_button = gr.Button("Fetch and add", elem_id="add-url-button", scale=1)
     log = gr.Textbox(label="Result", interactive=False, elem_id="library-log", lines=2)
-    timeline = timeline_plot(library_entries(state.index), label="Timeline: drag across it to choose a date range",
+    rows = library_entries(state.index)  # what the tab shows until the page's load refreshes it (`show`)
+    timeline = timeline_plot(rows, label="Timeline: drag across it to choose a date range",
                              elem_id="timeline", height=260)
     with gr.Row(elem_id="library-filters"):
-        outlet = gr.Dropdown([ALL_OUTLETS] + outlets(library_entries(state.index)), value=ALL_OUTLETS, label="Outlet", elem_id="lib-outlet")
+        outlet = gr.Dropdown([ALL_OUTLETS] + outlets(rows), value=ALL_OUTLETS, label="Outlet", elem_id="lib-outlet")
         date_from = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="lib-from")
         date_to = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="lib-to")
         words = gr.Textbox(label="Words in the title", elem_id="lib-words")
@@ -552,10 +563,10 @@ def library_tab(state: AppState, app: gr.Blocks, status: gr.Markdown, scope: Sco
     with gr.Row():
         clear_filters = gr.Button("Show all", elem_id="lib-clear")
         ask_within = gr.Button("Ask the chat within these filters", elem_id="lib-ask-within")
-    table = gr.Dataframe(table_frame(shelve(library_entries(state.index), Shelf())), headers=LIBRARY_HEADERS, wrap=True,
+    table = gr.Dataframe(table_frame(shelve(rows, Shelf())), headers=LIBRARY_HEADERS, wrap=True,
                          column_widths=["9%", "12%", "35%", "12%", "22%", "5%", "5%"], interactive=False,
                          label="Articles: click a row to select it and fill the correction form", elem_id="library-table")
-    selected = gr.Dropdown([e.source for e in library_entries(state.index)], value=[], multiselect=True,
+    selected = gr.Dropdown([e.source for e in rows], value=[], multiselect=True,
                            label="Selected articles (add more here to remove several at once)", elem_id="lib-selected")
     with gr.Row():
         remove_button = gr.Button("Remove selected (moved to .removed/, not deleted)", variant="stop", elem_id="remove-selected")
@@ -603,9 +614,9 @@ def library_tab(state: AppState, app: gr.Blocks, status: gr.Markdown, scope: Sco
 
     def within(outlet: str, date_from: str, date_to: str):
         chat_outlet = outlet if outlet not in (None, "", NO_OUTLET) else ALL_OUTLETS
-        shelf = Shelf(None if chat_outlet == ALL_OUTLETS else chat_outlet, date_from or None, date_to or None)
-        gr.Info(f"The chat now answers from {_described(shelf)}.")
-        return chat_outlet, date_from, date_to, f"the chat now answers from {_described(shelf)}", gr.Tabs(selected="chat")
+        said = f"the chat now answers from {_described(Shelf(chosen_outlet(chat_outlet), date_from or None, date_to or None))}"
+        gr.Info(said[:1].upper() + said[1:] + ".")
+        return chat_outlet, date_from, date_to, said, gr.Tabs(selected="chat")
 
     ask_within.click(within, [outlet, date_from, date_to], [scope.outlet, scope.published_from, scope.published_to, log, tabs],
                      api_visibility="private")

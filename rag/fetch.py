@@ -201,8 +201,9 @@ def known_articles(corpus_dir: Path, documents: Iterable = ()) -> Known:
                 record = json.loads(sidecar.read_text(encoding="utf-8"))
             except (ValueError, OSError):
                 continue
-            for key in ("url", "fetched_url"):
-                url = record.get(key) if isinstance(record, dict) else None
+            if not isinstance(record, dict):
+                continue
+            for url in (record.get("url"), record.get("fetched_url")):
                 if isinstance(url, str) and url:
                     known.urls.setdefault(canonical_url(url), path.relative_to(corpus_dir).as_posix())
     return known
@@ -216,11 +217,12 @@ def add_url(corpus_dir: Path, url: str, known: Known, fetcher: Callable[[str], F
         page = read_page(fetched)
     except FetchError as exc:
         return Added(url, error=str(exc))
-    addresses = [url, fetched.final_url, page.metadata.url, declared_url(fetched.body)]
+    declared = page.metadata.url or declared_url(fetched.body)
+    addresses = [url, fetched.final_url, declared]
     duplicate = known.duplicate_of(addresses, page.text)
     if duplicate:
         return Added(url, skipped=f"already in the corpus as {duplicate}")
-    canonical = page.metadata.url or declared_url(fetched.body) or fetched.final_url
+    canonical = declared or fetched.final_url
     path = save_page(corpus_dir, fetched, canonical, page.metadata.title)
     known.add(path.name, addresses, page.text)
     return Added(url, path=path, title=page.metadata.title)
@@ -287,15 +289,19 @@ def add_feed(
     pause: float = 0.5,
     on_each: Callable[[Added], None] | None = None,
 ) -> list[Added]:
-    """Add each article a feed links to that the corpus does not hold yet, `pause` seconds apart
-    (a polite crawler). FetchError when the feed itself cannot be read."""
-    links = feed_links(fetcher(url))
-    outcomes = []
-    for n, link in enumerate(links):
-        if n and pause:
-            time.sleep(pause)
+    """Add each article a feed links to that the corpus does not hold yet, `pause` seconds between
+    the pages it fetches (a polite crawler; a link already known is not fetched, so it waits for
+    nothing). FetchError when the feed itself cannot be read."""
+    outcomes: list[Added] = []
+    fetched_one = False
+    for link in feed_links(fetcher(url)):
         duplicate = known.duplicate_of([link])
-        outcome = Added(link, skipped=f"already in the corpus as {duplicate}") if duplicate else add_url(corpus_dir, link, known, fetcher)
+        if duplicate:
+            outcome = Added(link, skipped=f"already in the corpus as {duplicate}")
+        else:
+            if fetched_one and pause:
+                time.sleep(pause)
+            outcome, fetched_one = add_url(corpus_dir, link, known, fetcher), True
         outcomes.append(outcome)
         if on_each:
             on_each(outcome)

@@ -144,3 +144,14 @@ def test_a_page_s_own_address_is_read_when_the_extractor_finds_none_and_a_fetche
                                                           "fetched_url": "http://127.0.0.1:8765/news/doobie.html"}))
     known = known_articles(corpus)
     assert known.duplicate_of(["http://127.0.0.1:8765/news/doobie.html"]) == "doobie.html"  # a feed's link: not fetched again
+
+
+def test_a_feed_pauses_between_the_pages_it_fetches_and_never_for_a_known_link(web, corpus, monkeypatch):
+    pauses = []
+    monkeypatch.setattr("rag.fetch.time.sleep", pauses.append)
+    known = known_articles(corpus)
+    add_url(corpus, web.url(web.articles[0]), known)
+    outcomes = add_feed(corpus, web.url("/feed.xml"), known, pause=0.5)
+    assert [bool(o.path) for o in outcomes] == [False, True, True, True] and pauses == [0.5, 0.5]
+    pauses.clear()
+    assert all(o.skipped for o in add_feed(corpus, web.url("/feed.xml"), known, pause=0.5)) and pauses == []

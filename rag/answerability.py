@@ -172,17 +172,19 @@ def satisfies(asked: Asked, e: Evidence, index: Index, part: Asked | None = None
     return True
 
 
-_WHO_DID = re.compile(r"^\s*(?:and\s+)?who\s+([a-z]+(?:ed|d))\b", re.I)
+_WHO_DID = re.compile(r"^\s*(?:and\s+)?who\s+([a-z]+(?:ed|d))\b(?:\s+(?:to\s+)?([a-z]+ing)\b)?", re.I)
 
 
 def action_missing(asked: Asked, context: str) -> bool:
     """'Who refereed the final?': a name answers only beside the act asked about ('refereed',
-    'referee'); a name from a sentence about something else does not."""
+    'referee'); a name from a sentence about something else does not. When the act is another
+    verb's ('Who admitted threatening ...'), either verb names it: the article may write
+    'pleaded guilty to threatening'."""
     match = _WHO_DID.match(asked.text)
     if not match:
         return False
-    act = stems(match.group(1))
-    return bool(act) and act[0] not in set(stems(context))
+    acts = {stem for verb in match.groups() if verb for stem in stems(verb)[:1]}
+    return bool(acts) and not acts & set(stems(context))
 
 
 def context_of(e: Evidence, index: Index, before: int = 2, about: bool = True) -> str:

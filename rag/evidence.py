@@ -422,18 +422,25 @@ def names_missing(asked: Asked, context: str) -> list[str]:
     """The question's key names that `context` does not mention: a name is mentioned by one of its
     words (accents, plurals and adjectives aside: 'Venezuela' finds 'Venezuelan'), or its initials
     ('United States' finds 'U.S.', 'FAA' finds 'Federal Aviation Administration'); a name made of
-    ordinary words ('National Electoral Council') by most of them, since 'election' alone is not it."""
+    ordinary words ('National Electoral Council') by most of them, since 'election' alone is not it.
+    Initials are those of the name as the question writes it ('ECC' for 'Emergency Coordination
+    Center', whose key is 'Coordination Center')."""
     context = without_acronym_dots(context)
     keys = {name_key(w) for w in re.findall(r"[\w’'.-]+", context)} | {name_key(a) for a in acronyms(context)}
     missing = []
     for name in asked.key_names:
         words = [w for w in name.split() if len(w) > 1 and w.lower() not in STOPWORDS]
-        initials = "".join(w[0] for w in words if w[0].isupper()).lower()
+        as_asked = next((n for n in asked.names if name in n), name)  # 'Emergency Coordination Center' for its key 'Coordination Center'
+        initials = {_initials(name), _initials(as_asked)}
         present = sum(name_key(w) in keys for w in words)
         needed = 1 if name not in asked.common_names else len(words) if len(words) <= 2 else math.ceil(len(words) / 2)
-        if words and present < needed and not (len(initials) > 1 and initials in keys):
+        if words and present < needed and not any(len(i) > 1 and i in keys for i in initials):
             missing.append(name)
     return missing
+
+
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in name.split() if len(w) > 1 and w.lower() not in STOPWORDS and w[0].isupper()).lower()
 
 
 _RELATIVE_DATE = re.compile(

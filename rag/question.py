@@ -356,7 +356,8 @@ def _named_by_file_name(question: str, documents: dict[str, DocumentInfo]) -> tu
     """Documents the question names as the user named their files, outlet first
     ('12_fox5atlanta-delta-cancels.txt', '08_indulgexpress-bug-hit.txt'): a run of capitalised words
     (digits allowed) that, squashed, is the file name's first word after any number ('FOX 5
-    Atlanta' -> 'fox5atlanta'; 'Indulge Express' -> 'indulgexpress', nearly)."""
+    Atlanta' -> 'fox5atlanta'; 'Indulge Express' -> 'indulgexpress', nearly), or an acronym of four
+    letters or more that ends it ('OCHA' -> '13_unocha-flash-update.txt', an agency's own page)."""
     from rapidfuzz import fuzz
 
     first_words = {}
@@ -373,8 +374,10 @@ def _named_by_file_name(question: str, documents: dict[str, DocumentInfo]) -> tu
                 squashed = re.sub(r"[\W_]+", "", "".join(piece).lower())
                 if len(squashed) < 3 or all(w.lower() in QUESTION_WORDS for w in piece):
                     continue
+                acronym = len(piece) == 1 and piece[0].isupper() and len(squashed) >= 4
                 named = {d for d, first in first_words.items()
-                         if squashed == first or (len(squashed) >= 8 and fuzz.ratio(squashed, first) >= 90)}
+                         if squashed == first or (len(squashed) >= 8 and fuzz.ratio(squashed, first) >= 90)
+                         or (acronym and first.endswith(squashed))}
                 if named:
                     found |= named
                     outlet_words.update(w.lower() for w in piece)

@@ -1,6 +1,7 @@
 """Evidence and question reading: each general rule with a case from two different subjects (an IT
 outage and a football final or an election), and the seed index where the articles matter."""
 
+from dataclasses import replace
 import re
 from types import SimpleNamespace
 
@@ -134,6 +135,9 @@ def test_an_article_without_a_known_outlet_is_named_by_the_first_word_of_its_fil
     assert named_outlets("According to VOZ, how many arrests were made?", documents)[0] == {"b"}
     assert named_outlets("What does Sporting Life say about the final?", documents)[0] == {"c"}
     assert named_outlets("What did Delta say about the final?", documents)[0] == set(), "a subject in the file name is no outlet"
+    agency = {"d": DocumentInfo("d", "13_unocha-flash-update-3.txt", None, None, None, None)}
+    assert named_outlets("What did OCHA's third update report?", agency)[0] == {"d"}, "an agency's acronym ends its page's name"
+    assert named_outlets("What did the UN report?", agency)[0] == set(), "too short to be read inside a word"
 
 
 def test_a_question_asking_two_things_is_split_in_parts():
@@ -285,6 +289,9 @@ def test_names_are_found_by_initials_accents_and_adjectives():
     context = "The Federal Aviation Administration said the U.S. would act; Gonzalez, a Venezuelan, agreed."
     assert names_missing(asked, context) == []
     assert names_missing(analyse("What did Southgate say about Kane?"), "Southgate praised the team.") == ["Kane"]
+    centre = replace(analyse("How many deaths had the Emergency Coordination Center confirmed?"), key_names=("Coordination Center",))
+    assert names_missing(centre, "At least 183 deaths have been confirmed by the ECC.") == [], "initials of the name as asked"
+    assert names_missing(centre, "At least 183 deaths have been confirmed by the regional office.") == ["Coordination Center"]
 
 
 def test_headings_and_lead_ins_are_not_answers_but_the_items_after_a_lead_in_are():
@@ -519,6 +526,9 @@ def test_a_who_did_question_needs_the_act_beside_the_name():
     assert action_missing(analyse("Who resigned from the board?"), "Chief executive Ed Bastian said flights resumed.")
     assert not action_missing(analyse("Who resigned from the board?"), "Director Ann Lee resigned on Friday.")
     assert not action_missing(analyse("Who is the chief executive?"), "Ed Bastian runs the airline.")
+    admitted = analyse("Who admitted threatening to kill the congresswoman?")
+    assert not action_missing(admitted, "John Doe pleaded guilty to threatening to assault a US official.")
+    assert action_missing(admitted, "John Doe, 55, lives in a village southwest of Ithaca.")
 
 
 def test_someone_elses_words_do_not_answer_what_x_said():

@@ -163,12 +163,15 @@ def format_passages(evidence: list[Evidence]) -> str:
 
 def choose_quotes(asked: Asked, gathered: Gathered, index: Index, settings: Settings) -> list[Evidence]:
     """The sentences an extractive answer quotes: first one that answers what is asked (and one
-    per part), then the best of the rest spread across articles, with continuations. A list
+    per part), then the best of the rest spread across articles, with continuations; two more for
+    a comparison or a question in parts, whose sides each need their own. A list
     question gets every article's best sentences (`per_article`): the items of a list are spread
     over articles, each naming a few. A question that compares outlets it names gets the best
     sentences of each named outlet's articles, however weak, and of no other ("How do Rediff and
     Setopati differ ...": one side each)."""
     ranked, count = gathered.ranked, settings.extractive_sentences
+    if asked.compares or asked.parts:
+        count += 2  # each side of a comparison needs its own sentences
     if asked.sources_named > 1:
         named = [e for e in merge(gathered.evidence, ranked) if e.doc.doc_id in asked.outlets]
         if len({e.doc.doc_id for e in named}) > 1:

@@ -581,3 +581,20 @@ def test_a_comparison_of_named_outlets_quotes_each_named_outlet_and_no_other(fak
                              fake_embedder, with_fields(settings, answer_mode="extractive"))
     assert {c.source for c in answer.citations} == {"herald.md", "gazette.md"}
     assert "11:11" in answer.answer and "11:15" in answer.answer
+
+
+def test_a_comparison_quotes_two_more_sentences_than_a_question_about_one_thing(fake_embedder, settings):
+    from dataclasses import replace as with_fields
+
+    from rag.answer import answer_question
+
+    sentences = [f"The river at station {n} rose {n} metres on the day of the flood." for n in range(1, 9)]
+    (settings.corpus_dir / "river.txt").write_text("\n\n".join(sentences) + "\n", encoding="utf-8")
+    build_index(settings, fake_embedder)
+    index = open_index(settings)
+    quiet = with_fields(settings, answer_mode="extractive", extractive_sentences=2)
+    single = answer_question("How far did the river rise on the day of the flood?", index, fake_embedder, quiet)
+    compared = answer_question("How did the rise of the river at the stations compare on the day of the flood?", index,
+                               fake_embedder, quiet)
+    assert not single.refused and not compared.refused
+    assert len({c.text for c in compared.citations}) == len({c.text for c in single.citations}) + 2

@@ -242,8 +242,16 @@ def figures(text: str, asked: Asked | None = None) -> list[tuple[int, int]]:
             continue
         if match.group().lower() == "one":
             continue  # 'one of the...' is seldom a count
+        if match.group()[0].isdigit() and (_NAMED_NUMBER.search(text[: match.start()]) or _GLUED.search(text[max(0, match.start() - 2): match.start()])):
+            continue
         spans.append(match.span())
     return spans
+
+
+# A number right after a capitalised word in mid-sentence, or glued to letters, names a thing; it
+# counts nothing: 'Flight 1282', 'Boeing 737', 'Windows 10', 'Article 5', 'FOX 5', 'AS1282'.
+_GLUED = re.compile(r"(?:[A-Za-z#№]|[A-Za-z]-)$")  # 'AS1282', 'A320', '#5', 'COVID-19': a code, not a count
+_NAMED_NUMBER = re.compile(r"(?<=[\w,;:’'\"”)] )(?!(?:About|Nearly|Some|Only|Around|Almost|More|Over|Under|Just|Roughly|Approximately|Up|Than|Exactly|Another|All|At|By|To|From|Of|In|On|And|Or)\s+$)[A-Z][\w-]*\s+$")
 
 
 def has_figure_of(text: str, asked: Asked, reach: int = 6) -> bool:

@@ -209,6 +209,17 @@ def test_share_and_money_questions_need_a_percent_or_an_amount():
     assert not has_figure_of("It cancelled 500 flights.", money)
 
 
+def test_a_number_that_names_a_thing_counts_nothing():
+    flights = analyse("How many flights did the airline cancel?")
+    assert not has_figure_of("The airline said Flight 1282 from Portland experienced an incident.", flights)
+    assert not has_figure_of("We are aware of the incident involving flight #AS1282.", flights)
+    assert has_figure_of("About 160 flights were cancelled, the airline said.", flights)
+    assert has_figure_of("The airline cancelled 160 flights on Saturday.", flights)
+    patients = analyse("How many patients did the hospital treat?")
+    assert not has_figure_of("The hospital treated COVID-19 patients in Ward 7.", patients)
+    assert has_figure_of("Nearly 200 patients were treated by the hospital.", patients)
+
+
 def test_how_old_tall_or_long_needs_a_figure_with_its_unit():
     assert has_figure_of("Nicolas Maduro, 61, was declared the winner.", analyse("How old is Maduro?"))
     harding = analyse("How old was Hamish Harding?")

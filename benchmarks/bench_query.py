@@ -18,7 +18,6 @@ Every figure is a median (p95 beside it); peak RSS last.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import socket

@@ -33,7 +33,6 @@ import argparse
 import json
 import os
 import random
-import re
 import shutil
 import signal
 import statistics
@@ -240,7 +239,7 @@ def main() -> None:
     for name, times in search_rows:
         print(f"  {name:<24} p50 {statistics.median(times):6.1f} ms  p95 {sorted(times)[int(0.95 * (len(times) - 1))]:6.1f} ms")
     ray_rows = {workers: (seconds, stats) for _, workers, _, seconds, stats in rows if stats}
-    print(f"overhead/batch: (wall - (ingest + embed) / workers - write) / batches: Ray's scheduling, actor start and model load,")
+    print("overhead/batch: (wall - (ingest + embed) / workers - write) / batches: Ray's scheduling, actor start and model load,")
     print(f"  moving batches through the object store ({args.batch} articles a batch); "
           + (f"(Ray 1 worker - local) / batches = {1000 * (ray_rows[1][0] - local_seconds) / ray_rows[1][1].batches:.0f} ms" if 1 in ray_rows else ""))
     best = max(ray_rows.items(), key=lambda item: item[0]) if ray_rows else None

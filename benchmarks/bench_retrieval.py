@@ -19,7 +19,6 @@ Questions with a conversation history are asked in their standalone form.
 from __future__ import annotations
 
 import argparse
-import re
 import tempfile
 from pathlib import Path
 
@@ -70,7 +69,7 @@ def main() -> None:
     parser.add_argument("-k", type=int, default=5)
     args = parser.parse_args()
     embedder = SentenceTransformerEmbedder()
-    print(f"| set | questions | baseline: dense, 1,000-char chunks | rag search (hybrid chunks) | evidence sentences | model's evidence |")
+    print("| set | questions | baseline: dense, 1,000-char chunks | rag search (hybrid chunks) | evidence sentences | model's evidence |")
     print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as scratch:
         for items_path, corpus in args.sets or default_sets():

@@ -20,7 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from rag.evidence import Evidence, has_date, has_figure_of, names_in, names_missing, person_named, stems
+from rag.evidence import Evidence, has_date, names_in, names_missing, person_named, stems
+from rag.figures import has_figure_of
 from rag.mentions import MONTH_NAMES, missing_names, read_parts, unmentioned_time
 from rag.question import Asked, asked_speaker, time_words, weekday_of
 from rag.retrieve import has_enumeration

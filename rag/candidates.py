@@ -38,9 +38,10 @@ import numpy as np
 from rag.answerability import answers_kind, context_of, is_heading, is_lead_in, satisfies, scope
 from rag.embed import Embedder, embed_texts
 from rag.evidence import (
-    DAY_OF_MONTH, FULL_DATE, RELATIVE_DAY, TIME_OF_DAY, YEAR, Evidence, addresses_an_assistant, coverage, figures,
-    gives_reason, has_full_date, names_missing, word_weights,
+    DAY_OF_MONTH, FULL_DATE, RELATIVE_DAY, TIME_OF_DAY, YEAR, Evidence, addresses_an_assistant, coverage, gives_reason,
+    has_full_date, names_missing, word_weights,
 )
+from rag.figures import figures
 from rag.mentions import read_parts
 from rag.question import Asked, about_the_subject
 from rag.retrieve import Filters, Hit, search, search_sentences

@@ -6,20 +6,19 @@ reads one sentence (or its context) and judges nothing:
   common news abbreviations such as CEO / chief executive, a short list of synonyms), and the
   weighted share of the question's stems it holds, each weighted by how rare it is in the
   articles (`word_weights`, `coverage`);
-- figures (`figures`, `has_figure_of`: a figure of the things the question counts, not one the
-  question gives, with its unit for 'how old / tall / long'), dates (`has_date`,
-  `has_full_date`, `resolve_relative_dates`), names (`names_in`, `person_named`, and
-  `names_missing`: the question's key names a text lacks), a stated cause (`gives_reason`).
+- dates (`has_date`, `has_full_date`, `resolve_relative_dates`), names (`names_in`,
+  `person_named`, and `names_missing`: the question's key names a text lacks), a stated cause
+  (`gives_reason`).
 
 Sentences written to an AI assistant ("ignore your previous instructions...", "SYSTEM: ...") are
 recognised by `addresses_an_assistant`: article text is data. They stay in the index, so
 `rag quote` and `rag search` still find them. Ranking is in `rag.candidates`, whether a sentence
-answers in `rag.answerability`, the checks of a model's sentence in `rag.verify`.
+answers in `rag.answerability`, the checks of a model's sentence in `rag.verify`; figures are
+read in `rag.figures`.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 import threading
@@ -31,7 +30,7 @@ from typing import Sequence
 import snowballstemmer
 
 from rag.question import (
-    IRREGULAR_PAST, MONTH_PATTERN, QUESTION_WORDS, WEEKDAYS, Asked, day_mentions, figures_in, month_number, time_words, weekday_of,
+    MONTH_PATTERN, QUESTION_WORDS, WEEKDAYS, Asked, month_number, time_words, weekday_of,
 )
 from rag.retrieve import STOPWORDS, acronyms, american_spelling
 from rag.store import DocumentInfo, Index
@@ -83,41 +82,6 @@ RELATIVE_DAY = re.compile(r"\b(yesterday|today|tonight|this (morning|afternoon|e
 _ELAPSED_TIME = re.compile(  # 'in the 47th minute', 'two hours later', 'minutes after the update'
     r"\b\d{1,3}(st|nd|rd|th)\s+minute\b|\b(minutes?|hours?|days?|weeks?)\s+(later|after|before|earlier|into)\b", re.I
 )
-NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "dozen": 12, "dozens": 24, "hundred": 100, "hundreds": 200,
-    "thousand": 1000, "thousands": 2000, "million": 10**6, "millions": 2 * 10**6, "billion": 10**9,
-}
-_AMOUNT = r"(?:\d[\d,.]*|\b(?:" + "|".join(NUMBER_WORDS) + r"))"  # '990', 'ninety' (figures written out too)
-_FIGURE = re.compile(r"[$€£¥]?\d[\d,.]*\d%?|[$€£¥]?\d%?|\b(" + "|".join(NUMBER_WORDS) + r")\b", re.I)
-_PERCENT = re.compile(r"\d\s*%|\bper\s?cent\b|\bpercentage\b|\b(half|third|quarter|fifth|tenth)s?\b|\bone in \w+\b", re.I)
-_MONEY = re.compile(
-    r"[$€£¥₹]\s?\d|\b\d[\d,.]*\s*((thousand|million|billion|trillion|bn|crore|lakh)\s+)?"
-    r"(dollars|euros|pounds|yen|yuan|rupees|pesos)\b|\b(usd|eur|gbp|inr)\b",
-    re.I,
-)
-_MEASURES = {
-    "old": r"\d+-year-old|\baged? \d+|, \d{1,3},|\d+ years? old",
-    "tall": _AMOUNT + r"\s*(m|metres?|meters?|ft|feet|foot|storeys?|stories|km)\b",
-    "high": _AMOUNT + r"\s*(m|metres?|meters?|ft|feet|foot|storeys?|stories|km|%|percent)\b",
-    "long": _AMOUNT + r"\s*(seconds?|minutes?|hours?|days?|weeks?|months?|years?(?![\s-]+old)|m|metres?|meters?|km|miles?|ft|feet)\b",
-    "far": _AMOUNT + r"\s*(m|metres?|meters?|km|kilometres?|kilometers?|miles?|ft|feet)\b",
-    "deep": _AMOUNT + r"\s*(m|metres?|meters?|km|kilometres?|kilometers?|miles?|ft|feet|fathoms?)\b",
-    "wide": _AMOUNT + r"\s*(m|metres?|meters?|km|kilometres?|kilometers?|miles?|ft|feet|inches|cm)\b",
-    "heavy": _AMOUNT + r"\s*(kg|kilos?|kilograms?|tonnes?|tons?|pounds?|lbs?|grams?|g)\b",
-    "fast": _AMOUNT + r"\s*(mph|km/h|kph|knots|miles per hour|kilometres per hour|kilometers per hour|%|percent)",
-    "hot": _AMOUNT + r"\s*(°|degrees?\b)",
-    "cold": _AMOUNT + r"\s*(°|degrees?\b)",
-    "warm": _AMOUNT + r"\s*(°|degrees?\b)",
-    "often": r"\b(\d+|once|twice|three|four|five|six|seven|eight|nine|ten) (times?|a (day|week|month|year)|per)\b",
-}
-"""What 'how old / tall / long / far / deep / heavy / hot / fast / often' asks a figure to come with: a unit of
-that measure (the figure in digits or written out: 'nine hundred and ninety metres')."""
-_HOW_MEASURE = re.compile(r"\bhow (" + "|".join(_MEASURES) + r")\b", re.I)
-_MONEY_QUESTION = re.compile(r"\bhow much\b.*\b(pay|paid|cost|worth|spend|spent|earn|raise|owe|price|fine|compensation|lose|lost|charge)", re.I)
-_SHARE_QUESTION = re.compile(r"\bwhat (share|percentage|proportion|fraction|percent)\b", re.I)
 _local = threading.local()
 
 
@@ -158,7 +122,7 @@ def plain(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-_SYNONYM_OF = {stem: min(group) for group in SYNONYMS for stem in group}
+SYNONYM_OF = {stem: min(group) for group in SYNONYMS for stem in group}
 
 
 def stems(text: str) -> list[str]:
@@ -171,11 +135,11 @@ def stems(text: str) -> list[str]:
         if re.search(rf"\b{long}\b", lowered):
             lowered += f" {short}"
     words = [american_spelling(w) for w in re.findall(r"\w+", lowered) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
-    stemmed = [_SYNONYM_OF.get(s, s) for s in _thread_stemmer().stemWords(words)]
+    stemmed = [SYNONYM_OF.get(s, s) for s in stemmer().stemWords(words)]
     return list(dict.fromkeys(stemmed + acronyms(text)))
 
 
-def _thread_stemmer():
+def stemmer():
     """A stemmer per thread: a Snowball stemmer keeps its word in itself, so threads must not share one."""
     if not hasattr(_local, "stemmer"):
         _local.stemmer = snowballstemmer.stemmer("english")
@@ -229,130 +193,8 @@ def coverage(weights: dict[str, float], text: str) -> float:
 # --- what a sentence holds ---------------------------------------------------------------------------
 
 
-def figures(text: str, asked: Asked | None = None) -> list[tuple[int, int]]:
-    """Spans of the figures in `text` that could answer: not years, not days of dates, not times of
-    day, and not a figure the question itself gives ('911' in 'how many 911 calls')."""
-    blocked = [m.span() for pattern in (DAY_OF_MONTH, TIME_OF_DAY, YEAR) for m in pattern.finditer(text)]
-    spans = []
-    for match in _FIGURE.finditer(text):
-        if any(a <= match.start() < b for a, b in blocked):
-            continue
-        value = re.sub(r"[^\d.]", "", match.group()).rstrip(".")
-        if asked and value and value in asked.figures:
-            continue
-        if match.group().lower() == "one":
-            continue  # 'one of the...' is seldom a count
-        if match.group()[0].isdigit() and (_NAMED_NUMBER.search(text[: match.start()]) or _GLUED.search(text[max(0, match.start() - 2): match.start()])):
-            continue
-        spans.append(match.span())
-    return spans
 
-
-# A number right after a capitalised word in mid-sentence, or glued to letters, names a thing; it
-# counts nothing: 'Flight 1282', 'Boeing 737', 'Windows 10', 'Article 5', 'FOX 5', 'AS1282'.
-_GLUED = re.compile(r"(?:[A-Za-z#№]|[A-Za-z]-)$")  # 'AS1282', 'A320', '#5', 'COVID-19': a code, not a count
-_NAMED_NUMBER = re.compile(r"(?<=[\w,;:’'\"”)] )(?!(?:About|Nearly|Some|Only|Around|Almost|More|Over|Under|Just|Roughly|Approximately|Up|Than|Exactly|Another|All|At|By|To|From|Of|In|On|And|Or)\s+$)[A-Z][\w-]*\s+$")
-
-
-def has_figure_of(text: str, asked: Asked, reach: int = 6) -> bool:
-    """A figure of what the question counts: a percent for 'what share', an amount of money for
-    'how much ... paid', a figure with a unit of the measure for 'how old / tall / long / far'
-    ('61-year-old', '8,849 metres', '12 hours'), else any answering figure, within `reach` words of
-    a counted word when the question names the things it counts ('690 flights', 'flights: 690'),
-    or of a state or act the question names, in another form ('arrested' -> '749 arrests'). For
-    a question about a day, the day named nearest the figure must be that day, when one is named."""
-    if _SHARE_QUESTION.search(asked.text):
-        return bool(_PERCENT.search(text))
-    measure = _HOW_MEASURE.search(asked.text)
-    if measure:
-        found = [m.start() for m in re.finditer(_MEASURES[measure.group(1).lower()], text, re.I)]
-        if measure.group(1).lower() == "old" and asked.names:  # whose age: 'Harding, 58', not 'his 19-year-old son'
-            return any(_name_near(asked.names, text, at) for at in found)
-        return bool(found)
-    if _MONEY_QUESTION.search(asked.text) and not _MONEY.search(text):
-        return False
-    spans = figures(text, asked)
-    if not spans:
-        return False
-    if not asked.focus:
-        return True
-    focus = {_SYNONYM_OF.get(s, s) for s in _thread_stemmer().stemWords([american_spelling(w) for w in asked.focus])}
-    counted = {w[:4] for w in _content_words(asked.text) if len(w) >= 7 and w not in asked.focus and _names_an_act(w)}
-    tokens = [(m.start(), _SYNONYM_OF.get(stem, stem), m.group()) for m in re.finditer(r"\w+", plain(text.lower()))
-              for stem in [_thread_stemmer().stemWord(american_spelling(m.group()))]]
-    days = day_mentions(text) if asked.weekdays or asked.days else []
-    states = state_words(asked)
-    if states and not any(_state_in(state, tokens) for state in states):
-        return False
-    for start, end in spans:
-        position = next((i for i, (at, _, _) in enumerate(tokens) if at >= start), len(tokens))
-        near = tokens[max(0, position - reach): position + reach + 1]
-        if not any(stem in focus or (len(word) >= 7 and word[:4] in counted) for _, stem, word in near):
-            continue
-        if _counts_something_else(tokens[position + 1: position + 2], asked.focus):
-            continue
-        if days:  # the figure's own day: '690 on Monday, after 1,300 on Sunday'
-            nearest = min(days, key=lambda d: min(abs(d[0] - start), abs(d[0] - end)))[1]
-            if nearest not in asked.weekdays and nearest not in asked.days:
-                continue
-        return True
-    return False
-
-
-_PERSONS = frozenset("people persons individuals victims residents civilians men women males females children adults".split())
-_ANYONE = frozenset("people persons individuals victims".split())
-
-
-def _counts_something_else(following: list[tuple[int, str, str]], asked_focus: tuple[str, ...]) -> bool:
-    """A question that counts one kind of person ('how many children', 'how many women') and a
-    figure followed by another noun ('ten people', '40 seats'): that figure counts something else.
-    Questions that count anything else keep any figure near their words ('a death toll of 11 people')."""
-    kinds = {w.lower() for w in asked_focus} & (_PERSONS - _ANYONE)
-    if not kinds or not following:
-        return False
-    word = following[0][2].lower()
-    plural = word in _PERSONS or (len(word) > 3 and word.endswith("s") and not word.endswith("ss"))
-    return plural and word not in kinds
-
-
-def _name_near(names: tuple[str, ...], text: str, at: int, reach: int = 40) -> bool:
-    """A capitalised word of one of `names` within `reach` characters before `at` or half that
-    after it: '58-year-old Hamish Harding', 'Harding, 58,'."""
-    keys = {name_key(w) for name in names for w in name.split() if len(w) > 2}
-    window = text[max(0, at - reach): at + reach // 2]
-    return any(name_key(w) in keys for w in re.findall(r"[A-Z][\w’'-]+", window))
-
-
-_REPORTING = frozenset("said reported told announced stated added estimated cited quoted published according".split())
-_STATES = frozenset("missing dead injured wounded homeless displaced alive stranded trapped unemployed infected".split())
-
-
-@functools.lru_cache(maxsize=256)
-def state_words(asked: Asked) -> tuple[str, ...]:
-    """The state a question asks its counted things in, read after 'how many' when it says so:
-    'how many people were killed', '... are still missing', '... deaths had been confirmed'. A
-    figure of the same things in none of those states (125 people displaced, 257 deaths reported)
-    does not answer it. Reporting verbs ('said', 'reported') are not states."""
-    asking = re.split(r"\bhow many\b", asked.text, maxsplit=1, flags=re.I)[-1]
-    return tuple(w for w in _content_words(asking) if w not in asked.focus and w not in _REPORTING and len(w) >= 4
-                 and _names_an_act(w))
-
-
-def _state_in(state: str, tokens: list[tuple[int, str, str]]) -> bool:
-    """The state, or a word of the same stem or synonym, among the sentence's tokens (start, stem, word):
-    'killed' ~ 'deaths', 'arrested' ~ 'arrests', 'cancelled' ~ 'scrapped'."""
-    stem = _thread_stemmer().stemWord(american_spelling(state))
-    key = _SYNONYM_OF.get(stem, stem)
-    return any(token_stem == key or word[:4] == state[:4] for _, token_stem, word in tokens)
-
-
-def _names_an_act(word: str) -> bool:
-    """A state or past participle ('arrested', 'displaced'), whose noun ('749 arrests') can name
-    what is counted; a noun of the question's topic ('the landslides') cannot."""
-    return word in _STATES or word.endswith("ed") or word in IRREGULAR_PAST
-
-
-def _content_words(question: str) -> list[str]:
+def content_words(question: str) -> list[str]:
     """The question's lower-case content words: 'how many people were arrested' -> people, arrested."""
     return [w for w in re.findall(r"\b[a-z][a-z-]+\b", plain(question)) if w not in STOPWORDS and w not in QUESTION_WORDS]
 
@@ -409,8 +251,8 @@ def person_named(text: str, asked: Asked) -> list[str]:
             runs.append(match)
     role = re.search(r"\bwhich (\w+)", asked.text, re.I)
     if role and role.group(1).lower() not in QUESTION_WORDS and runs:
-        stem = _thread_stemmer().stemWord(role.group(1).lower())
-        tokens = [(m.start(), _thread_stemmer().stemWord(m.group().lower())) for m in re.finditer(r"\w+", text)]
+        stem = stemmer().stemWord(role.group(1).lower())
+        tokens = [(m.start(), stemmer().stemWord(m.group().lower())) for m in re.finditer(r"\w+", text)]
         runs = [r for r in runs if any(s == stem and (r.start() - 40 <= at <= r.end() + 40) for at, s in tokens)]
     return [r.group() for r in runs]
 
@@ -478,9 +320,6 @@ def resolve_relative_dates(text: str, published: str | None) -> list[tuple[str, 
     return resolved
 
 
-def sentence_figures(text: str) -> set[str]:
-    """The figures of a sentence as digits, for comparing two sources' numbers."""
-    return figures_in(text) | {str(NUMBER_WORDS[w.lower()]) for w in re.findall(r"\b\w+\b", text) if w.lower() in NUMBER_WORDS and w.lower() != "one"}
 
 
 def same_time(a: Evidence, b: Evidence) -> bool:

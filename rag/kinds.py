@@ -22,7 +22,8 @@ from rag.answerability import satisfies, scope, time_phrase
 from rag.candidates import (
     Gathered, across_sources, merge, per_article, spread, with_continuations, with_listed_items, with_outcome,
 )
-from rag.evidence import Evidence, has_figure_of, resolve_relative_dates, same_time, sentence_figures
+from rag.evidence import Evidence, resolve_relative_dates, same_time
+from rag.figures import has_figure_of, sentence_figures
 from rag.mentions import read_parts
 from rag.question import Asked
 from rag.settings import Settings

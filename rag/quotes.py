@@ -355,4 +355,4 @@ def decide(matches: list[QuoteMatch], speaker: str | None) -> tuple[str, str]:
     others = sorted({m.speaker for m in verbatim if m.speaker})
     if others:
         return "misattributed", f"the articles attribute these words to {', '.join(others)}, not {speaker}"
-    return "verified", f"the words stand in an article, which does not say who spoke them"
+    return "verified", "the words stand in an article, which does not say who spoke them"

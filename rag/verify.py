@@ -23,7 +23,8 @@ import numpy as np
 
 from rag.chunk import split_sentences
 from rag.embed import Embedder, embed_texts
-from rag.evidence import NUMBER_WORDS, YEAR, Evidence, coverage, plain, stems, without_acronym_dots
+from rag.evidence import YEAR, Evidence, coverage, plain, stems, without_acronym_dots
+from rag.figures import NUMBER_WORDS
 from rag.question import WEEKDAYS, month_number
 from rag.retrieve import STOPWORDS
 

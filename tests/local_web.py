@@ -22,8 +22,8 @@ def article_page(n: int, subject: str, outlet: str, day: str, canonical: str) ->
         f"after officials confirmed the first figures to reporters gathered outside the town hall.",
         f"Officials said {100 + 17 * n} people had been affected by the {subject}, and that crews had worked "
         f"through the night to reach the villages cut off since the weekend.",
-        f"“We are doing everything we can,” said Mayor Ana Ruiz, who asked residents to stay away from the river "
-        f"banks until the water level falls below the warning mark.",
+        "“We are doing everything we can,” said Mayor Ana Ruiz, who asked residents to stay away from the river "
+        "banks until the water level falls below the warning mark.",
         f"The regional council will meet on Thursday to decide how much money to release for repairs, "
         f"according to a statement issued after the meeting of the {subject} committee.",
     ]

@@ -588,7 +588,7 @@ def test_an_ordinal_day_is_a_date():
     ],
 )
 def test_a_count_answers_only_in_the_state_the_question_asks(question, answers, other_state):
-    from rag.evidence import has_figure_of
+    from rag.figures import has_figure_of
 
     asked = analyse(question)
     assert has_figure_of(answers, asked)

@@ -17,10 +17,11 @@ from rag.candidates import (
 )
 from rag.embed import embed_texts
 from rag.evidence import (
-    Evidence, coverage, has_figure_of, has_full_date, names_missing, person_named, resolve_relative_dates, stems,
+    Evidence, coverage, has_full_date, names_missing, person_named, resolve_relative_dates, stems,
     word_weights,
 )
 from rag.kinds import disagreement_note
+from rag.figures import has_figure_of
 from rag.question import about_the_subject, analyse, answer_kind, asked_speaker, counted_words, named_outlets, proper_names, split_parts
 from rag.retrieve import has_enumeration, search
 from rag.store import DocumentInfo, open_index

@@ -120,7 +120,7 @@ def test_a_page_copied_as_text_names_its_outlet_on_the_line_under_the_headline(o
             "The remains of the vessel were found 1,600 feet from the wreck, officials said on Thursday.\n")
     doc = parse_document(text, "debris.txt")
     assert (doc.outlet, doc.published) == (outlet, "2023-06-22")
-    football = f"Spain beat England in the final\nSpain won 2-1\n\nSpain beat England 2-1 in Berlin, the organisers said.\n"
+    football = "Spain beat England in the final\nSpain won 2-1\n\nSpain beat England 2-1 in Berlin, the organisers said.\n"
     assert parse_document(football, "final.txt").outlet is None, "a subheading is no outlet"
 
 

@@ -47,8 +47,17 @@ _PRONOUN_VERB = re.compile(r"\b(he|she)\s+" + _SPEECH + r"\b|\b" + _SPEECH + r"\
 _REPORTED_BY = re.compile(r"\b(?:as quoted by|quoted by|as reported by|reported by|per(?: news outlet| the outlet)?)\s+" + _NAME)
 NOT_NAMES = frozenset(
     "The A An This That It In On At But And Or If When While As However Meanwhile Despite Unhappily He She They We I "
-    "Thursday Wednesday Monday Tuesday Friday Saturday Sunday Speaking Representing".split()
+    "Thursday Wednesday Monday Tuesday Friday Saturday Sunday Speaking Representing One You Our Their His Her Its "
+    "There Here Some Many Others Another Both Each We've We're We'll I'm I've You're They're It's".replace("'", "’").split()
+    + "We've We're We'll I'm I've You're They're It's".split()
 )
+_ROLES = (r"pilot|captain|co-pilot|driver|officer|official|spokes(?:man|woman|person)|passenger|witness|resident|"
+          r"doctor|nurse|teacher|mother|father|woman|man|girl|boy|student|worker|employee|lawyer|attorney|judge|"
+          r"prosecutor|source|survivor|victim|neighbou?r|wife|husband|son|daughter|sister|brother|owner|manager|"
+          r"controller|dispatcher|agent|soldier|commander|firefighter|rescuer|volunteer|analyst|expert|engineer")
+_ROLE_SUBJECT = re.compile(rf"(?:^|[.!?:;,”\"]\s+|\n)\s*((?:the|a|an|one)\s+(?:[a-z-]+\s+){{0,2}}?(?:{_ROLES}))\b(?!['’]s)", re.I)
+"""A person named by role as the subject of a sentence or clause ('In an audio clip, the pilot can
+be heard ...'): what a following 'she said' refers to when no name stands after it."""
 
 
 @dataclass(frozen=True)
@@ -222,7 +231,8 @@ def _last_person_before(text: str, position: int) -> str | None:
     """The person most recently named before `position`: what 'he said' refers to. A surname on its
     own ('Southgate, desperate to win, ...') stands for the full name written earlier; a name whose
     last word the article never uses on its own ('World Cup') is taken only when no person-like
-    name is left."""
+    name is left; a person named by role after the last name ('the pilot can be heard ...') is
+    that role."""
     before = text[:position]
     speakers = [(p, n) for p, n in _attributions(before) if " " in n]  # someone said or told: a person
     runs = [(m.start(), _person(m.group(1))) for m in _CAPITALISED_RUN.finditer(before)]
@@ -231,7 +241,11 @@ def _last_person_before(text: str, position: int) -> str | None:
     full_names = {n.split()[-1]: n for _, n in sorted(speakers + runs)}
     surnames = [(m.start(), full_names[m.group(1)]) for m in _CAPITALISED_RUN_OR_WORD.finditer(before) if m.group(1) in full_names]
     people = speakers + surnames + [(p, n) for p, n in runs if n.split()[-1] in alone]
-    return max(people or runs)[1] if people or runs else None
+    roles = [(m.start(1), m.group(1)) for m in _ROLE_SUBJECT.finditer(before[-600:])]
+    last = max(people or runs) if people or runs else None
+    if roles and (last is None or roles[-1][0] + max(0, len(before) - 600) > last[0]):
+        return roles[-1][1][0].lower() + roles[-1][1][1:]  # 'the pilot', after the last name
+    return last[1] if last else None
 
 
 _CAPITALISED_RUN = re.compile(r"\b([A-ZÀ-Ý][\w'’.-]+(?:\s+[A-ZÀ-Ý][\w'’.-]+)+)\b")

@@ -71,6 +71,23 @@ def test_she_resolves_past_titles_to_the_full_name():
     assert attribute(text, start, start + 20)[0] == "Annalena Baerbock"
 
 
+def test_she_said_after_a_person_named_by_role_is_that_role_not_the_last_name():
+    text = ('Passenger Evan Smith said: "There was a really loud bang."\n'
+            "In an audio clip, the pilot can be heard talking to air traffic control.\n"
+            '"We are an emergency," she said.\n')
+    start = text.index("We are")
+    assert attribute(text, start, start + 19)[0] == "the pilot"
+    named = text.replace("the pilot can be heard talking", "Evan Smith can be heard talking")
+    start = named.index("We are")
+    assert attribute(named, start, start + 19)[0] == "Evan Smith"
+
+
+def test_words_that_start_a_sentence_are_no_speakers():
+    text = "Boeing staff wrote critical messages.\nOne said the plane was 'designed by clowns.'\n"
+    start = text.index("designed")
+    assert attribute(text, start, start + 19)[0] is None
+
+
 def test_a_name_set_off_by_commas_before_the_verb_is_the_speaker(index, settings):
     result = check_quote("anti-Russian and malevolent by nature", index, settings, speaker="Dai Bing")
     assert result.verdict == "misattributed" and result.matches[0].speaker == "Vassily Nebenzia"

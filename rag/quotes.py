@@ -7,7 +7,8 @@
    on word tokens; word-level differences come from rapidfuzz's edit opcodes.
 3. Attribution: in the paragraph holding the words, a speech verb next to a name ("X said",
    "said X", "X told reporters", "X wrote", "according to X"); a pronoun ("he said") is resolved
-   to the last person named before it; with no attribution in the paragraph, the previous one
+   to the last person named before it, or to a person named by role after that name ("the pilot
+   can be heard ... 'We are an emergency,' she said" is the pilot's); with no attribution in the paragraph, the previous one
    (a quote that follows "X told the assembly:"). Second-hand chains ("as quoted by Fox News",
    "per news outlet Al Jazeera") are recorded as `reported_by`. Surnames are expanded to the
    full name the article uses, and names match across spellings (Zelensky, Zelenskyy).

@@ -162,7 +162,8 @@ def best_window(quote: list[str], tokens: tuple[Token, ...]) -> tuple[float, int
 
 
 def _stretched_to_the_quotes_ends(quote: list[str], words: list[str], score: float, first: int, last: int) -> tuple[float, int, int]:
-    """Widen the window to the quote's first and last words when they stand within three words of it.
+    """Widen the window to the quote's first and last words when they stand within three words of it,
+    or, when the quote's last word stands nowhere near, to the quote's length (the changed word).
 
     Similarity favours short windows: for 'continue to be strengthened and solidified' the best
     window stops at 'consolidated and', one word shy of the article's 'and to be solidified'. A
@@ -174,6 +175,10 @@ def _stretched_to_the_quotes_ends(quote: list[str], words: list[str], score: flo
         last = next((last + k for k in range(1, 4) if last + k <= len(words) and words[last + k - 1] == quote[-1]), last)
     if words[first] != quote[0]:
         first = next((first - k for k in range(1, 4) if first - k >= 0 and words[first - k] == quote[0]), first)
+    if words[last - 1] != quote[-1] and 0 < len(quote) - (last - first) <= 3 and last < len(words):
+        wider = min(len(words), first + len(quote))  # 'I am furious' against 'I am angry': show 'angry', not nothing
+        if fuzz.ratio(quote, words[first:wider]) / 100 >= CLOSE_ENOUGH:
+            last = wider
     return fuzz.ratio(quote, words[first:last]) / 100, first, last
 
 

@@ -37,6 +37,15 @@ def test_the_real_wording_runs_to_the_quotes_last_word():
     assert "and solidified -> and to be solidified" in word_differences(quote, found)
 
 
+def test_a_changed_last_word_is_shown_against_the_articles_word():
+    article = tokenize("I am more than frustrated and disappointed. I am angry, Minicucci said on Tuesday")
+    quote = [t.word for t in tokenize("I am more than frustrated and disappointed. I am furious")]
+    similarity, first, last = best_window(quote, tuple(article))
+    found = [t.word for t in article[first:last]]
+    assert found[-1] == "angry" and 0.75 <= similarity < 1
+    assert word_differences(quote, found) == ["furious -> angry"]
+
+
 def test_verified_with_speaker_and_name_variants(index, settings):
     result = check_quote("not only our compassion, but also our support and solidarity", index, settings, speaker="Rau")
     assert result.verdict == "verified"

@@ -7,9 +7,9 @@ line ('date 2024-07-20', 'Published: ...') is split off the words that follow it
 
 Kinds, each decided by the rule in the docstring of the function or pattern that sets it:
 metadata (front matter, 'Published:' lines), markup (markdown rules), byline, menu, promo
-(share, ad, app and follow-us lines), site (corrections, newsletters), donation, policy,
+(share, ad, app and follow-us lines, a reader poll), site (corrections, newsletters), donation, policy,
 copyright, caption, credits, links (related-story lists, 'Read more: …' lines, link-only lines),
-image (image links), url (bare URLs), comments (a reader-comment section), repeated (a line
+image (image links), url (bare URLs, or one after 'Source:'), comments (a reader-comment section), repeated (a line
 printed twice, a truncated teaser of a later paragraph).
 
 Appeals, notices and promotions are recognised by their wording, and a paragraph that reads as
@@ -145,7 +145,8 @@ LINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"^(advertisement|advertising|sponsored( content)?|promoted( content)?|paid (content|post)|ad)$"
             r"|follow us\b|follow .{0,40}\bon (whatsapp|telegram|google news|instagram|facebook|twitter|x|linkedin|youtube)\b"
             r"|join (us|our .{0,30}(channel|community|group)) on\b|(download|get) (our|the) .{0,20}app\b|open in app"
-            r"|^(share|tweet|email|pin|print|copy link|save)( (this|on|via|article|story)\b.*)?$"
+            r"|^(share|tweet|email|pin|print|copy link|save)( (this|on|via|article|story)\b.*)?$|^share (or|and|&) comment\b"
+            r"|^(poll|quiz|survey)$"
             r"|before you (leave|go)\b|check this out|don'?t miss\b|listen to (this|the) (article|story)"
             r"|^\d+\s*min(ute)?s? read$|turn on (notifications|alerts)|(story|article) continues (below|after)",
             re.I,
@@ -204,7 +205,8 @@ _MARKDOWN_LINK_ONLY = re.compile(r"^([-*•]\s*)?\[[^\]]+\]\([^)\s]+\)$")
 _IMAGE_LINE = re.compile(
     r"^(\[)?!\[[^\]]*\]\([^)]*\)(\]\([^)]*\))?$|^<img\b[^>]*>?$|^\S+\.(jpe?g|png|gif|webp|svg|avif)(\?\S*)?$", re.I
 )
-_BARE_URL = re.compile(r"^<?(https?://|www\.)\S+>?$", re.I)
+_BARE_URL = re.compile(r"^(?:(?:source|via|link|url|original|originally published at)\s*:?\s*)?<?(https?://|www\.)\S+>?$", re.I)
+_POLL = re.compile(r"^(poll|quiz|survey)$", re.I)
 _MARKUP = re.compile(r"^([-*_=]\s*){3,}$")
 _UI_WORDS = {
     "home", "menu", "search", "trending", "breaking news", "more", "epaper", "e-paper", "open in app", "sign in",
@@ -308,16 +310,23 @@ def classify_lines(text: str, start: int = 0) -> list[Span]:
     kinds = [s.kind for s in spans]
     _mark_page_top(lines, kinds, [line_is_heading(text, s) for s in spans])
     seen: dict[str, int] = {}
-    in_link_list = in_comments = False
+    in_link_list = in_comments = in_poll = False
     content_before = 0
     for i, line in enumerate(lines):
         if kinds[i] != "content":
             continue
         kinds[i] = "metadata" if i < 15 and is_date_line(line) else _line_kind(line, content_before)
+        if in_poll and kinds[i] == "content" and (line.rstrip().endswith("?") or len(line.split()) <= 6):
+            kinds[i] = "promo"  # a reader poll: 'Poll' / 'Are you a nervous flyer?' / 'Yes 2622' / 'No 2294'
+            continue
+        in_poll = False
         if kinds[i] == "content" and in_comments:
             kinds[i] = "comments"
         elif kinds[i] == "comments-header":
             kinds[i], in_comments = "comments", True
+        elif kinds[i] == "promo" and _POLL.match(line):
+            in_poll = True
+            continue
         elif kinds[i] == "links-header":
             kinds[i], in_link_list = "links", True
             continue

@@ -99,6 +99,27 @@ def test_share_ad_and_promo_lines_are_boilerplate_on_two_subjects():
                                       "Story continues below advertisement")} == {"promo"}
 
 
+def test_a_reader_poll_a_share_prompt_and_a_source_address_are_boilerplate_on_two_subjects():
+    flight = kinds(
+        "Plane returns to Portland after a window blows out\n\n"
+        "The airline said the aircraft landed safely with 171 passengers and six crew members on board.\n\n"
+        "Poll\n\nAre you a nervous flyer?\n\nYes 2622 votes\n\nNo 2294 votes\n\n"
+        "Passengers said they heard a loud boom before the masks dropped, the airline said on Saturday.\n\n"
+        "Share or comment on this article:\n\nSource: https://www.example.com/2024/01/06/plane-window.html\n"
+    )
+    assert {flight[line] for line in ("Poll", "Are you a nervous flyer?", "Yes 2622 votes", "No 2294 votes",
+                                      "Share or comment on this article:")} == {"promo"}
+    assert flight["Source: https://www.example.com/2024/01/06/plane-window.html"] == "url"
+    assert flight["Passengers said they heard a loud boom before the masks dropped, the airline said on Saturday."] == "content"
+    budget = kinds(
+        "Council passes budget\n\nThe council passed the budget by 7 votes to 2, the mayor said on Monday.\n\n"
+        "Would you pay more council tax?\n\nVia: http://news.example.org/council-budget\n"
+    )
+    assert budget["The council passed the budget by 7 votes to 2, the mayor said on Monday."] == "content"
+    assert budget["Would you pay more council tax?"] == "content", "a question without a poll is not a poll"
+    assert budget["Via: http://news.example.org/council-budget"] == "url"
+
+
 def test_image_links_and_bare_urls_are_boilerplate_on_two_subjects():
     wildfire = kinds(WILDFIRE_PAGE)
     assert wildfire["![Firefighters on the ridge](https://img.valleycourier.example/fire.jpg)"] == "image"

@@ -122,7 +122,7 @@ def stream_answer(
     if scope:
         if not any(scope.allows(doc) for doc in index.documents().values()):
             raise InputError(f"no article matches {scope.describe()}; the Library (`rag library`) lists each article's outlet and date")
-        answer.notes.append(f"answered only from articles matching {scope.describe()}")
+        answer.notes.append(f"answered only from articles matching {scope.describe(index.documents().values())}")
     requested = quote_request(standalone)
     if requested:
         quote_answer(answer, *requested, index, settings)

@@ -349,7 +349,7 @@ def check_quote(
         wording = "these words were" if first.similarity >= VERBATIM else "the closest wording was"
         explanation += f"; {wording} first published by {first.outlet or first.source} on {first.published[:10]}"
     if scope:
-        explanation += f" (only articles matching {scope.describe()} were searched)"
+        explanation += f" (only articles matching {scope.describe(index.documents().values())} were searched)"
     variants = sorted({m.text for m in matches}) if len({m.text.lower() for m in matches}) > 1 else []
     elapsed = (time.perf_counter() - started) * 1000
     return QuoteCheck(cleaned, speaker, verdict, matches, variants, explanation, {"total": round(elapsed, 1)})

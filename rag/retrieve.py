@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Iterable
 
 import numpy as np
 from breame.spelling import AMERICAN_ENGLISH_SPELLINGS, BRITISH_ENGLISH_SPELLINGS
@@ -54,12 +55,18 @@ class Filters:
         """The limits a question is answered within (`Settings.outlet`, `published_from`, `published_to`)."""
         return cls(settings.outlet, settings.published_from, settings.published_to)
 
-    def describe(self) -> str:
-        """'outlet “CNN”, published from 2024-07-01 to 2024-07-31', for notes and errors."""
+    def describe(self, documents: Iterable[DocumentInfo] = ()) -> str:
+        """'outlet “CNN”, published from 2024-07-01 to 2024-07-31', for notes and errors; with the
+        articles, also how many a date limit leaves out only for want of a date (a reader should
+        know an undated article was not read)."""
         days = " ".join(
             [f"from {self.published_from}"] * bool(self.published_from) + [f"to {self.published_to}"] * bool(self.published_to)
         )
-        return ", ".join([f"outlet “{self.outlet}”"] * bool(self.outlet) + [f"published {days}"] * bool(days))
+        described = ", ".join([f"outlet “{self.outlet}”"] * bool(self.outlet) + [f"published {days}"] * bool(days))
+        undated = sum(1 for d in documents if not d.published and Filters(self.outlet).allows(d)) if days else 0
+        if undated:
+            described += f" ({undated} undated article{'s' * (undated > 1)} left out: `rag library` lists them)"
+        return described
 
     def sentence_ids(self, index: Index) -> set[int] | None:
         """The ids of the sentences of the articles these filters allow; None when they allow all."""

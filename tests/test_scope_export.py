@@ -160,3 +160,20 @@ def test_rag_ask_markdown_with_an_outlet(subject, monkeypatch, fake_embedder, ca
     assert f"*Answered only from articles matching outlet “{outlet}”.*" in out.splitlines()  # a saved answer says it was limited
     assert main(["ask", question, "--outlet", outlet, "--json", *paths]) == 0
     assert {c["outlet"] for c in json.loads(capsys.readouterr().out)["citations"]} == {outlet}
+
+
+def test_a_date_limit_says_how_many_undated_articles_it_left_out(subject, fake_embedder):
+    name, articles, settings, _ = subject
+    (settings.corpus_dir / "undated.md").write_text(
+        "---\ntitle: Notes from the scene\noutlet: Valley Wire\n---\n\nThe repairs and the new school were talked about all week.\n",
+        encoding="utf-8")
+    build_index(settings, fake_embedder)
+    index = open_index(settings)
+    days = sorted(day for _, day, *_ in articles.values())
+    scoped = settings.with_overrides(published_from=days[0])
+    answer = answer_question("What did the head teacher say?", index, fake_embedder, scoped)
+    assert any(n.endswith("(1 undated article left out: `rag library` lists them)") for n in answer.notes)
+    check = check_quote("talked about all week", index, scoped)
+    assert check.verdict == "not_found" and "1 undated article left out" in check.explanation
+    outlet_only = answer_question("What did the head teacher say?", index, fake_embedder, settings.with_overrides(outlet="Valley"))
+    assert not any("undated" in n for n in outlet_only.notes), "an outlet limit leaves out no article for its date"

@@ -196,13 +196,15 @@ def context_of(e: Evidence, index: Index, before: int = 2, about: bool = True) -
     return " ".join([*names, *previous, e.text])
 
 
+ANSWER_DEPTH = 10  # the best sentences searched for one that answers; deeper ones are not read
+
 _KIND_PHRASES = {
     "number": "a figure for that", "date": "a date for that", "person": "a name for that",
     "place": "a place for that", "list": "a list for that",
 }
 
 
-def unmet(asked: Asked, evidence: list[Evidence], index: Index, depth: int = 8) -> str | None:
+def unmet(asked: Asked, evidence: list[Evidence], index: Index, depth: int = ANSWER_DEPTH) -> str | None:
     """Why none of the best `depth` sentences answers what the question asks, or None when one does.
 
     Checked only for what a question states plainly: the kind of answer it wants, the names it

@@ -35,7 +35,7 @@ from typing import Sequence
 
 import numpy as np
 
-from rag.answerability import answers_kind, context_of, is_heading, is_lead_in, satisfies, scope
+from rag.answerability import ANSWER_DEPTH, answers_kind, context_of, is_heading, is_lead_in, satisfies, scope
 from rag.embed import Embedder, embed_texts
 from rag.evidence import (
     DAY_OF_MONTH, FULL_DATE, RELATIVE_DAY, TIME_OF_DAY, YEAR, Evidence, addresses_an_assistant, coverage, gives_reason,
@@ -311,7 +311,7 @@ def gather(asked: Asked, index: Index, embedder: Embedder, settings: Settings) -
     if asked.sources_named > 1 or across_sources(asked):
         top = per_article(ranked, limit=limit + 2)
     else:
-        answering = [e for e in ranked[:8] if satisfies(asked, e, index)][:2]
+        answering = [e for e in ranked[:ANSWER_DEPTH] if satisfies(asked, e, index)][:2]
         top = merge(answering, *[p[:2] for p in parts], spread(ranked, limit, index))[:limit]
     top = with_outcome(asked, top, index)
     top = with_listed_items(top, index) if asked.kind == "list" else top

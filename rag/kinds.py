@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from rag.answerability import satisfies, scope, time_phrase
+from rag.answerability import ANSWER_DEPTH, satisfies, scope, time_phrase
 from rag.candidates import (
     Gathered, across_sources, merge, per_article, spread, with_continuations, with_listed_items, with_outcome,
 )
@@ -179,8 +179,8 @@ def choose_quotes(asked: Asked, gathered: Gathered, index: Index, settings: Sett
             return per_article(named, limit=settings.evidence_sentences + 2, min_score_ratio=0.0)
     if asked.sources_named > 1 or across_sources(asked):
         return per_article(gathered.evidence, limit=settings.evidence_sentences + 2)
-    answering = [e for e in ranked[:8] if satisfies(asked, e, index)][:1]
-    per_part = [next((e for e in pool[:8] if satisfies(part, e, index)), pool[0]) for part, pool in
+    answering = [e for e in ranked[:ANSWER_DEPTH] if satisfies(asked, e, index)][:1]
+    per_part = [next((e for e in pool[:ANSWER_DEPTH] if satisfies(part, e, index)), pool[0]) for part, pool in
                 zip(read_parts(asked, index), gathered.parts) if pool] if asked.parts else []
     if asked.kind == "list":
         answering = per_article(ranked, limit=settings.evidence_sentences + 2)

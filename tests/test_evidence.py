@@ -532,6 +532,15 @@ def test_organisations_and_events_are_not_people():
     assert person_named("The captain, Rajesh Kumar, radioed a warning.", captain) == ["Rajesh Kumar"]
 
 
+def test_who_is_the_role_of_needs_the_role_beside_the_name_on_two_subjects():
+    chair = analyse("Who is the chair of the safety board investigating the incident?")
+    assert person_named("Passenger Diego Murillo told reporters the safety board was investigating.", chair) == []
+    assert person_named("Chair Jennifer Homendy asked the public for help.", chair) == ["Chair Jennifer Homendy"]
+    coach = analyse("Who was the head coach of the national team at the final?")
+    assert person_named("Striker Mikel Oyarzabal scored the winner in the final.", coach) == []
+    assert person_named("Rosa Marin, the coach, praised her players.", coach) == ["Rosa Marin"]
+
+
 def test_a_who_did_question_needs_the_act_beside_the_name():
     assert action_missing(analyse("Who refereed the final?"), "Mikel Oyarzabal scored four minutes from time.")
     assert not action_missing(analyse("Who refereed the final?"), "The final was refereed by Francois Letexier.")

@@ -238,14 +238,18 @@ _ORGANISATION_WORDS = frozenset(
 _PERSON = re.compile(r"\b[A-Z][a-zà-ÿ’'-]+(?:\s+(?:[A-Z]\.\s+)?[A-Z][a-zà-ÿ’'-]+)+")
 
 
-_WHO_IS_THE = re.compile(r"\bwho(?:['’]s|\s+is|\s+was|\s+are|\s+were)\s+(?:the|a|an)\s+(?:[\w-]+\s+){0,2}?([\w-]+)\s+(?:of|at|for|in|on)\b", re.I)
+_WHO_IS_THE = re.compile(
+    r"\bwho(?:['’]s|\s+is|\s+was|\s+are|\s+were)\s+(?:the|a|an)\s+(?:[\w-]+\s+){0,2}?([\w-]+)\s+(?:of|at|for|in|on)\b"
+    r"|\bname of (?:the|a|an)\s+(?:[\w’'-]+\s+){0,2}?([\w-]+)(?=\s+(?:who|that|of|at|for|in|on)\b|\s*\?|$)",
+    re.I,
+)
 
 
 def person_named(text: str, asked: Asked) -> list[str]:
     """Full names in `text` that the question does not give: runs of two or more capitalised words
     ('George Kurtz', 'Luiz Inácio Lula'), not those with an organisation's word ('European
-    Football Championship', 'Electoral Council'). For 'which judge/official ...' or 'who is the chair
-    of ...' the role word must stand near the name ('Judge Ana Ruiz', 'Ana Ruiz, the judge')."""
+    Football Championship', 'Electoral Council'). For 'which judge/official ...', 'who is the chair
+    of ...' or 'the name of the pilot who ...' the role word must stand near the name ('Judge Ana Ruiz', 'Ana Ruiz, the judge')."""
     known = {name_key(w) for name in asked.names for w in name.split()}
     runs = []
     for match in _PERSON.finditer(text):
@@ -253,8 +257,9 @@ def person_named(text: str, asked: Asked) -> list[str]:
         if len(words) >= 2 and not all(name_key(w) in known for w in words) and not _ORGANISATION_WORDS & set(words):
             runs.append(match)
     role = re.search(r"\bwhich (\w+)", asked.text, re.I) or _WHO_IS_THE.search(asked.text)
-    if role and role.group(1).lower() not in QUESTION_WORDS and runs:
-        stem = stemmer().stemWord(role.group(1).lower())
+    role_word = role and next(g for g in role.groups() if g)
+    if role_word and role_word.lower() not in QUESTION_WORDS and runs:
+        stem = stemmer().stemWord(role_word.lower())
         tokens = [(m.start(), stemmer().stemWord(m.group().lower())) for m in re.finditer(r"\w+", text)]
         runs = [r for r in runs if any(s == stem and (r.start() - 40 <= at <= r.end() + 40) for at, s in tokens)]
     return [r.group() for r in runs]

@@ -539,6 +539,9 @@ def test_who_is_the_role_of_needs_the_role_beside_the_name_on_two_subjects():
     coach = analyse("Who was the head coach of the national team at the final?")
     assert person_named("Striker Mikel Oyarzabal scored the winner in the final.", coach) == []
     assert person_named("Rosa Marin, the coach, praised her players.", coach) == ["Rosa Marin"]
+    pilot = analyse("What is the name of the pilot who flew the plane?")
+    assert person_named("FAA Administrator Mike Whitaker said the plane was grounded.", pilot) == []
+    assert person_named("The pilot, Emily Wiprud, told controllers the cabin had lost pressure.", pilot) == ["Emily Wiprud"]
 
 
 def test_a_who_did_question_needs_the_act_beside_the_name():

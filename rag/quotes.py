@@ -347,7 +347,9 @@ def check_quote(
     first = next((m for m in matches if m.similarity >= VERBATIM), matches[0] if matches else None)
     if first and first.published and len(matches) > 1:
         wording = "these words were" if first.similarity >= VERBATIM else "the closest wording was"
-        explanation += f"; {wording} first published by {first.outlet or first.source} on {first.published[:10]}"
+        same_day = [m for m in matches if m.published and m.published[:10] == first.published[:10] and m.similarity >= first.similarity]
+        publishers = " and ".join(dict.fromkeys(m.outlet or m.source for m in same_day))  # a tie is no first
+        explanation += f"; {wording} first published by {publishers} on {first.published[:10]}"
     if scope:
         explanation += f" (only articles matching {scope.describe(index.documents().values())} were searched)"
     variants = sorted({m.text for m in matches}) if len({m.text.lower() for m in matches}) > 1 else []

@@ -117,6 +117,17 @@ def test_quote_matches_come_in_publication_order_and_name_the_first(subject):
     assert check.explanation.endswith(f"; these words were first published by {first.outlet} on {first.published}")
 
 
+def test_outlets_that_published_the_words_on_the_same_first_day_are_all_named(tmp_path, fake_embedder):
+    articles = {"a.md": ("Harbour Herald", "2024-03-04", None, "Storm", "“We will reopen soon,” said harbour master Tom Reyes."),
+                "b.md": ("Coast Gazette", "2024-03-04", None, "Storm", "Harbour master Tom Reyes said: “We will reopen soon.”"),
+                "c.md": ("Daily Ledger", "2024-03-09", None, "Storm", "“We will reopen soon,” Tom Reyes had said.")}
+    settings = Settings(corpus_dir=write_corpus(tmp_path / "corpus", articles), index_dir=tmp_path / "index")
+    build_index(settings, fake_embedder)
+    check = check_quote("We will reopen soon", open_index(settings), settings)
+    assert check.verdict == "verified"
+    assert check.explanation.endswith("first published by Harbour Herald and Coast Gazette on 2024-03-04")
+
+
 def test_markdown_export_numbers_every_source_with_title_outlet_date_address_and_passage(subject, fake_embedder):
     name, articles, settings, index = subject
     question = "How much did the repairs cost?" if name == "harbour" else "How many pupils does the school have?"

@@ -6,7 +6,8 @@
    never searched). Close: the best window of about the quote's length, scored with rapidfuzz
    on word tokens; word-level differences come from rapidfuzz's edit opcodes.
 3. Attribution: in the paragraph holding the words, a speech verb next to a name ("X said",
-   "said X", "X told reporters", "X wrote", "according to X"); a pronoun ("he said") is resolved
+   "said X", "X told reporters", "X wrote", "according to X"; after "told" stands the one spoken
+   to, and a "he said" inside quotation marks attributes nothing); a pronoun ("he said") is resolved
    to the last person named before it, or to a person named by role after that name ("the pilot
    can be heard ... 'We are an emergency,' she said" is the pilot's); with no attribution in the paragraph, the previous one
    (a quote that follows "X told the assembly:"). Second-hand chains ("as quoted by Fox News",
@@ -39,9 +40,12 @@ _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _NAME = r"((?:[A-ZÀ-Ý][\w'’.-]*)(?:\s+(?:[A-ZÀ-Ý][\w'’.-]*|(?:de|van|von|bin)\b)){0,5})"
 _SPEECH = (r"(said|says|told|tells|wrote|writes|added|adds|asked|stated|declared|tweeted|posted|warned|noted|insisted|"
            r"urged|stressed|called|described)")
-_NAME_VERB = re.compile(_NAME + r"(?:,\s([^,]{1,60}))?,?\s+" + _SPEECH + r"\b")
+_NAME_VERB = re.compile(_NAME + r"(?:,\s([^,“”\"]{1,120}))?,?\s+" + _SPEECH + r"\b")  # 'Dib, the director of ... (WOLA), told
 _FULL_NAME = re.compile(r"[A-ZÀ-Ý][\w'’.-]+(?:\s+[A-ZÀ-Ý][\w'’.-]+){1,3}")
-_VERB_NAME = re.compile(r"[,”\"]\s*" + _SPEECH + r"\s+" + _NAME)  # inverted, after a quote: '," said Kuleba'
+# Inverted, after a quote: '," said Kuleba'. Only verbs whose subject may follow them: after 'told',
+# 'asked' or 'urged' stands the one spoken to ('told Channel 4 News').
+_INVERTED_SPEECH = r"(said|says|wrote|writes|added|adds|stated|declared|tweeted|posted|noted|insisted|stressed|explained|continued)"
+_VERB_NAME = re.compile(r"[,”\"]\s*" + _INVERTED_SPEECH + r"\s+" + _NAME)
 
 _ACCORDING = re.compile(r"\baccording to\s+" + _NAME)
 _PRONOUN_VERB = re.compile(r"\b(he|she)\s+" + _SPEECH + r"\b|\b" + _SPEECH + r"\s+(he|she)\b", re.I)
@@ -229,7 +233,7 @@ def _attributions(paragraph: str) -> list[tuple[int, str]]:
                 named = match.group(2)  # 'China's ambassador to the United Nations, Zhang Jun, called'
             person = _person(named)
             if person and person[0].isupper():
-                found.append((match.start(), person))
+                found.append((match.start(1) if pattern is _VERB_NAME else match.start(), person))  # the verb, after the quote mark
     return found
 
 
@@ -268,8 +272,10 @@ def attribute(text: str, start: int, end: int) -> tuple[str | None, str | None]:
     reported_by = reported.group(1).strip(" .,;:") if reported else None
     position = start - para_start
 
-    attributions = [(p, n) for p, n in _attributions(paragraph) if n != reported_by]
-    pronoun = _PRONOUN_VERB.search(paragraph)
+    quoted = _quoted_spans(paragraph)
+    outside = lambda at: not any(a < at < b for a, b in quoted)  # words inside quotation marks attribute nothing
+    attributions = [(p, n) for p, n in _attributions(paragraph) if n != reported_by and outside(p)]
+    pronoun = next((m for m in _PRONOUN_VERB.finditer(paragraph) if outside(m.start())), None)
     if attributions and (not pronoun or min(abs(p - position) for p, _ in attributions) <= abs(pronoun.start() - position)):
         speaker = min(attributions, key=lambda a: abs(a[0] - position))[1]
         return full_name(speaker, text[:para_end]), reported_by
@@ -287,6 +293,11 @@ def attribute(text: str, start: int, end: int) -> tuple[str | None, str | None]:
     if earlier and previous.endswith((":", "“", '"')) or (earlier and paragraph.lstrip()[:1] in "“\""):
         return full_name(earlier[-1][1], text[:para_start]), reported_by
     return None, reported_by
+
+
+def _quoted_spans(paragraph: str) -> list[tuple[int, int]]:
+    """(start, end) of each passage between double quotation marks, curly or straight."""
+    return [m.span() for m in re.finditer(r"“[^”]*”|\"[^\"]*\"", paragraph)]
 
 
 def same_person(a: str | None, b: str | None) -> bool:

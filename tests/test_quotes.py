@@ -91,6 +91,21 @@ def test_she_said_after_a_person_named_by_role_is_that_role_not_the_last_name():
     assert attribute(named, start, start + 19)[0] == "Evan Smith"
 
 
+def test_who_was_spoken_to_and_words_inside_a_quote_attribute_nothing():
+    told = "AJ Singh, one of the drivers who had worked for much of the night, told Channel 4 News: “We stick together.”\n"
+    start = told.index("We stick")
+    assert attribute(told, start, start + 16)[0] == "AJ Singh"
+    nested = ("The imam Abdullah Norris told CNN he argued with Salman Abedi in January. "
+              "\"Anyway he said I shouldn't shout at him, I said, 'I shout at you because you behaved like a child,\" Norris said.\n")
+    start = nested.index("I shout at you")
+    assert attribute(nested, start, start + 14)[0] in ("Norris", "Abdullah Norris")
+    long_title = ("“The army is key,” Laura Dib, the director of the Venezuela program at the Washington Office on "
+                  "Latin America (WOLA), told CNN.\n")
+    assert attribute(long_title, 1, 17)[0] == "Laura Dib"
+    inverted = "“The weather is bad,” said Veena George, the state health minister.\n"
+    assert attribute(inverted, 1, 19)[0] == "Veena George"
+
+
 def test_words_that_start_a_sentence_are_no_speakers():
     text = "Boeing staff wrote critical messages.\nOne said the plane was 'designed by clowns.'\n"
     start = text.index("designed")

@@ -6,11 +6,11 @@
    never searched). Close: the best window of about the quote's length, scored with rapidfuzz
    on word tokens; word-level differences come from rapidfuzz's edit opcodes.
 3. Attribution: in the paragraph holding the words, a speech verb next to a name ("X said",
-   "said X", "X told reporters", "X wrote", "according to X"; after "told" stands the one spoken
-   to, and a "he said" inside quotation marks attributes nothing); a pronoun ("he said") is resolved
-   to the last person named before it, or to a person named by role after that name ("the pilot
-   can be heard ... 'We are an emergency,' she said" is the pilot's); with no attribution in the paragraph, the previous one
-   (a quote that follows "X told the assembly:"). Second-hand chains ("as quoted by Fox News",
+   "said X", "X told reporters", "X wrote", "according to X"; after "told" stands the one
+   spoken to, and a "he said" inside quotation marks attributes nothing); a pronoun ("he said")
+   is resolved to the last person named before it, or to a person named by role after that name
+   ("the pilot can be heard ... 'We are an emergency,' she said" is the pilot's); with no
+   attribution in the paragraph, the previous one (a quote that follows "X told the assembly:"). Second-hand chains ("as quoted by Fox News",
    "per news outlet Al Jazeera") are recorded as `reported_by`. Surnames are expanded to the
    full name the article uses, and names match across spellings (Zelensky, Zelenskyy).
 4. Verdicts (../shared/eval/README.md): verified, misattributed, altered, not_found.

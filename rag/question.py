@@ -71,7 +71,8 @@ _PERSON_KIND = re.compile(
     r"player|president|candidate|chief|head|member|coach|lawyer|official)\b|\bwhose\b"
     r"|\bwhat (?:is|was) the (?:full )?name of (?:the |a |an )?(?:[\w’'-]+\s+){0,2}(?:captain|pilot|driver|suspect|victim|"
     r"officer|official|minister|judge|leader|spokesperson|spokesman|spokeswoman|chief|head|founder|owner|author|director|"
-    r"coach|player|president|candidate|winner|gunman|shooter|attacker)\b",
+    r"coach|player|president|candidate|winner|gunman|shooter|attacker)\b"
+    r"|\bwhat (?:is|was) the (?:full )?name of (?:the|a|an) (?:[\w’'-]+\s+){0,2}?[\w-]+ who\b",  # '... of the woman who was arrested'
     re.I,
 )
 _LIST_KIND = re.compile(r"\blist\b|\bname (the|all|some)\b|\bwho (were|are) (the|some)\b|\bwhat (else|other)\b", re.I)

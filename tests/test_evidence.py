@@ -71,6 +71,8 @@ def test_the_kind_of_answer_is_read_from_the_wording_on_any_subject():
     assert answer_kind("What did Kurtz say about the update?") == "wording"
     assert answer_kind("How did the coach describe the defeat?") == "wording"
     assert answer_kind("Who scored the winning goal?") == "person"
+    assert answer_kind("What is the name of the woman who was released without charge?") == "person"
+    assert answer_kind("What is the name of the hospital that treated him?") is None
     assert answer_kind("Which judge leads the audit?") == "person"
     assert answer_kind("Where was the final played?") == "place"
 

@@ -259,7 +259,7 @@ def find_title(text: str, paragraphs: list[Span]) -> str | None:
     content = [p for p in paragraphs if p.kind == "content"]
     if not content:
         return None
-    first = content[0]
+    first = _past_page_labels(text, content)
     line = text[first.start : first.end].strip()
     suffix = _TITLE_SUFFIX.search(line)
     if suffix and suffix.group(1).lower() in outlet_names.known_names():
@@ -275,6 +275,24 @@ def find_title(text: str, paragraphs: list[Span]) -> str | None:
     ):
         return None
     return line
+
+
+def _past_page_labels(text: str, content: list[Span], most: int = 6) -> Span:
+    """The first content line, or, when the page was copied with its masthead and section labels
+    above the headline ('The Guardian' / 'UK news' / 'Manchester Arena attack' / headline; 'CNN' /
+    'Edition: U.S. | International' / headline), the first line of four words or more among the
+    headline-like lines that open the page, if the first is a short label or a menu of '|' items."""
+    opening = []
+    for span in content[:most]:
+        line = text[span.start : span.end].strip()
+        if not looks_like_headline(line):
+            break
+        opening.append((span, line))
+    def label(line: str) -> bool:
+        return len(line.split()) <= 3 or " | " in line
+    if not opening or not label(opening[0][1]):
+        return content[0]
+    return next((span for span, line in opening if not label(line)), content[0])
 
 
 def find_author(text: str, paragraphs: list[Span], table: dict[str, str] | None = None) -> str | None:

@@ -57,6 +57,18 @@ def test_a_headline_ending_in_a_quotation_is_a_title_and_a_known_outlet_suffix_i
     assert (title, outlet) == ("Spain beat England to win Euro final", "Reuters")
 
 
+def test_a_masthead_and_section_labels_above_the_headline_are_not_the_title_on_two_subjects():
+    guardian = ("Skip to main content\nThe Guardian\nUK news\nManchester Arena attack\n\n"
+                "Manchester in shock as families search desperately for missing victims\n\n"
+                "Families spent the night searching hospitals for news, police said on Tuesday.\n")
+    assert meta(guardian)[0] == "Manchester in shock as families search desperately for missing victims"
+    cnn = ("CNN\nEdition: U.S. | International\nMenu\n\nFlood waters reach the old town as river breaks its banks\n\n"
+           "The river rose two metres overnight, officials said on Sunday.\n")
+    assert meta(cnn)[0] == "Flood waters reach the old town as river breaks its banks"
+    short = "Storm hits coast\n\nThe storm reached the coast on Monday night, forecasters said.\n"
+    assert meta(short)[0] == "Storm hits coast", "a short headline on its own is still the title"
+
+
 # --- outlets --------------------------------------------------------------------------------------
 
 

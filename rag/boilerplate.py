@@ -7,10 +7,10 @@ line ('date 2024-07-20', 'Published: ...') is split off the words that follow it
 
 Kinds, each decided by the rule in the docstring of the function or pattern that sets it:
 metadata (front matter, 'Published:' lines), markup (markdown rules), byline, menu, promo
-(share, ad, app and follow-us lines, a reader poll), site (corrections, newsletters), donation, policy,
-copyright, caption, credits, links (related-story lists, 'Read more: …' lines, link-only lines),
-image (image links), url (bare URLs, or one after 'Source:'), comments (a reader-comment section), repeated (a line
-printed twice, a truncated teaser of a later paragraph).
+(share, ad, app and follow-us lines, a reader poll), site (corrections, newsletters), donation,
+policy, copyright, caption, credits, links (related-story lists, 'Read more: …' lines, link-only
+lines), image (image links), url (bare URLs, or one after 'Source:'), comments (a reader-comment
+section), repeated (a line printed twice, a truncated teaser of a later paragraph).
 
 Appeals, notices and promotions are recognised by their wording, and a paragraph that reads as
 news (`reads_as_news`: it reports what someone said, in the third person) is kept whatever words

@@ -119,6 +119,8 @@ def reads_as_news(line: str) -> bool:
 
 # --- patterns -----------------------------------------------------------------------------------
 
+_POLL = re.compile(r"^(poll|quiz|survey)$", re.I)  # a reader poll's header: its question and answers follow
+
 # Pattern kinds, tried in order on a line; the first that matches names its kind. All but
 # 'caption' and 'credits' give way to `reads_as_news`.
 LINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
@@ -146,7 +148,7 @@ LINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"|follow us\b|follow .{0,40}\bon (whatsapp|telegram|google news|instagram|facebook|twitter|x|linkedin|youtube)\b"
             r"|join (us|our .{0,30}(channel|community|group)) on\b|(download|get) (our|the) .{0,20}app\b|open in app"
             r"|^(share|tweet|email|pin|print|copy link|save)( (this|on|via|article|story)\b.*)?$|^share (or|and|&) comment\b"
-            r"|^(poll|quiz|survey)$"
+            rf"|{_POLL.pattern}"
             r"|before you (leave|go)\b|check this out|don'?t miss\b|listen to (this|the) (article|story)"
             r"|^\d+\s*min(ute)?s? read$|turn on (notifications|alerts)|(story|article) continues (below|after)",
             re.I,
@@ -206,7 +208,6 @@ _IMAGE_LINE = re.compile(
     r"^(\[)?!\[[^\]]*\]\([^)]*\)(\]\([^)]*\))?$|^<img\b[^>]*>?$|^\S+\.(jpe?g|png|gif|webp|svg|avif)(\?\S*)?$", re.I
 )
 _BARE_URL = re.compile(r"^(?:(?:source|via|link|url|original|originally published at)\s*:?\s*)?<?(https?://|www\.)\S+>?$", re.I)
-_POLL = re.compile(r"^(poll|quiz|survey)$", re.I)
 _MARKUP = re.compile(r"^([-*_=]\s*){3,}$")
 _UI_WORDS = {
     "home", "menu", "search", "trending", "breaking news", "more", "epaper", "e-paper", "open in app", "sign in",

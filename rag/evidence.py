@@ -249,7 +249,8 @@ def person_named(text: str, asked: Asked) -> list[str]:
     """Full names in `text` that the question does not give: runs of two or more capitalised words
     ('George Kurtz', 'Luiz Inácio Lula'), not those with an organisation's word ('European
     Football Championship', 'Electoral Council'). For 'which judge/official ...', 'who is the chair
-    of ...' or 'the name of the pilot who ...' the role word must stand near the name ('Judge Ana Ruiz', 'Ana Ruiz, the judge')."""
+    of ...' or 'the name of the pilot who ...' the role word must stand near the name ('Judge Ana
+    Ruiz', 'Ana Ruiz, the judge')."""
     known = {name_key(w) for name in asked.names for w in name.split()}
     runs = []
     for match in _PERSON.finditer(text):

@@ -18,7 +18,7 @@ import re
 from rag.evidence import (
     DAY_OF_MONTH, SYNONYM_OF, TIME_OF_DAY, YEAR, american_spelling, content_words, name_key, plain, stemmer,
 )
-from rag.question import IRREGULAR_PAST, Asked, day_mentions, figures_in
+from rag.question import IRREGULAR_PAST, WEEKDAYS, Asked, day_mentions, figures_in, month_number
 
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -83,9 +83,7 @@ _GLUED = re.compile(r"(?:[A-Za-z#№]|[A-Za-z]-)$")
 _NAMED_NUMBER = re.compile(r"(?<=[\w,;:’'\"”)] )([A-Z][\w-]*)\s+$")
 _NOT_A_NAME = frozenset(
     "about nearly some only around almost more over under just roughly approximately up than exactly another all "
-    "at by to from of in on and or monday tuesday wednesday thursday friday saturday sunday january february "
-    "march april may june july august september october november december jan feb mar apr jun jul aug sep sept "
-    "oct nov dec".split()
+    "at by to from of in on and or".split()
 )
 
 
@@ -94,7 +92,10 @@ def _names_a_thing(text: str, start: int) -> bool:
     if _GLUED.search(text[max(0, start - 2): start]):
         return True
     named = _NAMED_NUMBER.search(text[max(0, start - 40): start])
-    return bool(named) and named.group(1).lower() not in _NOT_A_NAME
+    if not named:
+        return False
+    word = named.group(1)
+    return word.lower() not in _NOT_A_NAME and word.lower() not in WEEKDAYS and month_number(word) is None
 
 
 def has_figure_of(text: str, asked: Asked, reach: int = 6) -> bool:

@@ -10,8 +10,9 @@
    spoken to, and a "he said" inside quotation marks attributes nothing); a pronoun ("he said")
    is resolved to the last person named before it, or to a person named by role after that name
    ("the pilot can be heard ... 'We are an emergency,' she said" is the pilot's); with no
-   attribution in the paragraph, the previous one (a quote that follows "X told the assembly:"). Second-hand chains ("as quoted by Fox News",
-   "per news outlet Al Jazeera") are recorded as `reported_by`. Surnames are expanded to the
+   attribution in the paragraph, the previous one (a quote that follows "X told the assembly:").
+   Second-hand chains ("as quoted by Fox News", "per news outlet Al Jazeera") are recorded as
+   `reported_by`. Surnames are expanded to the
    full name the article uses, and names match across spellings (Zelensky, Zelenskyy).
 4. Verdicts (../shared/eval/README.md): verified, misattributed, altered, not_found.
 
@@ -53,8 +54,8 @@ _REPORTED_BY = re.compile(r"\b(?:as quoted by|quoted by|as reported by|reported 
 NOT_NAMES = frozenset(
     "The A An This That It In On At But And Or If When While As However Meanwhile Despite Unhappily He She They We I "
     "Thursday Wednesday Monday Tuesday Friday Saturday Sunday Speaking Representing One You Our Their His Her Its "
-    "There Here Some Many Others Another Both Each We've We're We'll I'm I've You're They're It's".replace("'", "’").split()
-    + "We've We're We'll I'm I've You're They're It's".split()
+    "There Here Some Many Others Another Both Each".split()
+    + [form for word in "We've We're We'll I'm I've You're They're It's".split() for form in (word, word.replace("'", "’"))]
 )
 _ROLES = (r"pilot|captain|co-pilot|driver|officer|official|spokes(?:man|woman|person)|passenger|witness|resident|"
           r"doctor|nurse|teacher|mother|father|woman|man|girl|boy|student|worker|employee|lawyer|attorney|judge|"
@@ -251,9 +252,10 @@ def _last_person_before(text: str, position: int) -> str | None:
     full_names = {n.split()[-1]: n for _, n in sorted(speakers + runs)}
     surnames = [(m.start(), full_names[m.group(1)]) for m in _CAPITALISED_RUN_OR_WORD.finditer(before) if m.group(1) in full_names]
     people = speakers + surnames + [(p, n) for p, n in runs if n.split()[-1] in alone]
-    roles = [(m.start(1), m.group(1)) for m in _ROLE_SUBJECT.finditer(before[-600:])]
+    window = max(0, len(before) - 600)
+    roles = [(window + m.start(1), m.group(1)) for m in _ROLE_SUBJECT.finditer(before[window:])]
     last = max(people or runs) if people or runs else None
-    if roles and (last is None or roles[-1][0] + max(0, len(before) - 600) > last[0]):
+    if roles and (last is None or roles[-1][0] > last[0]):
         return roles[-1][1][0].lower() + roles[-1][1][1:]  # 'the pilot', after the last name
     return last[1] if last else None
 

@@ -29,6 +29,11 @@ from rag.settings import Settings
 from rag.store import DocumentInfo, Index
 
 _QUOTATION = re.compile(r"[“\"][^”\"]*\s[^”\"]*[”\"]|‘[^’]+\s[^’]+’")
+_SPAN_OF_YEARS = re.compile(
+    r"\b(?:over|in|during|for|across) the (?:past|last|previous) (?:\w+ )?(?:decades?|years|\d+ years)\b"
+    r"|\bsince (?:19|20)\d\d\b|\bbetween (?:19|20)\d\d and (?:19|20)\d\d\b",
+    re.I,
+)
 _ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
 _ORDINAL_PHRASE = re.compile(rf"\b({'|'.join(_ORDINALS)}|\d+(?:st|nd|rd|th))\s+(\w+)", re.I)
 
@@ -59,6 +64,8 @@ def scope(asked: Asked, text: str, doc: DocumentInfo) -> int:
     earlier year without naming it (0, not -1). An article published on another day than the
     report the question names ('the Tuesday report') is -1."""
     weekdays, days, months, years = time_words(text)
+    if asked.years and not asked.years & years and _SPAN_OF_YEARS.search(text):
+        return -1  # 'over the past decade' does not answer 'during 2022 alone'
     published = doc.published or ""
     if not days and len(published) >= 10:
         days_published = {(int(published[5:7]), int(published[8:10]))}
@@ -151,6 +158,19 @@ def speaker_differs(asked: Asked, e: Evidence, index: Index) -> bool:
     return bool(speaker) and not same_person(speaker, wanted)
 
 
+_GENERIC_SOURCE_WORDS = frozenset("the news times post daily press today tv radio channel network journal herald media online world".split())
+
+
+def from_named_source(asked: Asked, e: Evidence, context: str) -> bool:
+    """'According to ABC News, how many ...': when the question names one outlet or author, only
+    that source's articles answer it, or a sentence that credits it ('OCHA said', 'told ABC News')
+    in its `context`; another outlet's own figure is not what ABC News reported."""
+    if asked.sources_named != 1 or not asked.outlets or e.doc.doc_id in asked.outlets:
+        return True
+    words = set(re.findall(r"\w+", context.lower()))
+    return any(w in words for w in asked.source_words - _GENERIC_SOURCE_WORDS)
+
+
 def satisfies(asked: Asked, e: Evidence, index: Index, part: Asked | None = None) -> bool:
     """Whether a sentence meets what the question asks: the kind of answer, the question's key
     names (in the sentence, the two before it, or its article's title, outlet or address), and
@@ -162,6 +182,8 @@ def satisfies(asked: Asked, e: Evidence, index: Index, part: Asked | None = None
     if not answers_kind(asked, e.text):
         return False
     context = context_of(e, index)
+    if not from_named_source(asked, e, context_of(e, index, about=False)):
+        return False
     if scope(asked, e.text, e.doc) < 0 or partial_for_whole(asked, context_of(e, index, before=1, about=False)):
         return False
     if asked.key_names and names_missing(asked, context):
@@ -216,6 +238,8 @@ def unmet(asked: Asked, evidence: list[Evidence], index: Index, depth: int = ANS
     top = evidence[:depth]
     if any(satisfies(asked, e, index) for e in top):
         return None
+    if asked.sources_named == 1 and any(satisfies(replace(asked, sources_named=0), e, index) for e in top):
+        return "the articles of the source the question names do not say; other articles do (ask without naming it)"
     untimed = replace(asked, weekdays=frozenset(), days=frozenset())
     if asked.kind in _KIND_PHRASES and not any(answers_kind(untimed, e.text) for e in top):
         what = f"a figure of {' '.join(reversed(asked.focus[:2]))}" if asked.kind == "number" and asked.focus else _KIND_PHRASES[asked.kind].rsplit(" for", 1)[0]

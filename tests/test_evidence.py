@@ -285,6 +285,32 @@ def test_scope_compares_the_asked_day_with_the_sentences_day_or_its_articles_dat
     assert scope(second, "Oyarzabal scored late in the second half.", FINAL) == 1
 
 
+def test_a_figure_over_a_span_of_years_does_not_answer_a_question_about_one_year():
+    deaths = analyse("How many workers died on the building sites during 2024 alone?")
+    assert scope(deaths, "Hundreds of workers have died over the past decade.", FINAL) == -1
+    assert scope(deaths, "In 2024, 37 workers died on the sites.", FINAL) == 1
+    sales = analyse("How many cars did the company sell in 2023?")
+    assert scope(sales, "It has sold 2 million cars since 2015.", FINAL) == -1
+    assert scope(sales, "It sold 310,000 cars last year.", FINAL) == 0
+
+
+def test_a_question_that_names_one_outlet_is_answered_by_that_outlets_articles_or_a_sentence_crediting_it():
+    from rag.answerability import from_named_source
+
+    cnn = DocumentInfo("c", "c.txt", "Outage grounds flights", "CNN", "2024-07-19", None)
+    documents = {"a": TUESDAY, "c": cnn}
+    asked = analyse("According to WSB Radio, how many flights were cancelled?", documents)
+    assert from_named_source(asked, evidence(TUESDAY, "Delta cancelled 600 flights."), "Delta cancelled 600 flights.")
+    assert not from_named_source(asked, evidence(cnn, "Delta cancelled 700 flights."), "Delta cancelled 700 flights.")
+    credited = "Delta cancelled 600 flights, WSB Radio reported."
+    assert from_named_source(asked, evidence(cnn, credited), credited)
+    by_author = DocumentInfo("k", "k.md", "The sixth extinction", None, "2022-11-21", None, author="Elizabeth Kolbert")
+    essay = {"k": by_author, "c": cnn}
+    methane = analyse("What does Kolbert say is driving the rise in methane?", essay)
+    assert not from_named_source(methane, evidence(cnn, "Wetlands drive the rise."), "Wetlands drive the rise.")
+    assert from_named_source(methane, evidence(by_author, "Wetlands drive the rise."), "Wetlands drive the rise.")
+
+
 def test_a_sentence_satisfies_a_question_with_the_answer_kind_the_names_and_the_time(index):
     ctx = SimpleNamespace(sentences_in=lambda *a: [])
     zulia = analyse("How many votes did Maduro receive in Zulia state?", capitalised={"maduro", "zulia"})

@@ -6,7 +6,9 @@ several names for a list, a quotation), the question's key names (in the sentenc
 before it, or its article's title, outlet or address), and the asked time (`scope`: a sentence
 about another day, month, year or ordinal does not answer). A partial figure does not answer a
 question about the whole, nor words said elsewhere one about a given call or speech, nor someone
-else's words one about what X said. Headings, lead-ins and questions are not answers.
+else's words one about what X said; when the question names one outlet or author ('according to
+ABC News'), only that source's articles, or sentences that credit it, answer. Headings, lead-ins
+and questions are not answers.
 
 Refusal (`refusal_reason`): the articles do not answer when the question names someone,
 something or some time no article mentions (`rag.mentions`); when the best evidence is weak
@@ -62,7 +64,8 @@ def scope(asked: Asked, text: str, doc: DocumentInfo) -> int:
     about another one, 0 when it does not say. A sentence that names no day counts as being
     about the day its article was published, except that an article may look back at an
     earlier year without naming it (0, not -1). An article published on another day than the
-    report the question names ('the Tuesday report') is -1."""
+    report the question names ('the Tuesday report') is -1, and so is a sentence about a span of
+    years ('over the past decade', 'since 2015') for a question about one year."""
     weekdays, days, months, years = time_words(text)
     if asked.years and not asked.years & years and _SPAN_OF_YEARS.search(text):
         return -1  # 'over the past decade' does not answer 'during 2022 alone'

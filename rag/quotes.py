@@ -49,6 +49,9 @@ _INVERTED_SPEECH = r"(said|says|wrote|writes|added|adds|stated|declared|tweeted|
 _VERB_NAME = re.compile(r"[,”\"]\s*" + _INVERTED_SPEECH + r"\s+" + _NAME)
 
 _ACCORDING = re.compile(r"\baccording to\s+" + _NAME)
+# A name that leads into a quotation with a colon, whatever its verb: 'Spohr agreed: "..."',
+# 'Merkel told reporters: "..."'.
+_NAME_COLON = re.compile(_NAME + r"(?:\s+[a-z]+){1,3}:\s*(?=[“\"])")
 _PRONOUN_VERB = re.compile(r"\b(he|she)\s+" + _SPEECH + r"\b|\b" + _SPEECH + r"\s+(he|she)\b", re.I)
 _REPORTED_BY = re.compile(r"\b(?:as quoted by|quoted by|as reported by|reported by|per(?: news outlet| the outlet)?)\s+" + _NAME)
 NOT_NAMES = frozenset(
@@ -224,17 +227,18 @@ def full_name(name: str, text: str) -> str:
 
 
 def _attributions(paragraph: str) -> list[tuple[int, str]]:
-    """(position, name) for each 'X said' / 'said X' / 'according to X' in a paragraph."""
+    """(position, name) for each 'X said' / 'said X' / 'according to X' / 'X agreed: "' in a paragraph."""
     found = []
-    for pattern in (_NAME_VERB, _VERB_NAME, _ACCORDING):
+    for pattern in (_NAME_VERB, _VERB_NAME, _ACCORDING, _NAME_COLON):
         for match in pattern.finditer(paragraph):
-            name_group = 1 if pattern is _NAME_VERB else (2 if pattern is _VERB_NAME else 1)
+            name_group = 2 if pattern is _VERB_NAME else 1
             named = match.group(name_group)
             if pattern is _NAME_VERB and match.group(2) and _FULL_NAME.fullmatch(match.group(2).strip()):
                 named = match.group(2)  # 'China's ambassador to the United Nations, Zhang Jun, called'
             person = _person(named)
             if person and person[0].isupper():
-                found.append((match.start(1) if pattern is _VERB_NAME else match.start(), person))  # the verb, after the quote mark
+                at = {_VERB_NAME: match.start(1), _NAME_COLON: match.end()}.get(pattern, match.start())  # the verb, or the colon
+                found.append((at, person))
     return found
 
 

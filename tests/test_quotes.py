@@ -106,6 +106,17 @@ def test_who_was_spoken_to_and_words_inside_a_quote_attribute_nothing():
     assert attribute(inverted, 1, 19)[0] == "Veena George"
 
 
+def test_a_name_leading_into_a_quote_with_a_colon_is_its_speaker_whatever_the_verb():
+    agreed = ('It would not be called a "suicide" either, Robin said. Spohr agreed: "If a person kills himself '
+              'and others, another word should be used," he said.\n')
+    start = agreed.index("If a person")
+    assert attribute(agreed, start, start + 20)[0] == "Spohr"
+    replied = ("The coach was asked about the defeat, Ortiz recalled. Marta Silva replied: “We were not good enough "
+               "today, and we know it.”\n")
+    start = replied.index("We were")
+    assert attribute(replied, start, start + 20)[0] == "Marta Silva"
+
+
 def test_words_that_start_a_sentence_are_no_speakers():
     text = "Boeing staff wrote critical messages.\nOne said the plane was 'designed by clowns.'\n"
     start = text.index("designed")

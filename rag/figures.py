@@ -126,7 +126,9 @@ def has_figure_of(text: str, asked: Asked, reach: int = 6) -> bool:
         return False
     if not asked.focus:
         return True
-    focus = {SYNONYM_OF.get(s, s) for s in stemmer().stemWords([american_spelling(w) for w in asked.focus])}
+    named = {w.lower() for name in asked.names for w in name.split()}
+    counted_things = [w for w in asked.focus if w not in named] or list(asked.focus)  # 'Germanwings flights': flights
+    focus = {SYNONYM_OF.get(s, s) for s in stemmer().stemWords([american_spelling(w) for w in counted_things])}
     counted = {w[:4] for w in content_words(asked.text) if len(w) >= 7 and w not in asked.focus and _names_an_act(w)}
     tokens = _tokens(text)
     days = day_mentions(text) if asked.weekdays or asked.days else []

@@ -596,6 +596,22 @@ def test_a_count_answers_only_in_the_state_the_question_asks(question, answers, 
 
 
 @pytest.mark.parametrize(
+    "question, answers, names_only",
+    [
+        ("How many Delta flights were cancelled on Monday?",
+         "Delta cancelled 690 flights on Monday.", "Delta CEO: staff from 15 countries were stranded on Monday."),
+        ("How many Toyota cars were recalled?", "Toyota recalled 1.2 million cars.", "Toyota runs 12 plants in Japan."),
+    ],
+)
+def test_a_figure_beside_the_name_that_qualifies_the_counted_things_is_not_their_count(question, answers, names_only):
+    from rag.figures import has_figure_of
+
+    asked = analyse(question)
+    assert has_figure_of(answers, asked)
+    assert not has_figure_of(names_only, asked)
+
+
+@pytest.mark.parametrize(
     "question, stateless, other_state",
     [
         ("How many children died in the flood?",

@@ -13,7 +13,8 @@ and questions are not answers.
 Refusal (`refusal_reason`): the articles do not answer when the question names someone,
 something or some time no article mentions (`rag.mentions`); when the best evidence is weak
 (threshold measured on dev sets, see `Settings.refuse_below`); or when none of the best sentences
-holds what the question asks (`unmet`: a near miss), and the reason is said in words. A model's
+holds what the question asks (`unmet`: a near miss) or the articles give only what may happen
+for a question about what did (`only_a_prospect`), and the reason is said in words. A model's
 refusal never overrules the quoted answer (`rag.answer`).
 """
 
@@ -174,6 +175,31 @@ def from_named_source(asked: Asked, e: Evidence, context: str) -> bool:
     return any(w in words for w in asked.source_words - _GENERIC_SOURCE_WORDS)
 
 
+_OUTCOME_ASKED = re.compile(
+    r"^\s*(?:what|which|how much|how many|how long)\b(.{0,60}?)\b(?:did|was|were)\b.{1,80}?\b"
+    r"(receive[d]?|get|got|pay|paid|win|won|serve[d]?|sentenced|fined|awarded|given|settle[d]?|agree[d]?)\b",
+    re.I,
+)
+_PROSPECT = re.compile(
+    r"\b(?:faces?|facing) (?:up to|a maximum|a possible|as (?:much|many|long) as)\b"
+    r"|\b(?:could|might|may|would) (?:face|get|receive|be|pay|win|serve|reach)\b"
+    r"|\b(?:is|are) (?:scheduled|set|due|expected) (?:to|for)\b|\bwill be (?:sentenced|decided|announced|paid)\b",
+    re.I,
+)
+
+
+def only_a_prospect(asked: Asked, texts: list[str]) -> bool:
+    """'What prison sentence did X receive?': the question asks what happened, and every sentence
+    that speaks of the thing asked about says only what could or will happen ('faces a maximum of
+    10 years in prison', 'is scheduled to be sentenced'): the outcome is not reported yet."""
+    match = _OUTCOME_ASKED.search(asked.text)
+    if not match:
+        return False
+    asked_about = set(stems(match.group(1))) | set(stems(match.group(2)))
+    about = [t for t in texts if asked_about & set(stems(t))]
+    return bool(about) and all(_PROSPECT.search(t) for t in about)
+
+
 def satisfies(asked: Asked, e: Evidence, index: Index, part: Asked | None = None) -> bool:
     """Whether a sentence meets what the question asks: the kind of answer, the question's key
     names (in the sentence, the two before it, or its article's title, outlet or address), and
@@ -239,6 +265,8 @@ def unmet(asked: Asked, evidence: list[Evidence], index: Index, depth: int = ANS
     if not (asked.kind in _KIND_PHRASES or asked.names or asked.weekdays or asked.days or asked.months or asked.years):
         return None
     top = evidence[:depth]
+    if only_a_prospect(asked, [e.text for e in top]):
+        return "the articles report only what could or will happen, not what happened"
     if any(satisfies(asked, e, index) for e in top):
         return None
     if asked.sources_named == 1 and any(satisfies(replace(asked, sources_named=0), e, index) for e in top):

@@ -14,7 +14,7 @@ Refusal (`refusal_reason`): the articles do not answer when the question names s
 something or some time no article mentions (`rag.mentions`); when the best evidence is weak
 (threshold measured on dev sets, see `Settings.refuse_below`); or when none of the best sentences
 holds what the question asks (`unmet`: a near miss) or the articles give only what may happen
-for a question about what did (`only_a_prospect`), and the reason is said in words. A model's
+for a question about what did (`outcome_unreported`), and the reason is said in words. A model's
 refusal never overrules the quoted answer (`rag.answer`).
 """
 
@@ -177,7 +177,7 @@ def from_named_source(asked: Asked, e: Evidence, context: str) -> bool:
 
 _OUTCOME_ASKED = re.compile(
     r"^\s*(?:what|which|how much|how many|how long)\b(.{0,60}?)\b(?:did|was|were)\b.{1,80}?\b"
-    r"(receive[d]?|get|got|pay|paid|win|won|serve[d]?|sentenced|fined|awarded|given|settle[d]?|agree[d]?)\b",
+    r"(receive[d]?|get|got|give|gave|given|pay|paid|win|won|serve[d]?|sentenced|fined|awarded|settle[d]?|agree[d]?)\b",
     re.I,
 )
 _PROSPECT = re.compile(
@@ -188,16 +188,21 @@ _PROSPECT = re.compile(
 )
 
 
-def only_a_prospect(asked: Asked, texts: list[str]) -> bool:
-    """'What prison sentence did X receive?': the question asks what happened, and every sentence
-    that speaks of the thing asked about says only what could or will happen ('faces a maximum of
-    10 years in prison', 'is scheduled to be sentenced'): the outcome is not reported yet."""
+def outcome_unreported(asked: Asked, texts: list[str]) -> str | None:
+    """'What prison sentence did X receive?', 'How much did the airline pay?': the question asks
+    what happened. When no sentence among `texts` speaks of the thing it names ('sentence'), or
+    every one that speaks of it says only what could or will happen ('faces a maximum of 10 years
+    in prison', 'sentencing is scheduled for Feb. 14'), the outcome is not reported: the reason."""
     match = _OUTCOME_ASKED.search(asked.text)
     if not match:
-        return False
-    asked_about = set(stems(match.group(1))) | set(stems(match.group(2)))
-    about = [t for t in texts if asked_about & set(stems(t))]
-    return bool(about) and all(_PROSPECT.search(t) for t in about)
+        return None
+    thing = set(stems(match.group(1)))
+    if thing and not any(thing & set(stems(t)) for t in texts):
+        return f"no passage reports the {match.group(1).strip()} asked about"
+    about = [t for t in texts if (thing | set(stems(match.group(2)))) & set(stems(t))]
+    if about and all(_PROSPECT.search(t) for t in about):
+        return "the articles report only what could or will happen, not what happened"
+    return None
 
 
 def satisfies(asked: Asked, e: Evidence, index: Index, part: Asked | None = None) -> bool:
@@ -265,8 +270,9 @@ def unmet(asked: Asked, evidence: list[Evidence], index: Index, depth: int = ANS
     if not (asked.kind in _KIND_PHRASES or asked.names or asked.weekdays or asked.days or asked.months or asked.years):
         return None
     top = evidence[:depth]
-    if only_a_prospect(asked, [e.text for e in top]):
-        return "the articles report only what could or will happen, not what happened"
+    unreported = outcome_unreported(asked, [e.text for e in top])
+    if unreported:
+        return unreported
     if any(satisfies(asked, e, index) for e in top):
         return None
     if asked.sources_named == 1 and any(satisfies(replace(asked, sources_named=0), e, index) for e in top):

@@ -162,16 +162,18 @@ def speaker_differs(asked: Asked, e: Evidence, index: Index) -> bool:
     return bool(speaker) and not same_person(speaker, wanted)
 
 
-_GENERIC_SOURCE_WORDS = frozenset("the news times post daily press today tv radio channel network journal herald media online world".split())
+_GENERIC_SOURCE_WORDS = frozenset(
+    "the news times post daily press today tv radio channel network journal herald media online world".split()
+)
 
 
-def from_named_source(asked: Asked, e: Evidence, context: str) -> bool:
+def from_named_source(asked: Asked, e: Evidence, index: Index) -> bool:
     """'According to ABC News, how many ...': when the question names one outlet or author, only
-    that source's articles answer it, or a sentence that credits it ('OCHA said', 'told ABC News')
-    in its `context`; another outlet's own figure is not what ABC News reported."""
+    that source's articles answer it, or a sentence that credits it ('OCHA said', 'told ABC News',
+    here or in the two before it); another outlet's own figure is not what ABC News reported."""
     if asked.sources_named != 1 or not asked.outlets or e.doc.doc_id in asked.outlets:
         return True
-    words = set(re.findall(r"\w+", context.lower()))
+    words = set(re.findall(r"\w+", context_of(e, index, about=False).lower()))
     return any(w in words for w in asked.source_words - _GENERIC_SOURCE_WORDS)
 
 
@@ -213,11 +215,9 @@ def satisfies(asked: Asked, e: Evidence, index: Index, part: Asked | None = None
     question about the whole, nor words said elsewhere one about a given call or speech, nor
     someone else's words one about what X said."""
     asked = part or asked
-    if not answers_kind(asked, e.text):
+    if not answers_kind(asked, e.text) or not from_named_source(asked, e, index):
         return False
     context = context_of(e, index)
-    if not from_named_source(asked, e, context_of(e, index, about=False)):
-        return False
     if scope(asked, e.text, e.doc) < 0 or partial_for_whole(asked, context_of(e, index, before=1, about=False)):
         return False
     if asked.key_names and names_missing(asked, context):

@@ -410,6 +410,7 @@ def test_browser_adds_a_page_by_url_filters_by_outlet_asks_exports_and_keeps_the
         page.locator("#chat-outlet").wait_for(state="visible", timeout=30_000)  # the chat tab is shown, limited
         assert page.locator("#chat-outlet input").input_value() == outlet
         page.get_by_role("tab", name="Library").click()
+        page.locator("#timeline svg").wait_for(state="visible", timeout=30_000)  # redrawn when its tab is shown again
         box = page.locator("#timeline svg").bounding_box()  # drag across the timeline: its range becomes the date filters
         page.mouse.move(box["x"] + box["width"] * 0.15, box["y"] + box["height"] * 0.3)
         page.mouse.down()

@@ -120,9 +120,10 @@ def stream_answer(
     answer = Answer(question, "", False, [], {}, standalone_question=standalone)
     scope = Filters.of(settings)
     if scope:
-        if not any(scope.allows(doc) for doc in index.documents().values()):
+        documents = index.documents().values()
+        if not any(scope.allows(doc) for doc in documents):
             raise InputError(f"no article matches {scope.describe()}; the Library (`rag library`) lists each article's outlet and date")
-        answer.notes.append(f"answered only from articles matching {scope.describe(index.documents().values())}")
+        answer.notes.append(f"answered only from articles matching {scope.describe(documents)}")
     requested = quote_request(standalone)
     if requested:
         quote_answer(answer, *requested, index, settings)

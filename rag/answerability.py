@@ -199,9 +199,11 @@ def outcome_unreported(asked: Asked, texts: list[str]) -> str | None:
     if not match:
         return None
     thing = set(stems(match.group(1)))
-    if thing and not any(thing & set(stems(t)) for t in texts):
+    words_of = [(t, set(stems(t))) for t in texts]
+    if thing and not any(thing & words for _, words in words_of):
         return f"no passage reports the {match.group(1).strip()} asked about"
-    about = [t for t in texts if (thing | set(stems(match.group(2)))) & set(stems(t))]
+    asked_about = thing | set(stems(match.group(2)))
+    about = [t for t, words in words_of if asked_about & words]
     if about and all(_PROSPECT.search(t) for t in about):
         return "the articles report only what could or will happen, not what happened"
     return None

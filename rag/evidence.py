@@ -193,7 +193,6 @@ def coverage(weights: dict[str, float], text: str) -> float:
 # --- what a sentence holds ---------------------------------------------------------------------------
 
 
-
 def content_words(question: str) -> list[str]:
     """The question's lower-case content words: 'how many people were arrested' -> people, arrested."""
     return [w for w in re.findall(r"\b[a-z][a-z-]+\b", plain(question)) if w not in STOPWORDS and w not in QUESTION_WORDS]
@@ -327,8 +326,6 @@ def resolve_relative_dates(text: str, published: str | None) -> list[tuple[str, 
             back = (day.weekday() - weekday) % 7
             resolved.append((match.group(4), (day - timedelta(days=back)).isoformat()))
     return resolved
-
-
 
 
 def same_time(a: Evidence, b: Evidence) -> bool:

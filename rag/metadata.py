@@ -288,11 +288,14 @@ def _past_page_labels(text: str, content: list[Span], most: int = 6) -> Span:
         if not looks_like_headline(line):
             break
         opening.append((span, line))
-    def label(line: str) -> bool:
-        return len(line.split()) <= 3 or " | " in line
-    if not opening or not label(opening[0][1]):
+    if not opening or not _is_page_label(opening[0][1]):
         return content[0]
-    return next((span for span, line in opening if not label(line)), content[0])
+    return next((span for span, line in opening if not _is_page_label(line)), content[0])
+
+
+def _is_page_label(line: str) -> bool:
+    """A masthead or section label ('The Guardian', 'UK news') or a menu of '|' items, not a headline."""
+    return len(line.split()) <= 3 or " | " in line
 
 
 def find_author(text: str, paragraphs: list[Span], table: dict[str, str] | None = None) -> str | None:

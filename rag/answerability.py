@@ -2,7 +2,7 @@
 
 `satisfies` says whether a sentence meets everything the question asks: the kind of answer
 (`answers_kind`: a figure of the things a number question counts, a date, a person's full name,
-several names for a list, a quotation), the question's key names (in the sentence, the two
+a name beside the thing for 'which casino', several names for a list, a quotation), the question's key names (in the sentence, the two
 before it, or its article's title, outlet or address), and the asked time (`scope`: a sentence
 about another day, month, year or ordinal does not answer). A partial figure does not answer a
 question about the whole, nor words said elsewhere one about a given call or speech, nor someone
@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from rag.evidence import Evidence, has_date, names_in, names_missing, person_named, stems
+from rag.evidence import Evidence, has_date, names_in, names_missing, person_named, stems, thing_named
 from rag.figures import has_figure_of
 from rag.mentions import MONTH_NAMES, missing_names, read_parts, unmentioned_time
 from rag.question import Asked, asked_speaker, time_words, weekday_of
@@ -53,6 +53,8 @@ def answers_kind(asked: Asked, text: str) -> bool:
         return any(w.lower() not in known for w in names_in(text))
     if kind == "person":
         return bool(person_named(text, asked))
+    if kind == "name":
+        return thing_named(text, asked)
     if kind == "list":
         return has_enumeration(text) or len(set(names_in(text))) >= 3
     if kind == "wording":
@@ -258,7 +260,7 @@ ANSWER_DEPTH = 10  # the best sentences searched for one that answers; deeper on
 
 _KIND_PHRASES = {
     "number": "a figure for that", "date": "a date for that", "person": "a name for that",
-    "place": "a place for that", "list": "a list for that",
+    "place": "a place for that", "list": "a list for that", "name": "a name for that",
 }
 
 

@@ -93,13 +93,17 @@ def standalone_question(question: str, history: Sequence[Turn]) -> str:
 
 
 def _person_in(text: str) -> str | None:
-    """A person's name in `text`: the run of two to four capitalised words that opens it, or one
-    followed by a speech verb ('Pete Buttigieg said')."""
+    """A person's name in `text`: the run of two to four capitalised words that opens it, one
+    followed by a speech verb ('Pete Buttigieg said'), or one a relation introduces ('He lived with
+    his girlfriend, Marilou Danley': the person the answer tells about)."""
     opening = re.match(r"\s*([A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+){1,3})\b(?!\s+[a-z]+\s+[A-Z])", text)
     if opening and not re.match(r"(The|A|An)\b", opening.group(1)):
         return opening.group(1)
     speaking = re.search(r"\b([A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+){1,3})\s+(said|says|told|wrote|added|announced)\b", text)
-    return speaking.group(1) if speaking else None
+    if speaking:
+        return speaking.group(1)
+    related = re.search(r"\b(?:his|her|their)\s+[a-z-]+,?\s+([A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+){1,3})\b", text)
+    return related.group(1) if related else None
 
 
 def _thing_in(last_question: str, last_answer: str, person: str | None) -> str | None:

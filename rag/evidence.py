@@ -30,7 +30,7 @@ from typing import Sequence
 import snowballstemmer
 
 from rag.question import (
-    MONTH_PATTERN, QUESTION_WORDS, WEEKDAYS, Asked, month_number, time_words, weekday_of,
+    MONTH_PATTERN, QUESTION_WORDS, WEEKDAYS, Asked, month_number, named_thing, time_words, weekday_of,
 )
 from rag.retrieve import STOPWORDS, acronyms, american_spelling
 from rag.store import DocumentInfo, Index
@@ -263,6 +263,30 @@ def person_named(text: str, asked: Asked) -> list[str]:
         tokens = [(m.start(), stemmer().stemWord(m.group().lower())) for m in re.finditer(r"\w+", text)]
         runs = [r for r in runs if any(s == stem and (r.start() - 40 <= at <= r.end() + 40) for at, s in tokens)]
     return [r.group() for r in runs]
+
+
+_NAME_RUN = re.compile(r"(?<=[\w,;:’'\")] )[A-Z][\w’'.-]+(?:\s+(?:of\s+|de\s+)?[A-Z][\w’'.-]+)*")
+
+
+def thing_named(text: str, asked: Asked, reach: int = 40) -> bool:
+    """For 'At which casino ...?' or 'the name of the guard who ...': a name the question does not
+    give within `reach` characters of the thing ('the Bellagio casino', 'a guard, Jesus Campos').
+    A name that only describes ('a Nevada casino', 'an Italian hotel') names no particular one."""
+    thing = named_thing(asked.text)
+    if not thing:
+        return True
+    known = {name_key(w) for name in asked.names for w in name.split()}
+    mentions = [m.start() for m in re.finditer(rf"\b{re.escape(thing)}(?:s|es)?\b", text, re.I)]
+    describing = [m.span(1) for m in re.finditer(rf"\b(?:[Aa]|[Aa]n)\s+((?:[A-Z][\w’'.-]*\s+)+)(?i:{re.escape(thing)})", text)]
+    for run in _NAME_RUN.finditer(text):
+        words = [w.strip(".") for w in run.group().split()]
+        if any(name_key(w) in known for w in words) or all(w.lower() in QUESTION_WORDS or w.lower() in WEEKDAYS or month_number(w) for w in words):
+            continue
+        if any(a <= run.start() < b for a, b in describing):
+            continue
+        if any(abs(run.start() - at) <= reach for at in mentions):
+            return True
+    return False
 
 
 def gives_reason(text: str) -> bool:

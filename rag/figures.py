@@ -54,6 +54,11 @@ _MEASURES = {
 that measure (the figure in digits or written out: 'nine hundred and ninety metres')."""
 _HOW_MEASURE = re.compile(r"\bhow (" + "|".join(_MEASURES) + r")\b", re.I)
 _MONEY_QUESTION = re.compile(r"\bhow much\b.*\b(pay|paid|cost|worth|spend|spent|earn|raise|owe|price|fine|compensation|lose|lost|charge)", re.I)
+_IDENTIFIER_QUESTION = re.compile(
+    r"\bwhat (?:is|was) (?:the|its|his|her|their|[\w-]+['’]s) (?:[\w-]+ )?([a-z]+) number\b"
+    r"|\bthe number of (?:(?:the|a|an|his|her|its|their) )?(?:[\w-]+['’]s )?(?:[\w-]+ ){0,2}?([a-z]+)(?=\s+(?:at|in|on|of|where|that|which|did|was|is)\b|\s*\?|$)",
+    re.I,
+)
 _SHARE_QUESTION = re.compile(r"\bwhat (share|percentage|proportion|fraction|percent)\b", re.I)
 
 
@@ -115,6 +120,9 @@ def has_figure_of(text: str, asked: Asked, reach: int = 6) -> bool:
         return bool(found)
     if _MONEY_QUESTION.search(asked.text) and not _MONEY.search(text):
         return False
+    thing = identified_thing(asked.text)
+    if thing:  # 'the number of his hotel room': 'room 135', not '10 guns were found in the room'
+        return bool(re.search(rf"\b{re.escape(thing)}s?\s+(?:(?:no\.?|number|#)\s*)?\d", text, re.I))
     spans = figures(text, asked)
     if not spans:
         return False
@@ -143,6 +151,18 @@ def has_figure_of(text: str, asked: Asked, reach: int = 6) -> bool:
                 continue
         return True
     return False
+
+
+def identified_thing(question: str) -> str | None:
+    """The thing a question asks the number of as its label, not as a count: 'what was the flight
+    number' -> 'flight', 'the number of Paddock's hotel room' -> 'room'. A plural or a state ('the
+    number of the dead') asks for a count."""
+    match = _IDENTIFIER_QUESTION.search(question)
+    if not match:
+        return None
+    thing = next(g for g in match.groups() if g).lower()
+    plural = (thing.endswith("s") and not thing.endswith("ss")) or thing in _PERSONS or thing in ("police", "staff")
+    return None if plural or thing in _STATES or thing.endswith("ed") else thing
 
 
 _PERSONS = frozenset("people persons individuals victims residents civilians men women males females children adults".split())

@@ -7,7 +7,7 @@ to tell an outlet from a subject); it holds no knowledge of any news subject. Th
 - kind: "number" (how many/much, what share, how old/long...), "date" (when, what date/day/
   time), "person" (who..., which official...), "place" (where), "reason" (why), "list" (which
   countries/companies..., list, name the...), "wording" (what did X say, how did X describe...),
-  else None.
+  "name" (which casino did..., what is the name of the guard/ship...: `named_thing`), else None.
 - focus: the words a number counts ("flights" in "how many Delta flights were cancelled"), so
   that an answer must hold a figure of those things, not any figure.
 - names: runs of capitalised words that are not question words; a capitalised first word counts
@@ -57,7 +57,7 @@ _NUMBER_KIND = re.compile(
     re.I,
 )
 _QUANTITY_NOUN = re.compile(rf"{_WHAT_WAS_THE}({_QUANTITY_NOUNS})\b", re.I)
-_DATE_KIND = re.compile(r"\bwhen\b|\bwhat (date|day|time|year|month|hour)\b|\bwhich (date|day|year|month)\b|\bsince when\b", re.I)
+_DATE_KIND = re.compile(r"\bwhen\b|\bwhat (date|day|time|year|month|hour)\b|\bwhich (date|day|year|month|night|morning|evening|afternoon|week|weekend)\b|\bsince when\b", re.I)
 _REASON_KIND = re.compile(r"\bwhy\b|\bwhat (caused|led to|prompted|was the reason|were the reasons|reason)\b|\bfor what reason\b", re.I)
 _PLACE_KIND = re.compile(r"\bwhere\b|\bin which (city|country|town|state|place|region)\b", re.I)
 _WORDING_KIND = re.compile(
@@ -73,6 +73,11 @@ _PERSON_KIND = re.compile(
     r"officer|official|minister|judge|leader|spokesperson|spokesman|spokeswoman|chief|head|founder|owner|author|director|"
     r"coach|player|president|candidate|winner|gunman|shooter|attacker)\b"
     r"|\bwhat (?:is|was) the (?:full )?name of (?:the|a|an) (?:[\w’'-]+\s+){0,2}?[\w-]+ who\b",  # '... of the woman who was arrested'
+    re.I,
+)
+_NAME_KIND = re.compile(
+    r"\bnames? of (?:the|a|an|his|her|its|their)\s+(?:[\w’'-]+\s+){0,3}?([a-z-]+)(?=\s+(?:who|whom|that|which|of|at|for|in|on|he|she|they|(?-i:[A-Z])\w*)\b|\s*\?|$)"
+    r"|^\s*(?:(?:at|in|on|from|to|for|by|with|into)\s+)?which\s+([a-z-]+)\s+(?:did|does|do|was|is|were|has|had|will|would|could)\b",
     re.I,
 )
 _LIST_KIND = re.compile(r"\blist\b|\bname (the|all|some)\b|\bwho (were|are) (the|some)\b|\bwhat (else|other)\b", re.I)
@@ -246,7 +251,19 @@ def answer_kind(question: str) -> str | None:
         return "place"
     if _PERSON_KIND.search(question):
         return "person"
+    if named_thing(question):
+        return "name"
     return None
+
+
+def named_thing(question: str) -> str | None:
+    """The thing whose name a question asks for: 'At which casino did she work?' -> 'casino',
+    'What is the name of the hotel security guard whom he shot?' -> 'guard'."""
+    match = _NAME_KIND.search(question)
+    if not match:
+        return None
+    thing = next(g for g in match.groups() if g).lower()
+    return None if thing in QUESTION_WORDS or thing in AUXILIARIES else thing
 
 
 _SPEAKER_ASKED = re.compile(

@@ -49,9 +49,9 @@ _INVERTED_SPEECH = r"(said|says|wrote|writes|added|adds|stated|declared|tweeted|
 _VERB_NAME = re.compile(r"[,”\"]\s*" + _INVERTED_SPEECH + r"\s+" + _NAME)
 
 _ACCORDING = re.compile(r"\baccording to\s+" + _NAME)
-# A name that leads into a quotation with a colon, whatever its verb: 'Spohr agreed: "..."',
-# 'Merkel told reporters: "..."'.
-_NAME_COLON = re.compile(_NAME + r"(?:\s+[a-z]+){1,3}:\s*(?=[“\"])")
+# A name that leads into a quotation with a colon or a comma, whatever its verb: 'Spohr agreed: "..."',
+# 'Merkel told reporters: "..."', 'Roger Stone predicted, "..."'.
+_NAME_COLON = re.compile(_NAME + r"(?:\s+[a-z]+){1,3}[:,]\s*(?=[“\"])")
 _PRONOUN_VERB = re.compile(r"\b(he|she)\s+" + _SPEECH + r"\b|\b" + _SPEECH + r"\s+(he|she)\b", re.I)
 _REPORTED_BY = re.compile(r"\b(?:as quoted by|quoted by|as reported by|reported by|per(?: news outlet| the outlet)?)\s+" + _NAME)
 NOT_NAMES = frozenset(

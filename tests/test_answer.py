@@ -62,6 +62,8 @@ def test_follow_up_pronoun_is_replaced_by_the_person_named_before():
     assert standalone_question("What did he say?", []) == "What did he say?"
     coach = [Turn("user", "Who is England's manager?"), Turn("assistant", "Gareth Southgate, since 2016.")]
     assert standalone_question("Why did he resign?", coach) == "Why did Gareth Southgate resign?"
+    partner = [Turn("user", "Who did the suspect live with?"), Turn("assistant", "He lived with his partner, Ana Ruiz, a nurse.")]
+    assert standalone_question("Where was she that night?", partner) == "Where was Ana Ruiz that night?"
 
 
 def test_a_possessive_after_a_name_of_the_question_s_own_is_not_a_follow_up():
@@ -252,7 +254,7 @@ def test_a_year_or_month_no_article_can_be_about_is_refused(tmp_path, fake_embed
                              ("How big was the budget passed in March 2023?", "March 2023")]:
         answer = answer_question(question, index, fake_embedder, settings)
         assert answer.refused and answer.citations == [] and any(reason in n for n in answer.notes), (question, answer.notes)
-    for question in ("How big was the budget the council approved in 2023?", "Which budget was passed in March 2019?",
+    for question in ("How big was the budget the council approved in 2023?", "Was a budget passed in March 2019?",
                      "How many teachers will the budget pay for in 2026?"):
         assert not answer_question(question, index, fake_embedder, settings).refused, question
 

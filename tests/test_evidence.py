@@ -72,7 +72,7 @@ def test_the_kind_of_answer_is_read_from_the_wording_on_any_subject():
     assert answer_kind("How did the coach describe the defeat?") == "wording"
     assert answer_kind("Who scored the winning goal?") == "person"
     assert answer_kind("What is the name of the woman who was released without charge?") == "person"
-    assert answer_kind("What is the name of the hospital that treated him?") is None
+    assert answer_kind("What is the name of the hospital that treated him?") == "name"  # a name, not a person
     assert answer_kind("Which judge leads the audit?") == "person"
     assert answer_kind("Where was the final played?") == "place"
 
@@ -248,7 +248,7 @@ def test_the_question_word_that_comes_first_sets_the_kind():
     assert answer_kind("Which people killed in the crash are named?") == "list"
     assert answer_kind("What is the name of the ship's captain?") == "person"
     assert answer_kind("What was the name of the referee's assistant coach?") == "person"
-    assert answer_kind("What is the name of the bridge?") is None
+    assert answer_kind("What is the name of the bridge?") == "name"
     assert answer_kind("What children were rescued from the school?") == "list"
 
 
@@ -665,3 +665,28 @@ def test_a_comparison_quotes_two_more_sentences_than_a_question_about_one_thing(
                                fake_embedder, quiet)
     assert not single.refused and not compared.refused
     assert len({c.text for c in compared.citations}) == len({c.text for c in single.citations}) + 2
+
+
+def test_which_thing_and_the_name_of_the_thing_need_a_name_beside_it_on_two_subjects():
+    casino = analyse("At which casino did the suspect's partner work as a hostess?")
+    assert casino.kind == "name"
+    assert not answers_kind(casino, "She used to work as a casino hostess and met him in a Nevada casino.")
+    assert answers_kind(casino, "She worked at the Bellagio casino for a decade.")
+    guard = analyse("What is the name of the hotel security guard whom the gunman shot?")
+    assert guard.kind == "name"
+    assert not answers_kind(guard, "The gunman also shot at a hotel security guard.")
+    assert answers_kind(guard, "He shot a security guard, Jesus Campos, in the leg.")
+    ship = analyse("Which vessel did the coast guard send to the reef?")
+    assert not answers_kind(ship, "The coast guard sent a vessel to the reef on Monday.")
+    assert answers_kind(ship, "The coast guard sent the cutter Alder, a 225-foot vessel, to the reef.")
+    assert answer_kind("On which night did the researchers get the signal?") == "date"
+
+
+def test_the_number_of_one_thing_asks_for_its_label_not_a_count_on_two_subjects():
+    room = analyse("What was the number of the gunman's hotel room at the resort?")
+    assert not has_figure_of("Police stormed the room where 10 guns were found.", room)
+    assert has_figure_of("He had checked into room 32-135 on Thursday.", room)
+    flight = analyse("What was the flight number of the plane that crashed?")
+    assert not has_figure_of("The flight carried 150 people.", flight)
+    assert has_figure_of("Germanwings Flight 9525 left Barcelona at 10 a.m.", flight)
+    assert has_figure_of("At least 58 people were killed.", analyse("What was the number of people killed?"))

@@ -106,7 +106,7 @@ def test_who_was_spoken_to_and_words_inside_a_quote_attribute_nothing():
     assert attribute(inverted, 1, 19)[0] == "Veena George"
 
 
-def test_a_name_leading_into_a_quote_with_a_colon_is_its_speaker_whatever_the_verb():
+def test_a_name_leading_into_a_quote_with_a_colon_or_comma_is_its_speaker_whatever_the_verb():
     agreed = ('It would not be called a "suicide" either, Robin said. Spohr agreed: "If a person kills himself '
               'and others, another word should be used," he said.\n')
     start = agreed.index("If a person")
@@ -115,6 +115,10 @@ def test_a_name_leading_into_a_quote_with_a_colon_is_its_speaker_whatever_the_ve
                "today, and we know it.”\n")
     start = replied.index("We were")
     assert attribute(replied, start, start + 20)[0] == "Marta Silva"
+    predicted = ("“Impossible,” said the strategist Ann Lee.\nHer longtime ally Tom Reyes predicted, “The base would go "
+                 "insane and he knows it.”\n")
+    start = predicted.index("The base")
+    assert attribute(predicted, start, start + 20)[0] == "Tom Reyes"
 
 
 def test_words_that_start_a_sentence_are_no_speakers():

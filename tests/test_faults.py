@@ -127,3 +127,12 @@ def test_cli_errors_are_one_line(tmp_path):
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines()[-1].startswith("error: corpus folder") and "not found" in done.stderr
+
+
+def test_output_cut_short_by_its_reader_is_no_error(index, settings):
+    """'rag library | head': the reader closes the pipe; the command ends quietly, exit code 0."""
+    command = [sys.executable, "-m", "rag", "library", "--index", str(settings.index_dir), "--corpus", str(settings.corpus_dir)]
+    reader = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    reader.stdout.close()
+    _, errors = reader.communicate(timeout=120)
+    assert reader.returncode == 0 and b"Traceback" not in errors, errors.decode()

@@ -2,9 +2,10 @@
 
 `satisfies` says whether a sentence meets everything the question asks: the kind of answer
 (`answers_kind`: a figure of the things a number question counts, a date, a person's full name,
-a name beside the thing for 'which casino', several names for a list, a quotation), the question's key names (in the sentence, the two
-before it, or its article's title, outlet or address), and the asked time (`scope`: a sentence
-about another day, month, year or ordinal does not answer). A partial figure does not answer a
+a name beside the thing for 'which casino', several names for a list, a quotation), the
+question's key names (in the sentence, the two before it, or its article's title, outlet or
+address), and the asked time (`scope`: a sentence about another day, month, year or ordinal does
+not answer). A partial figure does not answer a
 question about the whole, nor words said elsewhere one about a given call or speech, nor someone
 else's words one about what X said; when the question names one outlet or author ('according to
 ABC News'), only that source's articles, or sentences that credit it, answer. Headings, lead-ins

@@ -51,7 +51,7 @@ _VERB_NAME = re.compile(r"[,”\"]\s*" + _INVERTED_SPEECH + r"\s+" + _NAME)
 _ACCORDING = re.compile(r"\baccording to\s+" + _NAME)
 # A name that leads into a quotation with a colon or a comma, whatever its verb: 'Spohr agreed: "..."',
 # 'Merkel told reporters: "..."', 'Roger Stone predicted, "..."'.
-_NAME_COLON = re.compile(_NAME + r"(?:\s+[a-z]+){1,3}[:,]\s*(?=[“\"])")
+_NAME_INTO_QUOTE = re.compile(_NAME + r"(?:\s+[a-z]+){1,3}[:,]\s*(?=[“\"])")
 _PRONOUN_VERB = re.compile(r"\b(he|she)\s+" + _SPEECH + r"\b|\b" + _SPEECH + r"\s+(he|she)\b", re.I)
 _REPORTED_BY = re.compile(r"\b(?:as quoted by|quoted by|as reported by|reported by|per(?: news outlet| the outlet)?)\s+" + _NAME)
 NOT_NAMES = frozenset(
@@ -227,9 +227,9 @@ def full_name(name: str, text: str) -> str:
 
 
 def _attributions(paragraph: str) -> list[tuple[int, str]]:
-    """(position, name) for each 'X said' / 'said X' / 'according to X' / 'X agreed: "' in a paragraph."""
+    """(position, name) for each 'X said' / 'said X' / 'according to X' / 'X agreed: "' / 'X predicted, "' in a paragraph."""
     found = []
-    for pattern in (_NAME_VERB, _VERB_NAME, _ACCORDING, _NAME_COLON):
+    for pattern in (_NAME_VERB, _VERB_NAME, _ACCORDING, _NAME_INTO_QUOTE):
         for match in pattern.finditer(paragraph):
             name_group = 2 if pattern is _VERB_NAME else 1
             named = match.group(name_group)
@@ -237,7 +237,7 @@ def _attributions(paragraph: str) -> list[tuple[int, str]]:
                 named = match.group(2)  # 'China's ambassador to the United Nations, Zhang Jun, called'
             person = _person(named)
             if person and person[0].isupper():
-                at = {_VERB_NAME: match.start(1), _NAME_COLON: match.end()}.get(pattern, match.start())  # the verb, or the colon
+                at = {_VERB_NAME: match.start(1), _NAME_INTO_QUOTE: match.end()}.get(pattern, match.start())  # the verb, or the colon or comma
                 found.append((at, person))
     return found
 

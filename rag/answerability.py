@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from rag.evidence import Evidence, has_date, names_in, names_missing, person_named, stems, thing_named
+from rag.evidence import Evidence, has_date, name_key, names_in, names_missing, person_named, stems, thing_named
 from rag.figures import has_figure_of
 from rag.mentions import MONTH_NAMES, missing_names, read_parts, unmentioned_time
 from rag.question import Asked, asked_speaker, time_words, weekday_of
@@ -259,6 +259,21 @@ def context_of(e: Evidence, index: Index, before: int = 2, about: bool = True) -
 
 ANSWER_DEPTH = 10  # the best sentences searched for one that answers; deeper ones are not read
 
+
+def adding_items(asked: Asked, evidence: list[Evidence], index: Index) -> list[Evidence]:
+    """For a list question, the sentences that each name something no sentence before them named
+    (or list several things), among those that meet everything else the question asks: news copy
+    spreads a list over sentences ("Kelmar lost power ...", "And in Pravek, ...") and articles."""
+    one_item, seen, adding = replace(asked, kind=None), {name_key(w) for name in asked.names for w in name.split()}, []
+    for e in evidence:
+        if is_heading(e.text) or not satisfies(one_item, e, index):
+            continue
+        items = {name_key(w) for w in names_in(e.text)} - seen
+        if items or has_enumeration(e.text):
+            adding.append(e)
+            seen |= items
+    return adding
+
 _KIND_PHRASES = {
     "number": "a figure for that", "date": "a date for that", "person": "a name for that",
     "place": "a place for that", "list": "a list for that", "name": "a name for that",
@@ -278,7 +293,7 @@ def unmet(asked: Asked, evidence: list[Evidence], index: Index, depth: int = ANS
     unreported = outcome_unreported(asked, [e.text for e in top])
     if unreported:
         return unreported
-    if any(satisfies(asked, e, index) for e in top):
+    if any(satisfies(asked, e, index) for e in top) or (asked.kind == "list" and len(adding_items(asked, top, index)) > 1):
         return None
     if asked.sources_named == 1 and any(satisfies(replace(asked, sources_named=0), e, index) for e in top):
         return "the articles of the source the question names do not say; other articles do (ask without naming it)"

@@ -23,7 +23,7 @@ A sentence's score adds up signals that hold for news on any subject:
 its parts (sentences written to an AI assistant are set aside), then chooses the model's
 evidence: the sentences that answer what is asked first, then the best of the rest spread across
 articles (`spread`, maximal marginal relevance), or each article's best for a question that
-compares outlets (`per_article`); each with the sentence it leads into (`with_continuations`),
+compares outlets (`per_article`), or for a list the sentences that each add an item (`list_items`); each with the sentence it leads into (`with_continuations`),
 the items after a lead-in (`with_listed_items`) and the outcome of 'what happened' (`with_outcome`).
 """
 
@@ -35,7 +35,7 @@ from typing import Sequence
 
 import numpy as np
 
-from rag.answerability import ANSWER_DEPTH, answers_kind, context_of, is_heading, is_lead_in, satisfies, scope
+from rag.answerability import ANSWER_DEPTH, adding_items, answers_kind, context_of, is_heading, is_lead_in, satisfies, scope
 from rag.embed import Embedder, embed_texts
 from rag.evidence import (
     DAY_OF_MONTH, FULL_DATE, RELATIVE_DAY, TIME_OF_DAY, YEAR, Evidence, addresses_an_assistant, coverage, gives_reason,
@@ -253,6 +253,15 @@ def per_article(evidence: list[Evidence], each: int = 2, limit: int = 8, min_sco
         if e.score >= floor and len(by_article.setdefault(e.doc.doc_id, [])) < each:
             by_article[e.doc.doc_id].append(e)
     return [e for sentences in by_article.values() for e in sentences][:limit]
+
+
+def list_items(asked: Asked, ranked: list[Evidence], index: Index, most: int = 8, ratio: float = 0.75) -> list[Evidence]:
+    """For a list question, the sentences that each add an item (`adding_items`), de-duplicated,
+    among the best (relevance within `ratio` of the best)."""
+    if not ranked:
+        return []
+    floor = max(e.relevance for e in ranked[:ANSWER_DEPTH]) * ratio
+    return adding_items(asked, [e for e in ranked[: 2 * ANSWER_DEPTH] if e.relevance >= floor], index)[:most]
 
 
 def spread(

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from rag.answerability import ANSWER_DEPTH, satisfies, scope, time_phrase
 from rag.candidates import (
-    Gathered, across_sources, merge, per_article, spread, with_continuations, with_listed_items, with_outcome,
+    Gathered, across_sources, list_items, merge, per_article, spread, with_continuations, with_listed_items, with_outcome,
 )
 from rag.evidence import Evidence, resolve_relative_dates, same_time
 from rag.figures import has_figure_of, sentence_figures
@@ -166,8 +166,8 @@ def choose_quotes(asked: Asked, gathered: Gathered, index: Index, settings: Sett
     """The sentences an extractive answer quotes: first one that answers what is asked (and one
     per part), then the best of the rest spread across articles, with continuations; two more for
     a comparison or a question in parts, whose sides each need their own. A list
-    question gets every article's best sentences (`per_article`): the items of a list are spread
-    over articles, each naming a few. A question that compares outlets it names gets the best
+    question gets the sentences that each add an item (`list_items`), then every article's best
+    sentences (`per_article`): the items of a list are spread over sentences and articles. A question that compares outlets it names gets the best
     sentences of each named outlet's articles, however weak, and of no other ("How do Rediff and
     Setopati differ ...": one side each)."""
     ranked, count = gathered.ranked, settings.extractive_sentences
@@ -183,7 +183,8 @@ def choose_quotes(asked: Asked, gathered: Gathered, index: Index, settings: Sett
     per_part = [next((e for e in pool[:ANSWER_DEPTH] if satisfies(part, e, index)), pool[0]) for part, pool in
                 zip(read_parts(asked, index), gathered.parts) if pool] if asked.parts else []
     if asked.kind == "list":
-        answering = per_article(ranked, limit=settings.evidence_sentences + 2)
+        limit = settings.evidence_sentences + 2
+        answering = merge(list_items(asked, ranked, index), per_article(ranked, limit=limit))[:limit]
     chosen = merge(answering, per_part, spread(ranked, count, index))[: max(count, len(answering), len(per_part) + 1)]
     chosen = with_outcome(asked, chosen, index)
     chosen = with_listed_items(chosen, index) if asked.kind == "list" else chosen

@@ -81,22 +81,29 @@ _NAME_KIND = re.compile(
     re.I,
 )
 _LIST_KIND = re.compile(r"\blist\b|\bname (the|all|some)\b|\bwho (were|are) (the|some)\b|\bwhat (else|other)\b", re.I)
-_WHICH_PLURAL = re.compile(r"\b(?:which|what)\s+((?:[\w’'-]+\s+){0,3})", re.I)
+_WHICH_PLURAL = re.compile(r"\b(?:which|what)\s+((?:[\w’'-]+\s+){0,5})", re.I)
 
 
 _IRREGULAR_PLURALS = frozenset("people children men women staff police media criteria".split())
 
 
 def _asks_for_several(question: str) -> bool:
-    """'Which US carriers...', 'what measures...': which/what before a plural noun asks for a list."""
+    """'Which US carriers...', 'what measures...', 'which state and local officials did...':
+    which/what before a plural noun asks for a list. A later word in -s is a plural noun when a
+    verb follows it ('officials did'), not when an object does ('which judge leads the audit')."""
     for match in _WHICH_PLURAL.finditer(question):
-        for word in match.group(1).split():
+        words, first = match.group(1).split(), True
+        for i, word in enumerate(words):
             lowered = word.lower()
-            if lowered in ("of", "the") or word[0].isupper() or re.search(r"[’']s$", lowered):
-                continue  # 'which of Venezuela's allies', 'which US carriers'
-            if lowered in _IRREGULAR_PLURALS:
+            if lowered in AUXILIARIES:
+                break
+            if lowered in ("of", "the", "and", "other") or word[0].isupper() or re.search(r"[’']s$", lowered):
+                continue  # 'which of Venezuela's allies', 'which US carriers', 'which other festivals'
+            plural = lowered in _IRREGULAR_PLURALS or (len(lowered) > 3 and bool(re.search(r"[^su]s$", lowered)))
+            following = words[i + 1].lower() if i + 1 < len(words) else ""
+            if plural and (first or following in AUXILIARIES or following in ("who", "that")):
                 return True
-            return len(lowered) > 3 and bool(re.search(r"[^su]s$", lowered)) and lowered not in AUXILIARIES
+            first = False
     return False
 
 

@@ -629,3 +629,23 @@ def test_a_question_about_several_days_is_refused_only_when_no_article_covers_an
     index, _ = _index_of(tmp_path, fake_embedder, {"a.txt": article + "\n"})
     assert unmentioned_time(analyse(covered_and_not), index) is None
     assert unmentioned_time(analyse(neither), index)
+
+
+@pytest.mark.parametrize("question, text, items", [
+    ("Which Zorblax towns lost power during the Kestrel storm?",
+     "The Kestrel storm cut power across Zorblax.\nThe town of Kelmar lost power during the Kestrel storm, officials said.\n"
+     "Residents of Dunhold also lost power during the Kestrel storm.\nAnd in Pravek, power was lost for six hours in the Kestrel storm.\n"
+     "Zorblax forecasters expect a calm weekend.\n",
+     ["Kelmar", "Dunhold", "Pravek"]),
+    ("Which Quillon players were injured in the cup final?",
+     "Quillon lost the cup final 2-1.\nStriker Teodor Baskin was injured in the cup final after ten minutes.\n"
+     "Quillon defender Aldo Merrit was also injured in the final.\nIn the second half, Quillon's Ruben Osk was injured too.\n"
+     "The coach praised the fans.\n",
+     ["Baskin", "Merrit", "Osk"]),
+])
+def test_a_list_gathers_items_from_every_sentence_that_adds_one(fake_embedder, loose, question, text, items):
+    (loose.corpus_dir / "list.txt").write_text(text, encoding="utf-8")
+    build_index(loose, fake_embedder)
+    answer = answer_question(question, open_index(loose), fake_embedder, loose.with_overrides(answer_mode="extractive"))
+    assert all(item in answer.answer for item in items), (answer.answer, answer.notes)
+    assert_citations_exact(answer, loose.corpus_dir)

@@ -68,6 +68,9 @@ def test_the_kind_of_answer_is_read_from_the_wording_on_any_subject():
     assert answer_kind("Why did Southgate resign?") == "reason"
     assert answer_kind("Which US carriers were grounded?") == "list"
     assert answer_kind("Which countries congratulated Maduro?") == "list"
+    assert answer_kind("Which state and local officials did the governor call?") == "list"  # the plural after 'state and local'
+    assert answer_kind("Which other music festivals were studied?") == "list"
+    assert answer_kind("Which hotel was he staying in?") != "list"  # a singular before the verb
     assert answer_kind("What did Kurtz say about the update?") == "wording"
     assert answer_kind("How did the coach describe the defeat?") == "wording"
     assert answer_kind("Who scored the winning goal?") == "person"

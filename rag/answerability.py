@@ -14,7 +14,8 @@ and questions are not answers.
 Refusal (`refusal_reason`): the articles do not answer when the question names someone,
 something or some time no article mentions (`rag.mentions`); when the best evidence is weak
 (threshold measured on dev sets, see `Settings.refuse_below`); or when none of the best sentences
-holds what the question asks (`unmet`: a near miss) or the articles give only what may happen
+holds what the question asks (`unmet`: a near miss; a list spread over sentences counts when two
+sentences each add an item, `adding_items`) or the articles give only what may happen
 for a question about what did (`outcome_unreported`), and the reason is said in words. A model's
 refusal never overrules the quoted answer (`rag.answer`).
 """
@@ -264,7 +265,9 @@ def adding_items(asked: Asked, evidence: list[Evidence], index: Index) -> list[E
     """For a list question, the sentences that each name something no sentence before them named
     (or list several things), among those that meet everything else the question asks: news copy
     spreads a list over sentences ("Kelmar lost power ...", "And in Pravek, ...") and articles."""
-    one_item, seen, adding = replace(asked, kind=None), {name_key(w) for name in asked.names for w in name.split()}, []
+    one_item = replace(asked, kind=None)  # one item is enough: 'which states' is answered by one sentence per state
+    seen = {name_key(w) for name in asked.names for w in name.split()}
+    adding = []
     for e in evidence:
         if is_heading(e.text) or not satisfies(one_item, e, index):
             continue
@@ -273,6 +276,7 @@ def adding_items(asked: Asked, evidence: list[Evidence], index: Index) -> list[E
             adding.append(e)
             seen |= items
     return adding
+
 
 _KIND_PHRASES = {
     "number": "a figure for that", "date": "a date for that", "person": "a name for that",

@@ -23,8 +23,9 @@ A sentence's score adds up signals that hold for news on any subject:
 its parts (sentences written to an AI assistant are set aside), then chooses the model's
 evidence: the sentences that answer what is asked first, then the best of the rest spread across
 articles (`spread`, maximal marginal relevance), or each article's best for a question that
-compares outlets (`per_article`), or for a list the sentences that each add an item (`list_items`); each with the sentence it leads into (`with_continuations`),
-the items after a lead-in (`with_listed_items`) and the outcome of 'what happened' (`with_outcome`).
+compares outlets (`per_article`), or for a list the sentences that each add an item
+(`list_items`); each with the sentence it leads into (`with_continuations`), the items after a
+lead-in (`with_listed_items`) and the outcome of 'what happened' (`with_outcome`).
 """
 
 from __future__ import annotations

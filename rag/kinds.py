@@ -165,11 +165,11 @@ def format_passages(evidence: list[Evidence]) -> str:
 def choose_quotes(asked: Asked, gathered: Gathered, index: Index, settings: Settings) -> list[Evidence]:
     """The sentences an extractive answer quotes: first one that answers what is asked (and one
     per part), then the best of the rest spread across articles, with continuations; two more for
-    a comparison or a question in parts, whose sides each need their own. A list
-    question gets the sentences that each add an item (`list_items`), then every article's best
-    sentences (`per_article`): the items of a list are spread over sentences and articles. A question that compares outlets it names gets the best
-    sentences of each named outlet's articles, however weak, and of no other ("How do Rediff and
-    Setopati differ ...": one side each)."""
+    a comparison or a question in parts, whose sides each need their own. A list question gets
+    the sentences that each add an item (`list_items`), then every article's best sentences
+    (`per_article`): the items of a list are spread over sentences and articles. A question that
+    compares outlets it names gets the best sentences of each named outlet's articles, however
+    weak, and of no other ("How do Rediff and Setopati differ ...": one side each)."""
     ranked, count = gathered.ranked, settings.extractive_sentences
     if asked.compares or asked.parts:
         count += 2  # each side of a comparison needs its own sentences

@@ -35,7 +35,7 @@ class Chunk:
     sentences: tuple[Sentence, ...]
 
 
-VERSION = 9  # bump when chunking or metadata reading changes what an index holds: older indexes are then refused
+VERSION = 10  # bump when chunking or metadata reading changes what an index holds: older indexes are then refused
 BULLETS = "•◦▪‣*·–—-"
 
 
@@ -69,7 +69,28 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
         body = rest.strip().lstrip(BULLETS).strip()
         lead = rest.find(body)
         sentences.append(Sentence(start + cursor + lead, start + cursor + lead + len(body), body))
-    return [part for sentence in sentences for part in _unglued(sentence)]
+    return _rejoined_times([part for sentence in sentences for part in _unglued(sentence)], text)
+
+
+_ENDS_WITH_TIME = re.compile(r"\b\d{1,2}(:\d\d)?\s*[ap]\.m\.$", re.I)
+_CARRIES_ON = re.compile(
+    r"^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|July|August|"
+    r"September|October|November|December|Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.|local|ET|EDT|EST|CT|CDT|MT|PT|PDT|PST|"
+    r"GMT|UTC|BST|CET|CEST|IST|JST)\b|^[a-z]"
+)
+
+
+def _rejoined_times(sentences: list[Sentence], text: str) -> list[Sentence]:
+    """'... landed at 2:42 a.m. Thursday at Andrews.' is one sentence: the splitter ends one at a
+    time's 'a.m.' when a capitalised day, month or time zone follows."""
+    joined: list[Sentence] = []
+    for sentence in sentences:
+        last = joined[-1] if joined else None
+        if last and _ENDS_WITH_TIME.search(last.text) and _CARRIES_ON.match(sentence.text):
+            joined[-1] = Sentence(last.start, sentence.end, text[last.start : sentence.end])
+        else:
+            joined.append(sentence)
+    return joined
 
 
 _GLUED = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])|(?<=[a-z]{2}[.!?][”\"’])(?=[A-Z][a-z])")

@@ -300,6 +300,14 @@ def gives_reason(text: str) -> bool:
     return bool(_CAUSE.search(text))
 
 
+TITLES = frozenset(
+    "mr mrs ms miss dr prof sir dame lord lady sen senator rep gov governor president vice prime minister "
+    "secretary judge justice gen general col capt captain sgt officer sheriff mayor chief pope king queen prince princess "
+    "coach manager chairman chairwoman ambassador commissioner inspector detective".split()
+)
+"""Words that stand before a name as a title, not as part of it ('Vice President Pence', 'Mr. Harding')."""
+
+
 def name_key(word: str) -> str:
     """'González' ~ 'Gonzalez', 'Venezuela's' ~ 'Venezuelan': lower case, no accents, first five letters."""
     return re.sub(r"[’']s$", "", plain(word)).replace(".", "").lower()[:5]

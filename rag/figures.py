@@ -16,7 +16,7 @@ import functools
 import re
 
 from rag.evidence import (
-    DAY_OF_MONTH, SYNONYM_OF, TIME_OF_DAY, YEAR, american_spelling, content_words, name_key, plain, stemmer,
+    DAY_OF_MONTH, SYNONYM_OF, TIME_OF_DAY, TITLES, YEAR, american_spelling, content_words, name_key, plain, stemmer,
 )
 from rag.question import IRREGULAR_PAST, WEEKDAYS, Asked, day_mentions, figures_in, month_number
 
@@ -182,11 +182,25 @@ def _counts_something_else(following: list[tuple[int, str, str]], asked_focus: t
 
 
 def _name_near(names: tuple[str, ...], text: str, at: int, reach: int = 40) -> bool:
-    """A capitalised word of one of `names` within `reach` characters before `at` or half that
-    after it: '58-year-old Hamish Harding', 'Harding, 58,'."""
-    keys = {name_key(w) for name in names for w in name.split() if len(w) > 2}
-    window = text[max(0, at - reach): at + reach // 2]
-    return any(name_key(w) in keys for w in re.findall(r"[A-Z][\w’'-]+", window))
+    """The name nearest the figure at `at` (within `reach` characters before it or half that
+    after it) is one of `names`: '58-year-old Hamish Harding', 'Harding, 58,', 'Nicolas Maduro,
+    61' for 'Maduro'. A run of capitalised words names that person when it holds the whole name
+    as asked, or only words of it (and titles or acronyms): 'Tony Kim, 59' is not Kim Hak Song's age."""
+    start = max(0, at - reach)
+    window = text[start: at + reach // 2]
+    runs = [r for r in re.finditer(r"[A-Z][\w’'-]*\.?(?:\s+[A-Z][\w’'-]*\.?)*", window) if r.group().lower() not in _NOT_NAMES]
+    if not runs:
+        return False
+    nearest = min(runs, key=lambda r: min(abs(r.start() + start - at), abs(r.end() + start - at)))
+    words = {name_key(w.strip(".")): w.strip(".") for w in nearest.group().split()}
+    for name in names:
+        keys = {name_key(w) for w in name.split() if len(w) > 2}
+        if keys & set(words) and (keys <= set(words) or all(k in keys or w.lower() in TITLES or w.isupper() for k, w in words.items())):
+            return True
+    return False
+
+
+_NOT_NAMES = frozenset("the a an his her its their this that".split())
 
 
 _REPORTING = frozenset("said reported told announced stated added estimated cited quoted published according".split())

@@ -97,11 +97,30 @@ def key_names(asked: Asked, index: Index, share: float = 0.6) -> tuple[tuple[str
     return tuple(kept), frozenset(common)
 
 
+# Common English first names and their usual short forms, both ways: a question may write the
+# name one way and the article the other.
+_FIRST_NAME_FORMS = (
+    "charles chuck charlie", "william bill billy will", "robert bob bobby rob", "michael mike", "james jim jimmy",
+    "joseph joe", "thomas tom tommy", "richard dick rick rich", "edward ed ted eddie", "anthony tony",
+    "elizabeth liz beth betsy", "katherine kate kathy katie", "catherine cathy kate", "david dave", "daniel dan danny",
+    "stephen steve", "steven steve", "christopher chris", "nicholas nick", "patricia pat patty", "samuel sam",
+    "alexander alex", "benjamin ben", "andrew andy drew", "matthew matt", "jeffrey jeff", "jonathan jon",
+    "gregory greg", "lawrence larry", "henry hank", "margaret peggy maggie meg", "susan sue", "rebecca becky",
+    "jennifer jenny jen", "frederick fred", "albert al", "ronald ron", "donald don", "gerald jerry", "kenneth ken",
+    "timothy tim", "peter pete", "philip phil", "douglas doug", "raymond ray", "walter walt", "theodore ted teddy",
+)
+_SAME_FIRST_NAME: dict[str, set[str]] = {}
+for _forms in _FIRST_NAME_FORMS:
+    for _name in _forms.split():
+        _SAME_FIRST_NAME.setdefault(_name, set()).update(set(_forms.split()) - {_name})
+
+
 def missing_names(asked: Asked, index: Index) -> list[str]:
     """Words of the question's names that no article mentions in any form: spelling variants,
     the user's own file names, and short forms count ('HK' for the articles' 'Hong Kong', 'United
     Nations' for their 'UN'). A word ahead of a full name the articles carry ('Congresswoman Ilhan
-    Omar') is a title or description, not another name."""
+    Omar') is a title or description, not another name, and a first name's usual short or long
+    form counts ('Chuck' for the articles' 'Charles')."""
     from rapidfuzz import fuzz, process
 
     known = corpus_words(index)
@@ -116,6 +135,8 @@ def missing_names(asked: Asked, index: Index) -> list[str]:
             return True
         if len(key) >= 3 and any(key in name for name in file_names):
             return True  # the user's own name for the file: 'fox5atlanta-delta.txt' mentions FOX
+        if any(alias in vocabulary for alias in _SAME_FIRST_NAME.get(key, ())):
+            return True  # 'Chuck Schumer' is the articles' 'Charles E. Schumer'
         return process.extractOne(key, vocabulary, scorer=fuzz.ratio, score_cutoff=85) is not None
 
     missing = []

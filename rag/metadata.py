@@ -45,6 +45,9 @@ _NOT_A_TAG = {"photo", "photos", "video", "update", "updated", "file", "audio", 
               "analysis", "editorial", "exclusive", "breaking", "lead", "sponsored", "ad", "advertisement", "note",
               "editor's note", "editors note", "editor’s note", "correction", "clarification", "graphic", "warning"}
 _PHOTO_AGENCIES = {"getty images", "shutterstock", "alamy", "istock", "istockphoto", "adobe stock"}
+_OUTLET_LABEL = re.compile(
+    r"^(?:outlet|source|publisher|publication|newspaper|news ?outlet|site|website|media)\s*:\s*(?P<name>(?!https?:|www\.)[^:|<>]{2,60})$", re.I
+)
 _URL_LABEL = re.compile(
     r"^(source( link| url)?|original( url| link| article)?|originally published (at|on|in|by)|canonical( url| link)?"
     r"|url|link|permalink|read (it|the original|the full (article|story)) (at|on))\s*:?\s*<?(?P<url>(https?://|www\.)\S+?)>?$",
@@ -92,6 +95,7 @@ def find_outlet(
 ) -> str | None:
     """The outlet, from (in this order):
 
+    0. a labelled line at the top of a copied page: 'Outlet: CBS News', 'Publisher: Reuters';
     1. a wire tag opening the lead: 'UNITED NATIONS (AP) —', 'CARACAS, July 30 (Reuters) -',
        '(Al Jazeera) Nicolas …' (an unknown name in that place counts: it is the credit);
     2. a byline naming an outlet: 'By IANS | …', 'ByAPAP|…', 'By Jane Doe, Reuters',
@@ -105,6 +109,10 @@ def find_outlet(
     6. a wire service's tag anywhere, as agencies close their own captions: '… (Kyodo)'.
     """
     table = outlet_names.DOMAINS if table is None else table
+    for p in paragraphs[:6]:
+        labelled = _OUTLET_LABEL.match(text[p.start : p.end].strip())
+        if labelled:
+            return outlet_names.canonical(labelled.group("name").strip(), table)
     for p in _lead_lines(text, paragraphs):
         line = text[p.start : p.end]
         tag = _DATELINE.match(line) or _LEADING_TAG.match(line)

@@ -29,6 +29,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from rag.errors import InputError
+from rag.evidence import TITLES
 from rag.retrieve import Filters
 from rag.settings import Settings
 from rag.store import DocumentInfo, Index
@@ -217,12 +218,14 @@ def _person(run: str) -> str | None:
 
 
 def full_name(name: str, text: str) -> str:
-    """A surname alone ('Kuleba') becomes the fullest name the article gives it ('Dmytro Kuleba')."""
+    """A surname alone ('Kuleba') becomes the fullest name the article gives it ('Dmytro Kuleba');
+    a title before it is no first name ('Vice President Pence' leaves 'Pence')."""
     if " " in name:
         return name
-    match = re.search(r"([A-ZÀ-Ý][\w'’.-]+)\s+" + re.escape(name) + r"\b", text)
-    if match and match.group(1) not in NOT_NAMES and not match.group(1).endswith(("’s", "'s")):
-        return f"{match.group(1)} {name}"
+    for match in re.finditer(r"([A-ZÀ-Ý][\w'’.-]+)\s+" + re.escape(name) + r"\b", text):
+        first = match.group(1)
+        if first not in NOT_NAMES and first.strip(".").lower() not in TITLES and not first.endswith(("’s", "'s")):
+            return f"{first} {name}"
     return name
 
 

@@ -49,9 +49,32 @@ def extract_page(data: bytes, table: dict[str, str] | None = None) -> Page:
         if outlet is None or not _domain_like(named) or outlet == outlet.lower():  # 'Space.com' stays as the site writes it
             outlet = named
     published = parse_date(getattr(result, "date", None)) or date_from_url(url)
-    author = clean_author(getattr(result, "author", None))
+    author, outlet = _author_and_outlet(clean_author(getattr(result, "author", None)), outlet, table)
     title = _clean_title(getattr(result, "title", None), site, outlet)
     return Page(text, Metadata(title, outlet, published.isoformat() if published else None, author, url))
+
+
+_MONTH_ONLY = re.compile(
+    r"(?i)(january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?(\s+\d{1,2})?(,?\s+\d{4})?"
+)
+
+
+def _author_and_outlet(author: str | None, outlet: str | None, table: dict[str, str] | None) -> tuple[str | None, str | None]:
+    """A byline read as the author ('Bloomberg | May 10, 2018' -> 'Bloomberg; May') keeps only the
+    people in it: a date is dropped, and a known outlet is the outlet when the page named none."""
+    if not author:
+        return author, outlet
+    known = outlet_names.known_names(table)
+    people = []
+    for part in author.split("; "):
+        if parse_date(part) or _MONTH_ONLY.fullmatch(part.strip()):
+            continue
+        if part.lower() in known:
+            outlet = outlet or known[part.lower()]
+            continue
+        people.append(part)
+    return "; ".join(people) or None, outlet
 
 
 def _domain_like(name: str) -> bool:

@@ -542,6 +542,9 @@ def _index_of(tmp_path, fake_embedder, articles: dict[str, str]):
         ("The UN said the World Health Organization sent teams. Coach Mikel Arteta praised the squad.",
          ["What did the United Nations say?", "What did the WHO send?", "What did Manager Mikel Arteta say?"],
          ["What did the Qwertz Council say?"]),
+        ("Senate leader Charles E. Schumer welcomed the detainees. Coach Bill Belichick praised the squad.",
+         ["What did Chuck Schumer say?", "What did William Belichick say?"],
+         ["What did Janet Schumer say?"]),
     ],
 )
 def test_a_name_counts_as_mentioned_in_any_of_its_forms(tmp_path, fake_embedder, article, mentioned, missing):

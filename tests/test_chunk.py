@@ -65,3 +65,11 @@ def test_paragraphs_run_together_without_a_space_are_split_with_exact_offsets():
     assert all(text[s.start:s.end] == s.text for s in sentences)
     assert [s.text for s in split_sentences("The U.S.Navy said so. Visit example.com today.")] == [
         "The U.S.Navy said so.", "Visit example.com today."]
+
+
+def test_a_time_of_day_followed_by_its_day_or_time_zone_does_not_end_a_sentence():
+    flight = "The plane landed at 2:42 a.m. Thursday at Andrews. Trump greeted the men."
+    assert [s.text for s in split_sentences(flight)] == ["The plane landed at 2:42 a.m. Thursday at Andrews.", "Trump greeted the men."]
+    match = "Kick-off is at 9 p.m. local time in Berlin. Spain are favourites."
+    assert [s.text for s in split_sentences(match)] == ["Kick-off is at 9 p.m. local time in Berlin.", "Spain are favourites."]
+    assert [s.text for s in split_sentences("He woke at 6 a.m. He left at noon.")] == ["He woke at 6 a.m.", "He left at noon."]

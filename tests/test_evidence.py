@@ -231,6 +231,10 @@ def test_how_old_tall_or_long_needs_a_figure_with_its_unit():
     harding = analyse("How old was Hamish Harding?")
     assert not has_figure_of("Shahzada Dawood and his 19-year-old son Suleman were also aboard.", harding), "someone else's age"
     assert has_figure_of("The 58-year-old Harding had flown to space.", harding)
+    assert has_figure_of("Mr. Harding, 58, had flown to space.", harding)
+    kim = analyse("How old is Kim Hak Song?")
+    assert not has_figure_of("Kim Hak Song was detained with Tony Kim, 59, last year.", kim), "another Kim's age"
+    assert has_figure_of("The detainees were Tony Kim and Kim Hak Song, 56, a teacher.", kim)
     coach = analyse("How old is Luis de la Fuente?")
     assert not has_figure_of("Spain's coach praised the 17-year-old Lamine Yamal.", coach)
     assert has_figure_of("Luis de la Fuente, 62, took over in 2022.", coach)

@@ -126,6 +126,16 @@ def test_a_known_masthead_beats_the_unknown_domain_of_a_mirror():
     assert parse_document(football, "final.txt").outlet == "BBC"
 
 
+@pytest.mark.parametrize("label, outlet", [("Outlet", "CBS News"), ("Publisher", "Harbour Herald"), ("Source", "Reuters")])
+def test_a_labelled_outlet_line_at_the_top_names_the_outlet(label, outlet):
+    text = (f"Pompeo returns with three detainees\n{label}: {outlet}\n\n"
+            "The three men were released on Wednesday, officials said.\n")
+    assert parse_document(text, "detainees.txt").outlet == outlet
+    football = f"Spain win the final\n{label}: {outlet}\nDate: July 14, 2024\n\nSpain beat England 2-1 in Berlin.\n"
+    assert meta(football, "final.txt")[1:] == (outlet, "2024-07-14")
+    assert parse_document("Spain win the final\n\nSource: https://example.org/final\n\nSpain beat England.\n", "f.txt").outlet != "https"
+
+
 @pytest.mark.parametrize("outlet", ["The Independent", "USNI News", "Harbour Herald"])
 def test_a_page_copied_as_text_names_its_outlet_on_the_line_under_the_headline(outlet):
     text = (f"Coast Guard finds debris near the wreck\n{outlet}\nJune 22, 2023\n\n"

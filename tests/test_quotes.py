@@ -80,6 +80,16 @@ def test_she_resolves_past_titles_to_the_full_name():
     assert attribute(text, start, start + 20)[0] == "Annalena Baerbock"
 
 
+def test_a_title_before_a_surname_is_not_taken_for_a_first_name():
+    text = ("Vice President Pence spoke on ABC later on Thursday.\n\n"
+            "“We are seeing hopeful signs,” Pence said.\n")
+    start = text.index("We are")
+    assert attribute(text, start, start + 20)[0] == "Pence"
+    coach = "Head coach Luis de la Fuente spoke after the final. Coach Fuente was proud.\n“We earned it,” Fuente said.\n"
+    start = coach.index("We earned")
+    assert attribute(coach, start, start + 14)[0] != "Coach Fuente"
+
+
 def test_she_said_after_a_person_named_by_role_is_that_role_not_the_last_name():
     text = ('Passenger Evan Smith said: "There was a really loud bang."\n'
             "In an audio clip, the pilot can be heard talking to air traffic control.\n"

@@ -102,3 +102,17 @@ def test_pages_can_be_uploaded_and_pages_without_an_article_are_refused(tmp_path
     with pytest.raises(ValueError, match="no article text"):
         save_article(tmp_path, "empty.html", b"<html><body><nav>Home</nav></body></html>")
     assert not (tmp_path / "empty.html").exists()
+
+
+@pytest.mark.parametrize("byline, outlet, author", [
+    ("Bloomberg | May 10, 2018", "Bloomberg", None),
+    ("Maya Jones | Reuters | July 14, 2024", "Reuters", "Maya Jones"),
+])
+def test_a_byline_of_outlet_and_date_gives_the_outlet_not_an_author(tmp_path, byline, outlet, author):
+    page = ("<html><head><title>Detainees freed</title></head><body><nav>Home | World</nav>"
+            f'<article><h1>Detainees freed</h1><p class="byline">{byline}</p>'
+            "<p>Three detainees were freed on Wednesday and flew home overnight, officials said.</p>"
+            "<p>They were welcomed at the air base by the president before dawn on Thursday.</p></article></body></html>")
+    (tmp_path / "freed.html").write_text(page, encoding="utf-8")
+    doc = load_corpus(tmp_path)[0][0]
+    assert (doc.outlet, doc.author) == (outlet, author)

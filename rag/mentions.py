@@ -109,10 +109,18 @@ _FIRST_NAME_FORMS = (
     "jennifer jenny jen", "frederick fred", "albert al", "ronald ron", "donald don", "gerald jerry", "kenneth ken",
     "timothy tim", "peter pete", "philip phil", "douglas doug", "raymond ray", "walter walt", "theodore ted teddy",
 )
-_SAME_FIRST_NAME: dict[str, set[str]] = {}
-for _forms in _FIRST_NAME_FORMS:
-    for _name in _forms.split():
-        _SAME_FIRST_NAME.setdefault(_name, set()).update(set(_forms.split()) - {_name})
+
+
+def _other_forms(groups: tuple[str, ...]) -> dict[str, set[str]]:
+    """Each form -> the other forms of the same name ('steve' -> stephen, steven)."""
+    forms: dict[str, set[str]] = {}
+    for group in groups:
+        for name in group.split():
+            forms.setdefault(name, set()).update(set(group.split()) - {name})
+    return forms
+
+
+_SAME_FIRST_NAME = _other_forms(_FIRST_NAME_FORMS)
 
 
 def missing_names(asked: Asked, index: Index) -> list[str]:

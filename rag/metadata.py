@@ -68,9 +68,9 @@ def _byline_outlet(names: str, after: str, table: dict[str, str]) -> str | None:
     half = len(compact) // 2
     if len(compact) % 2 == 0 and compact[:half] == compact[half:] and compact[:half].lower() in known:
         return known[compact[:half].lower()]  # 'ByAPAP': the page printed author and source glued
-    staff = re.fullmatch(r"(?:the )?(.+?)\s+(staff|newsroom|desk|news desk|web desk|team)", names, re.I)
-    if staff:
-        return outlet_names.canonical(staff.group(1), table)
+    staff = re.fullmatch(r"(.+?)\s+(staff|newsroom|desk|news desk|web desk|team)", names, re.I)
+    if staff:  # 'By The Hill staff' is The Hill's; in 'by the Guardian staff' 'the' is no part of the name
+        return outlet_names.canonical(staff.group(1).removeprefix("the "), table)
     agency = _agency_token(names)
     if agency:
         return outlet_names.AGENCIES[agency[1]]

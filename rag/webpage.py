@@ -62,7 +62,8 @@ _MONTH_ONLY = re.compile(
 
 def _author_and_outlet(author: str | None, outlet: str | None, table: dict[str, str] | None) -> tuple[str | None, str | None]:
     """A byline read as the author ('Bloomberg | May 10, 2018' -> 'Bloomberg; May') keeps only the
-    people in it: a date is dropped, and a known outlet is the outlet when the page named none."""
+    people in it: a date is dropped, and a known outlet, or a name that starts with 'The' ('The
+    Hill'), is the outlet when the page named none."""
     if not author:
         return author, outlet
     known = outlet_names.known_names(table)
@@ -70,8 +71,8 @@ def _author_and_outlet(author: str | None, outlet: str | None, table: dict[str, 
     for part in author.split("; "):
         if parse_date(part) or _MONTH_ONLY.fullmatch(part.strip()):
             continue
-        if part.lower() in known:
-            outlet = outlet or known[part.lower()]
+        if part.lower() in known or re.fullmatch(r"The( [A-Z][\w&.'’-]*){1,3}", part):  # no person's name starts with 'The'
+            outlet = outlet or known.get(part.lower(), part)
             continue
         people.append(part)
     return "; ".join(people) or None, outlet

@@ -95,6 +95,8 @@ def test_a_wire_tag_opening_the_lead_names_the_outlet(text, outlet):
         ("By JAMES ROBSON AP Sports Writer", "Associated Press", "JAMES ROBSON", None),
         ("Published by VozMedia Staff Verified by 1 de agosto, 2024", "VozMedia", None, None),
         ("By Newsmax Staff", "Newsmax", None, None),
+        ("By The Hill staff | May 9, 2018", "The Hill", None, "2018-05-09"),
+        ("By The Guardian staff", "The Guardian", None, None),
     ],
 )
 def test_bylines_give_outlet_author_and_date(byline, outlet, author, published):

@@ -107,6 +107,7 @@ def test_pages_can_be_uploaded_and_pages_without_an_article_are_refused(tmp_path
 @pytest.mark.parametrize("byline, outlet, author", [
     ("Bloomberg | May 10, 2018", "Bloomberg", None),
     ("Maya Jones | Reuters | July 14, 2024", "Reuters", "Maya Jones"),
+    ("The Harbour Herald | June 2, 2023", "The Harbour Herald", None),
 ])
 def test_a_byline_of_outlet_and_date_gives_the_outlet_not_an_author(tmp_path, byline, outlet, author):
     page = ("<html><head><title>Detainees freed</title></head><body><nav>Home | World</nav>"

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from rag.evidence import Evidence, has_date, name_key, names_in, names_missing, person_named, stems, thing_named
+from rag.evidence import Evidence, given_name_keys, has_date, name_key, names_in, names_missing, person_named, stems, thing_named
 from rag.figures import has_figure_of
 from rag.mentions import MONTH_NAMES, missing_names, read_parts, unmentioned_time
 from rag.question import Asked, asked_speaker, time_words, weekday_of
@@ -266,7 +266,7 @@ def adding_items(asked: Asked, evidence: list[Evidence], index: Index) -> list[E
     (or list several things), among those that meet everything else the question asks: news copy
     spreads a list over sentences ("Kelmar lost power ...", "And in Pravek, ...") and articles."""
     one_item = replace(asked, kind=None)  # one item is enough: 'which states' is answered by one sentence per state
-    seen = {name_key(w) for name in asked.names for w in name.split()}
+    seen = given_name_keys(asked)
     adding = []
     for e in evidence:
         if is_heading(e.text) or not satisfies(one_item, e, index):

@@ -35,6 +35,12 @@ _DATELINE = re.compile(
 )
 
 
+def names_a_month(text: str) -> bool:
+    """'May', 'Sept. 3', 'May 10, 2018': a month, with a day, a year or both, and nothing else."""
+    match = re.fullmatch(r"([A-Za-z]+)\.?((?:\s+\d{1,2})?(?:,?\s+\d{4})?)", text.strip())
+    return bool(match) and match.group(1).lower() in _MONTHS
+
+
 def _lead_lines(text: str, paragraphs: list[Span], n: int = 6) -> list[Span]:
     return [p for p in paragraphs if p.kind == "content"][:n]
 

@@ -244,7 +244,7 @@ _WHO_IS_THE = re.compile(
 )
 
 
-def _given_name_keys(asked: Asked) -> set[str]:
+def given_name_keys(asked: Asked) -> set[str]:
     """The keys (`name_key`) of every word of the names the question gives: an answer must name someone else."""
     return {name_key(w) for name in asked.names for w in name.split()}
 
@@ -255,7 +255,7 @@ def person_named(text: str, asked: Asked) -> list[str]:
     Football Championship', 'Electoral Council'). For 'which judge/official ...', 'who is the chair
     of ...' or 'the name of the pilot who ...' the role word must stand near the name ('Judge Ana
     Ruiz', 'Ana Ruiz, the judge')."""
-    known = _given_name_keys(asked)
+    known = given_name_keys(asked)
     runs = []
     for match in _PERSON.finditer(text):
         words = [w for w in match.group().split() if w not in ("The", "A", "An") and not w.endswith(".")]
@@ -280,7 +280,7 @@ def thing_named(text: str, asked: Asked, reach: int = 40) -> bool:
     thing = named_thing(asked.text)
     if not thing:
         return True
-    known = _given_name_keys(asked)
+    known = given_name_keys(asked)
     mentions = [m.start() for m in re.finditer(rf"\b{re.escape(thing)}(?:s|es)?\b", text, re.I)]
     describing = [m.span(1) for m in re.finditer(rf"\b(?:[Aa]|[Aa]n)\s+((?:[A-Z][\w’'.-]*\s+)+)(?i:{re.escape(thing)})", text)]
     for run in _NAME_RUN.finditer(text):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from rag import outlets as outlet_names
 from rag.boilerplate import classify_lines
-from rag.dates import date_from_url, parse_date
+from rag.dates import date_from_url, names_a_month, parse_date
 from rag.metadata import Metadata, clean_author
 
 
@@ -54,12 +54,6 @@ def extract_page(data: bytes, table: dict[str, str] | None = None) -> Page:
     return Page(text, Metadata(title, outlet, published.isoformat() if published else None, author, url))
 
 
-_MONTH_ONLY = re.compile(
-    r"(?i)(january|february|march|april|may|june|july|august|september|october|november|december"
-    r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?(\s+\d{1,2})?(,?\s+\d{4})?"
-)
-
-
 def _author_and_outlet(author: str | None, outlet: str | None, table: dict[str, str] | None) -> tuple[str | None, str | None]:
     """A byline read as the author ('Bloomberg | May 10, 2018' -> 'Bloomberg; May') keeps only the
     people in it: a date is dropped, and a known outlet, or a name that starts with 'The' ('The
@@ -69,7 +63,7 @@ def _author_and_outlet(author: str | None, outlet: str | None, table: dict[str, 
     known = outlet_names.known_names(table)
     people = []
     for part in author.split("; "):
-        if parse_date(part) or _MONTH_ONLY.fullmatch(part.strip()):
+        if parse_date(part) or names_a_month(part):
             continue
         if part.lower() in known or re.fullmatch(r"The( [A-Z][\w&.'’-]*){1,3}", part):  # no person's name starts with 'The'
             outlet = outlet or known.get(part.lower(), part)

@@ -3,7 +3,7 @@
 - `figures`: the spans of the figures that could answer (not years, days of dates, times of day,
   a figure the question gives, or a number that names a thing: 'Flight 1282', 'Boeing 737');
 - `has_figure_of`: a figure of what the question counts, within a few words of a counted word
-  ('690 flights'), in the state it asks ('still missing', 'confirmed'), of the day it asks; a
+  ('690 flights'), in the state or act it asks ('still missing', 'lost'), of the day it asks; a
   percent for 'what share', money for 'how much ... paid', a unit for 'how old / tall / long';
 - `sentence_figures`: a sentence's figures as digits, for comparing two sources' numbers.
 
@@ -126,18 +126,18 @@ def has_figure_of(text: str, asked: Asked, reach: int = 6) -> bool:
     spans = figures(text, asked)
     if not spans:
         return False
+    tokens = [(m.start(), SYNONYM_OF.get(stem, stem), m.group()) for m in re.finditer(r"\w+", plain(text.lower()))
+              for stem in [stemmer().stemWord(american_spelling(m.group()))]]
+    states = state_words(asked)
+    if states and not any(_state_in(state, tokens) for state in states):
+        return False
     if not asked.focus:
         return True
     named = {w.lower() for name in asked.names for w in name.split()}
     counted_things = [w for w in asked.focus if w not in named] or list(asked.focus)  # 'Germanwings flights': flights
     focus = {SYNONYM_OF.get(s, s) for s in stemmer().stemWords([american_spelling(w) for w in counted_things])}
     counted = {w[:4] for w in content_words(asked.text) if len(w) >= 7 and w not in asked.focus and _names_an_act(w)}
-    tokens = [(m.start(), SYNONYM_OF.get(stem, stem), m.group()) for m in re.finditer(r"\w+", plain(text.lower()))
-              for stem in [stemmer().stemWord(american_spelling(m.group()))]]
     days = day_mentions(text) if asked.weekdays or asked.days else []
-    states = state_words(asked)
-    if states and not any(_state_in(state, tokens) for state in states):
-        return False
     for start, end in spans:
         position = next((i for i, (at, _, _) in enumerate(tokens) if at >= start), len(tokens))
         near = tokens[max(0, position - reach): position + reach + 1]
@@ -209,10 +209,11 @@ _STATES = frozenset("missing dead injured wounded homeless displaced alive stran
 
 @functools.lru_cache(maxsize=256)
 def state_words(asked: Asked) -> tuple[str, ...]:
-    """The state a question asks its counted things in, read after 'how many' when it says so:
-    'how many people were killed', '... are still missing', '... deaths had been confirmed'. A
-    figure of the same things in none of those states (125 people displaced, 257 deaths reported)
-    does not answer it. Reporting verbs ('said', 'reported') are not states."""
+    """The state or act a number question asks about, read after 'how many' when it says so:
+    'how many people were killed', '... are still missing', '... deaths had been confirmed', 'how
+    much had he lost'. A figure in a sentence with none of those words (125 people displaced, 257
+    deaths reported; 'transactions of more than $10,000' for what he lost) does not answer it.
+    Reporting verbs ('said', 'reported') are not states."""
     asking = re.split(r"\bhow many\b", asked.text, maxsplit=1, flags=re.I)[-1]
     return tuple(w for w in content_words(asking) if w not in asked.focus and w not in _REPORTING and len(w) >= 4
                  and _names_an_act(w))

@@ -226,6 +226,16 @@ def test_a_number_that_names_a_thing_counts_nothing():
     assert has_figure_of("Nearly 200 patients were treated by the hospital.", patients)
 
 
+def test_a_figure_answers_only_beside_the_act_the_question_asks_about():
+    """'How much had X lost': an amount of another act ('transactions of more than $10,000') is a near miss."""
+    lost = analyse("How much money had the gambler lost in the weeks before the raid?")
+    assert not has_figure_of("He conducted at least 16 casino transactions of more than $10,000 in the weeks before the raid.", lost)
+    assert has_figure_of("He had lost $2 million at the tables in the weeks before the raid.", lost)
+    paid = analyse("How much had the club paid for the striker?")
+    assert not has_figure_of("The club's wage bill rose to £40 million after the striker arrived.", paid)
+    assert has_figure_of("The club paid £40 million for the striker.", paid)
+
+
 def test_how_old_tall_or_long_needs_a_figure_with_its_unit():
     assert has_figure_of("Nicolas Maduro, 61, was declared the winner.", analyse("How old is Maduro?"))
     harding = analyse("How old was Hamish Harding?")

@@ -35,7 +35,7 @@ class Chunk:
     sentences: tuple[Sentence, ...]
 
 
-VERSION = 11  # bump when chunking or metadata reading changes what an index holds: older indexes are then refused
+VERSION = 12  # bump when chunking or metadata reading changes what an index holds: older indexes are then refused
 BULLETS = "•◦▪‣*·–—-"
 
 
@@ -69,7 +69,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
         body = rest.strip().lstrip(BULLETS).strip()
         lead = rest.find(body)
         sentences.append(Sentence(start + cursor + lead, start + cursor + lead + len(body), body))
-    return _rejoined_times([part for sentence in sentences for part in _unglued(sentence)], text)
+    return _rejoined([part for sentence in sentences for part in _unglued(sentence)], text)
 
 
 _ENDS_WITH_TIME = re.compile(r"\b\d{1,2}(:\d\d)?\s*[ap]\.m\.$", re.I)
@@ -80,17 +80,30 @@ _CARRIES_ON = re.compile(
 )
 
 
-def _rejoined_times(sentences: list[Sentence], text: str) -> list[Sentence]:
-    """'... landed at 2:42 a.m. Thursday at Andrews.' is one sentence: the splitter ends one at a
-    time's 'a.m.' when a capitalised day, month or time zone follows."""
+_ENDS_WITH_ABBREVIATION = re.compile(r"\b[A-Z][A-Za-z]{0,5}\.$")
+_NO_SENTENCE_STARTS = re.compile(r"^[,;:)\]]")
+
+
+def _rejoined(sentences: list[Sentence], text: str) -> list[Sentence]:
+    """Pieces the splitter cut that are one sentence (`_continues`)."""
     joined: list[Sentence] = []
     for sentence in sentences:
-        last = joined[-1] if joined else None
-        if last and _ENDS_WITH_TIME.search(last.text) and _CARRIES_ON.match(sentence.text):
-            joined[-1] = Sentence(last.start, sentence.end, text[last.start : sentence.end])
+        if joined and _continues(joined[-1].text, sentence.text):
+            joined[-1] = Sentence(joined[-1].start, sentence.end, text[joined[-1].start : sentence.end])
         else:
             joined.append(sentence)
     return joined
+
+
+def _continues(before: str, piece: str) -> bool:
+    """'... landed at 2:42 a.m. Thursday at Andrews.' is one sentence: the splitter ends one at a
+    time's 'a.m.' when a capitalised day, month or time zone follows. So is 'Rep. Doug LaMalfa,
+    R-Calif., joined them': no sentence starts with a comma, nor in lower case after an abbreviation."""
+    if _NO_SENTENCE_STARTS.match(piece):
+        return True
+    if _ENDS_WITH_TIME.search(before) and _CARRIES_ON.match(piece):
+        return True
+    return bool(_ENDS_WITH_ABBREVIATION.search(before)) and piece[:1].islower()
 
 
 _GLUED = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])|(?<=[a-z]{2}[.!?][”\"’])(?=[A-Z][a-z])")

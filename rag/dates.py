@@ -115,12 +115,26 @@ def date_from_url(url: str | None) -> date | None:
     return parse_date(f"{compact.group(1)}-{compact.group(2)}-{compact.group(3)}") if compact else None
 
 
+_SOURCE_AND_DATE = re.compile(
+    r"^[*_\s]*(?P<name>[A-Z][\w&.'’-]*(?: [A-Z][\w&.'’-]*){0,3})\s*(?:,|\||–|—|-)\s*(?P<date>[\w .,]{6,30}?)[*_\s]*$"
+)
+
+
+def source_and_date(line: str) -> tuple[str, date] | None:
+    """A line under a copied headline that gives only a name and a date: 'BBC News, 16 November
+    2018', '*Reuters | Nov. 12, 2018*'. The name is the outlet's, or the dateline's place."""
+    match = _SOURCE_AND_DATE.match(line.strip())
+    found = parse_date(match.group("date")) if match else None
+    return (match.group("name"), found) if found else None
+
+
 def find_published(text: str, paragraphs: list[Span], url: str | None = None) -> str | None:
     """The article's date, from (in this order):
 
     1. a metadata line: 'Published :`2024-07-28 20:15:32`', 'date 2024-08-01', 'Posted on …'
        ('Updated' only when no line says published);
-    2. a byline that carries a date: 'By IANS | Updated: August 1, 2024', 'ByAP|31 July 2024';
+    2. a byline that carries a date: 'By IANS | Updated: August 1, 2024', 'ByAP|31 July 2024', or
+       a line near the top of only a name and a date ('BBC News, 16 November 2018', `source_and_date`);
     3. a dateline with its year: 'KYIV, March 4, 2025 (Reuters) —'; a dateline without one
        ('BERLIN, July 14 (Reuters)') when the text writes that same day in full elsewhere
        ('on July 14, 2024'), which gives only the year; else nothing;
@@ -148,6 +162,10 @@ def find_published(text: str, paragraphs: list[Span], url: str | None = None) ->
             found = _first_date(text[p.start : p.end])
             if found:
                 return found.isoformat()
+    for p in paragraphs[:6]:
+        named = source_and_date(text[p.start : p.end])
+        if named:
+            return named[1].isoformat()
     for p in _lead_lines(text, paragraphs):
         dateline = _DATELINE.match(text[p.start : p.end])
         if dateline:

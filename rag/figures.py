@@ -53,7 +53,11 @@ _MEASURES = {
 """What 'how old / tall / long / far / deep / heavy / hot / fast / often' asks a figure to come with: a unit of
 that measure (the figure in digits or written out: 'nine hundred and ninety metres')."""
 _HOW_MEASURE = re.compile(r"\bhow (" + "|".join(_MEASURES) + r")\b", re.I)
-_MONEY_QUESTION = re.compile(r"\bhow much\b.*\b(pay|paid|cost|worth|spend|spent|earn|raise|owe|price|fine|compensation|lose|lost|charge)", re.I)
+_MONEY_QUESTION = re.compile(
+    r"\bhow much\b.*\b(pay|paid|cost|worth|spend|spent|earn|raise|owe|price|fine|compensation|lose|lost|charge"
+    r"|(?:money|funding|funds|revenue|profit|salary|ransom|bail|debt|loans?|grants?)\b)",
+    re.I,
+)
 _IDENTIFIER_QUESTION = re.compile(
     r"\bwhat (?:is|was) (?:the|its|his|her|their|[\w-]+['’]s) (?:[\w-]+ )?([a-z]+) number\b"
     r"|\bthe number of (?:(?:the|a|an|his|her|its|their) )?(?:[\w-]+['’]s )?(?:[\w-]+ ){0,2}?([a-z]+)(?=\s+(?:at|in|on|of|where|that|which|did|was|is)\b|\s*\?|$)",

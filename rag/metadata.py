@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from rag import outlets as outlet_names
 from rag.boilerplate import Span, byline_names, line_is_heading, looks_like_headline
-from rag.dates import _DATELINE, _lead_lines, date_from_url, find_published, parse_date
+from rag.dates import _DATELINE, _lead_lines, date_from_url, find_published, parse_date, source_and_date
 
 
 @dataclass
@@ -95,7 +95,8 @@ def find_outlet(
 ) -> str | None:
     """The outlet, from (in this order):
 
-    0. a labelled line at the top of a copied page: 'Outlet: CBS News', 'Publisher: Reuters';
+    0. a labelled line at the top of a copied page: 'Outlet: CBS News', 'Publisher: Reuters', or
+       a line of a known outlet's name and a date: 'BBC News, 16 November 2018';
     1. a wire tag opening the lead: 'UNITED NATIONS (AP) —', 'CARACAS, July 30 (Reuters) -',
        '(Al Jazeera) Nicolas …' (an unknown name in that place counts: it is the credit);
     2. a byline naming an outlet: 'By IANS | …', 'ByAPAP|…', 'By Jane Doe, Reuters',
@@ -113,6 +114,9 @@ def find_outlet(
         labelled = _OUTLET_LABEL.match(text[p.start : p.end].strip())
         if labelled:
             return outlet_names.canonical(labelled.group("name").strip(), table)
+        named = source_and_date(text[p.start : p.end])
+        if named and outlet_names.known_in(named[0], table):  # 'BBC News, 16 November 2018'; not 'London, ...'
+            return outlet_names.canonical(named[0], table)
     for p in _lead_lines(text, paragraphs):
         line = text[p.start : p.end]
         tag = _DATELINE.match(line) or _LEADING_TAG.match(line)

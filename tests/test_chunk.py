@@ -73,3 +73,12 @@ def test_a_time_of_day_followed_by_its_day_or_time_zone_does_not_end_a_sentence(
     match = "Kick-off is at 9 p.m. local time in Berlin. Spain are favourites."
     assert [s.text for s in split_sentences(match)] == ["Kick-off is at 9 p.m. local time in Berlin.", "Spain are favourites."]
     assert [s.text for s in split_sentences("He woke at 6 a.m. He left at noon.")] == ["He woke at 6 a.m.", "He left at noon."]
+
+
+def test_a_piece_that_starts_with_a_comma_or_in_lower_case_after_an_abbreviation_carries_the_sentence_on():
+    visit = "Rep. Doug LaMalfa, R-Calif., joined the president. They toured Paradise."
+    assert [s.text for s in split_sentences(visit)] == ["Rep. Doug LaMalfa, R-Calif., joined the president.", "They toured Paradise."]
+    match = "The striker, who joined from Real Madrid C.F., scored twice. Spain won."
+    assert [s.text for s in split_sentences(match)][-1] == "Spain won."
+    assert len(split_sentences(match)) == 2
+    assert [s.text for s in split_sentences("He met Gov. Brown. Officials said so.")] == ["He met Gov. Brown.", "Officials said so."]

@@ -234,6 +234,9 @@ def test_a_figure_answers_only_beside_the_act_the_question_asks_about():
     paid = analyse("How much had the club paid for the striker?")
     assert not has_figure_of("The club's wage bill rose to £40 million after the striker arrived.", paid)
     assert has_figure_of("The club paid £40 million for the striker.", paid)
+    funding = analyse("How much federal funding did the president withhold from the state?")
+    assert not has_figure_of("Nearly 60 percent of the state's forests are under federal management.", funding), "money is asked"
+    assert has_figure_of("The president withheld $2 billion in federal funding from the state.", funding)
 
 
 def test_how_old_tall_or_long_needs_a_figure_with_its_unit():

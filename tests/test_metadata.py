@@ -148,6 +148,20 @@ def test_a_page_copied_as_text_names_its_outlet_on_the_line_under_the_headline(o
     assert parse_document(football, "final.txt").outlet is None, "a subheading is no outlet"
 
 
+@pytest.mark.parametrize("line, outlet, published", [
+    ("BBC News, 16 November 2018", "BBC News", "2018-11-16"),
+    ("*Reuters | Nov. 12, 2018*", "Reuters", "2018-11-12"),
+    ("London, 3 March 2025", None, "2025-03-03"),
+])
+def test_a_line_of_a_name_and_a_date_under_the_headline_gives_the_date_and_a_known_outlet(line, outlet, published):
+    fire = f"Number of missing leaps to 631\n{line}\n\nThe number of people missing after the fire rose to 631, the sheriff said.\n"
+    doc = parse_document(fire, "fire.txt")
+    assert (doc.outlet, doc.published) == (outlet, published)
+    strike = f"# Rail strike enters second week\n\n{line}\n\nTrains were cancelled across the network on Monday, the union said.\n"
+    doc = parse_document(strike, "strike.md")
+    assert (doc.outlet, doc.published) == (outlet, published)
+
+
 def test_a_users_outlets_json_extends_the_domain_table(tmp_path: Path):
     (tmp_path / "outlets.json").write_text(json.dumps({"oilnow.gy": "OilNOW", "www.fox5atlanta.com": "FOX 5 Atlanta"}), encoding="utf-8")
     (tmp_path / "a.txt").write_text("Story\n\nThe minister said the field would reopen.\n\nSource: https://oilnow.gy/news/x\n", encoding="utf-8")

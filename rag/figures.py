@@ -53,6 +53,19 @@ _MEASURES = {
 """What 'how old / tall / long / far / deep / heavy / hot / fast / often' asks a figure to come with: a unit of
 that measure (the figure in digits or written out: 'nine hundred and ninety metres')."""
 _HOW_MEASURE = re.compile(r"\bhow (" + "|".join(_MEASURES) + r")\b", re.I)
+_UNITS = {
+    "celsius": r"celsius|°\s?c\b", "fahrenheit": r"fahrenheit|°\s?f\b", "metres": r"metres?|meters?|m\b",
+    "feet": r"feet|foot|ft\b", "kilometres": r"kilomet(?:re|er)s?|km\b|km2|km²", "miles": r"miles?\b",
+    "kilograms": r"kilo(?:gram)?s?\b|kg\b", "tonnes": r"tonnes?|tons?\b", "acres": r"acres?\b", "hectares": r"hectares?|ha\b",
+    "gallons": r"gallons?\b", "litres": r"lit(?:re|er)s?\b", "barrels": r"barrels?\b|bbl\b",
+    "dollars": r"dollars?\b|usd\b", "euros": r"euros?\b|eur\b", "pounds": r"pounds?\b|lbs?\b",
+}
+_UNIT_FORMS = {"meters": "metres", "meter": "metres", "metre": "metres", "foot": "feet", "kilometers": "kilometres",
+               "kilometre": "kilometres", "kilometer": "kilometres", "km": "kilometres", "mile": "miles", "kilos": "kilograms",
+               "kg": "kilograms", "tons": "tonnes", "ton": "tonnes", "acre": "acres", "hectare": "hectares",
+               "liters": "litres", "gallon": "gallons", "barrel": "barrels"}
+_CURRENCY_SIGNS = {"dollars": "$", "euros": "€", "pounds": "£"}
+_ASKED_UNIT = re.compile(r"\b(?:in|measured in|expressed in) (?:degrees |square |cubic )?([a-z]+)\b", re.I)
 _MONEY_QUESTION = re.compile(
     r"\bhow much\b.*\b(pay|paid|cost|worth|spend|spent|earn|raise|owe|price|fine|compensation|lose|lost|charge"
     r"|(?:money|funding|funds|revenue|profit|salary|ransom|bail|debt|loans?|grants?)\b)",
@@ -114,6 +127,9 @@ def has_figure_of(text: str, asked: Asked, reach: int = 6) -> bool:
     a counted word when the question names the things it counts ('690 flights', 'flights: 690'),
     or of a state or act the question names, in another form ('arrested' -> '749 arrests'). For
     a question about a day, the day named nearest the figure must be that day, when one is named."""
+    unit = asked_unit(asked)
+    if unit and not _figure_in_unit(text, unit):
+        return False
     if _SHARE_QUESTION.search(asked.text):
         return bool(_PERCENT.search(text))
     measure = _HOW_MEASURE.search(asked.text)
@@ -155,6 +171,27 @@ def has_figure_of(text: str, asked: Asked, reach: int = 6) -> bool:
                 continue
         return True
     return False
+
+
+def asked_unit(asked: Asked) -> str | None:
+    """The unit a question asks its figure in, by name: 'in degrees Celsius', 'in metres', 'how
+    many square kilometres', 'how many acres'. Only a figure in that unit answers: '140 square
+    miles' is no answer in kilometres (the articles do not give it; converting is not quoting)."""
+    named = [m.group(1).lower() for m in _ASKED_UNIT.finditer(asked.text)] + [w.lower() for w in asked.focus[:1]]
+    for word in named:
+        unit = _UNIT_FORMS.get(word, word)
+        if unit in _UNITS:
+            return unit
+    return None
+
+
+def _figure_in_unit(text: str, unit: str) -> bool:
+    """A figure written with `unit` right after it ('140 square miles', '6.4m', '20 °C', '$5 million')."""
+    sign = _CURRENCY_SIGNS.get(unit)
+    if sign and re.search(rf"{re.escape(sign)}\s?\d", text):
+        return True
+    return bool(re.search(rf"(?:\d|\b(?:{'|'.join(NUMBER_WORDS)}))\s*(?:-|\s)?(?:degrees?\s+|°\s?|square\s+|sq\.?\s+|cubic\s+|"
+                          rf"(?:thousand|million|billion)\s+)?(?:{_UNITS[unit]})", text, re.I))
 
 
 def identified_thing(question: str) -> str | None:

@@ -33,6 +33,7 @@ TUESDAY = DocumentInfo("a", "a.txt", "Delta cancels more flights", "WSB Radio", 
 MONDAY = DocumentInfo("m", "m.txt", "Airlines recover", "Reuters", "2024-07-22", None)
 FINAL = DocumentInfo("f", "f.txt", "Spain win Euro 2024", "Reuters", "2024-07-14", None)
 UNDATED = DocumentInfo("b", "b.txt", None, None, None, None)
+WEDNESDAY = DocumentInfo("w", "w.txt", "Missing list grows", "Reuters", "2018-11-14", None)
 
 
 @pytest.fixture
@@ -239,6 +240,17 @@ def test_a_figure_answers_only_beside_the_act_the_question_asks_about():
     assert has_figure_of("The president withheld $2 billion in federal funding from the state.", funding)
 
 
+def test_a_unit_the_question_names_is_the_unit_the_figure_must_come_in():
+    area = analyse("How many square kilometres had the fire burned by Sunday?")
+    assert not has_figure_of("By Sunday the fire had burned 140 square miles.", area), "converting is not quoting"
+    assert has_figure_of("By Sunday the fire had burned 140 square miles (362 sq km).", area)
+    celsius = analyse("How warm was the water beneath the glacier, in degrees Celsius?")
+    assert not has_figure_of("The water there was close to three degrees warmer than at the surface.", celsius)
+    assert has_figure_of("The water beneath the glacier was 2 degrees Celsius.", celsius)
+    assert not has_figure_of("The rally drew 40 people.", analyse("How many acres did the farm cover?"))
+    assert has_figure_of("The farm covered 2,300 acres.", analyse("How many acres did the farm cover?"))
+
+
 def test_how_old_tall_or_long_needs_a_figure_with_its_unit():
     assert has_figure_of("Nicolas Maduro, 61, was declared the winner.", analyse("How old is Maduro?"))
     harding = analyse("How old was Hamish Harding?")
@@ -294,6 +306,12 @@ def test_scope_compares_the_asked_day_with_the_sentences_day_or_its_articles_dat
     assert scope(monday, "Delta cancelled more than 400 flights on Tuesday morning.", TUESDAY) == -1
     assert scope(monday, "Delta has cancelled 1,100 flights today.", MONDAY) == 1
     assert scope(monday, "Delta has cancelled 1,100 flights today.", UNDATED) == 0
+    assert scope(monday, "Delta cancelled 690 flights, days after the outage that began last Friday.", MONDAY) == 1, \
+        "'last Friday' dates the outage, not the cancellations"
+    wednesday = analyse("How many people were on the list of the missing that the sheriff released on Wednesday?")
+    assert scope(wednesday, "The sheriff released a list of 130 people missing since the town burned last Thursday.", WEDNESDAY) == 1
+    assert scope(wednesday, "The sheriff released a list of 130 people missing since Thursday.", WEDNESDAY) == 1
+    assert scope(wednesday, "The sheriff released a list of 100 people on Tuesday.", WEDNESDAY) == -1
     july = analyse("How many people had died by August 5?")
     assert scope(july, "At least 11 people have died.", FINAL) == -1
     rules = analyse("By how much did the 2020 shipping-fuel rules cut sulphur emissions?")

@@ -255,6 +255,7 @@ def byline_names(line: str) -> tuple[str, str] | None:
     The names part must be capitalised words (and 'and', 'de', …), at most eight, so that a
     sentence opening 'By Monday, the fire had …' is not a byline.
     """
+    line = line.strip().strip("*_").strip()  # a markdown byline in italics: '*By Jane Doe | Fox News*'
     if len(line.split()) > 20:
         return None
     match = _BYLINE.match(line)

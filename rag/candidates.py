@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Sequence
+from itertools import zip_longest
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -241,19 +242,32 @@ def with_outcome(asked: Asked, chosen: list[Evidence], index: Index, window: int
     return chosen
 
 
-def per_article(evidence: list[Evidence], each: int = 2, limit: int = 8, min_score_ratio: float = 0.7) -> list[Evidence]:
+def per_article(
+    evidence: list[Evidence], each: int = 2, limit: int = 8, min_score_ratio: float = 0.7,
+    answers: Callable[[Evidence], bool] | None = None, by_source: bool = False,
+) -> list[Evidence]:
     """The best `each` sentences of every article that has a good one, best article first: a
-    question that compares outlets needs each outlet's own words side by side."""
+    question that compares outlets needs each outlet's own words side by side. With `answers`,
+    the sentences that give what is asked (a figure of the counted things for 'how many according
+    to A and to B') come before better-scored ones that do not. With `by_source`, the outlets take
+    turns, so that one outlet's many articles do not crowd out another's one."""
     if not evidence:
         return []
     floor = max(e.score for e in evidence) * min_score_ratio
     by_article: dict[str, list[Evidence]] = {}
-    for e in sorted(evidence, key=lambda e: -e.score):
+    first = answers or (lambda e: True)
+    for e in sorted(evidence, key=lambda e: (not first(e), -e.score)):
         if is_heading(e.text):
             continue  # an outlet's name or a section heading standing alone says nothing
         if e.score >= floor and len(by_article.setdefault(e.doc.doc_id, [])) < each:
             by_article[e.doc.doc_id].append(e)
-    return [e for sentences in by_article.values() for e in sentences][:limit]
+    chosen = [e for sentences in by_article.values() for e in sentences]
+    if by_source:
+        turns: dict[str, list[Evidence]] = {}
+        for e in chosen:
+            turns.setdefault(e.doc.outlet or e.doc.author or e.doc.doc_id, []).append(e)
+        chosen = [e for turn in zip_longest(*turns.values()) for e in turn if e is not None]
+    return chosen[:limit]
 
 
 def list_items(asked: Asked, ranked: list[Evidence], index: Index, most: int = 8, ratio: float = 0.75) -> list[Evidence]:
@@ -312,6 +326,8 @@ def gather(asked: Asked, index: Index, embedder: Embedder, settings: Settings) -
         subject_ranked, subject_aside = _ranked(asked, about_the_subject(asked), index, embedder, settings)
         if _best_relevance(subject_ranked) > _best_relevance(ranked):  # the source names pulled the meaning away
             ranked, set_aside = subject_ranked, subject_aside
+    if asked.sources_named > 1:
+        ranked = sorted(merge(ranked, _ranked_in_each_source(asked, index, embedder, settings)), key=lambda e: -e.score)
     parts = []
     for part in read_parts(asked, index) if asked.parts else []:
         part_ranked, part_aside = _ranked(part, part.text, index, embedder, settings)
@@ -335,6 +351,24 @@ def _ranked(asked: Asked, query: str, index: Index, embedder: Embedder, settings
     sentences = index.sentences_by_id(search_sentences(query, index, vector, filters=Filters.of(settings)))
     ranked = select_evidence(asked, hits, index, embedder, vector, limit=40, sentences=sentences)
     return [e for e in ranked if not addresses_an_assistant(e.text)], [e for e in ranked if addresses_an_assistant(e.text)]
+
+
+def _ranked_in_each_source(asked: Asked, index: Index, embedder: Embedder, settings: Settings, each: int = 10) -> list[Evidence]:
+    """The best sentences of each source a question names ('according to the BBC and according to
+    Reuters'), searched within that source's articles: one side's answer may rank far below the
+    other side's sentences, or below the whole corpus's, and still be that side's answer."""
+    documents = index.documents()
+    sources: dict[str, set[str]] = {}
+    for doc_id in asked.outlets:
+        doc = documents[doc_id]
+        sources.setdefault(doc.outlet or doc.author or doc_id, set()).add(doc_id)
+    vector = embed_texts(embedder, [asked.text])[0]
+    found: list[Evidence] = []
+    for doc_ids in sources.values():
+        within = replace(Filters.of(settings), doc_ids=frozenset(doc_ids))
+        sentences = index.sentences_by_id(search_sentences(asked.text, index, vector, k=each, filters=within))
+        found += select_evidence(asked, [], index, embedder, vector, limit=each, sentences=sentences)
+    return [e for e in found if not addresses_an_assistant(e.text)]
 
 
 def _best_relevance(ranked: list[Evidence]) -> float:

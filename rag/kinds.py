@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from rag.answerability import ANSWER_DEPTH, satisfies, scope, time_phrase
+from rag.answerability import ANSWER_DEPTH, answers_kind, satisfies, scope, time_phrase
 from rag.candidates import (
     Gathered, across_sources, list_items, merge, per_article, spread, with_continuations, with_listed_items, with_outcome,
 )
@@ -169,16 +169,22 @@ def choose_quotes(asked: Asked, gathered: Gathered, index: Index, settings: Sett
     the sentences that each add an item (`list_items`), then every article's best sentences
     (`per_article`): the items of a list are spread over sentences and articles. A question that
     compares outlets it names gets the best sentences of each named outlet's articles, however
-    weak, and of no other ("How do Rediff and Setopati differ ...": one side each)."""
+    weak, and of no other ("How do Rediff and Setopati differ ...": one side each); in each article,
+    the sentences that give what is asked (a figure for 'how many') come first."""
     ranked, count = gathered.ranked, settings.extractive_sentences
     if asked.compares or asked.parts:
         count += 2  # each side of a comparison needs its own sentences
+
+    def gives_what_is_asked(e: Evidence) -> bool:
+        return answers_kind(asked, e.text)
+
     if asked.sources_named > 1:
         named = [e for e in merge(gathered.evidence, ranked) if e.doc.doc_id in asked.outlets]
         if len({e.doc.doc_id for e in named}) > 1:
-            return per_article(named, limit=settings.evidence_sentences + 2, min_score_ratio=0.0)
+            return per_article(named, limit=settings.evidence_sentences + 2, min_score_ratio=0.0, answers=gives_what_is_asked,
+                               by_source=True)
     if asked.sources_named > 1 or across_sources(asked):
-        return per_article(gathered.evidence, limit=settings.evidence_sentences + 2)
+        return per_article(gathered.evidence, limit=settings.evidence_sentences + 2, answers=gives_what_is_asked)
     answering = [e for e in ranked[:ANSWER_DEPTH] if satisfies(asked, e, index)][:1]
     per_part = [next((e for e in pool[:ANSWER_DEPTH] if satisfies(part, e, index)), pool[0]) for part, pool in
                 zip(read_parts(asked, index), gathered.parts) if pool] if asked.parts else []

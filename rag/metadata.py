@@ -48,6 +48,11 @@ _PHOTO_AGENCIES = {"getty images", "shutterstock", "alamy", "istock", "istockpho
 _OUTLET_LABEL = re.compile(
     r"^(?:outlet|source|publisher|publication|newspaper|news ?outlet|site|website|media)\s*:\s*(?P<name>(?!https?:|www\.)[^:|<>]{2,60})$", re.I
 )
+_OUTLET_WORD = re.compile(
+    r"\b(News|Times|Post|Journal|Herald|Tribune|Gazette|Daily|Press|Radio|TV|Network|Media|Wire|Chronicle|Telegraph|"
+    r"Observer|Express|Mirror|Standard|Today|Review|Reporter|Insider)$"
+)
+"""The last word of a newsroom's name ('CBN News', 'Harbour Times'); a place's name ends otherwise."""
 _URL_LABEL = re.compile(
     r"^(source( link| url)?|original( url| link| article)?|originally published (at|on|in|by)|canonical( url| link)?"
     r"|url|link|permalink|read (it|the original|the full (article|story)) (at|on))\s*:?\s*<?(?P<url>(https?://|www\.)\S+?)>?$",
@@ -96,7 +101,7 @@ def find_outlet(
     """The outlet, from (in this order):
 
     0. a labelled line at the top of a copied page: 'Outlet: CBS News', 'Publisher: Reuters', or
-       a line of a known outlet's name and a date: 'BBC News, 16 November 2018';
+       a line of an outlet's name and a date: 'BBC News, 16 November 2018', 'CBN News | March 15, 2019';
     1. a wire tag opening the lead: 'UNITED NATIONS (AP) —', 'CARACAS, July 30 (Reuters) -',
        '(Al Jazeera) Nicolas …' (an unknown name in that place counts: it is the credit);
     2. a byline naming an outlet: 'By IANS | …', 'ByAPAP|…', 'By Jane Doe, Reuters',
@@ -115,7 +120,7 @@ def find_outlet(
         if labelled:
             return outlet_names.canonical(labelled.group("name").strip(), table)
         named = source_and_date(text[p.start : p.end])
-        if named and outlet_names.known_in(named[0], table):  # 'BBC News, 16 November 2018'; not 'London, ...'
+        if named and (outlet_names.known_in(named[0], table) or _OUTLET_WORD.search(named[0])):  # not 'London, 3 March'
             return outlet_names.canonical(named[0], table)
     for p in _lead_lines(text, paragraphs):
         line = text[p.start : p.end]

@@ -37,8 +37,11 @@ class Filters:
     outlet: str | None = None
     published_from: str | None = None
     published_to: str | None = None
+    doc_ids: frozenset[str] | None = None  # only these articles: one source a question names
 
     def allows(self, doc: DocumentInfo) -> bool:
+        if self.doc_ids is not None and doc.doc_id not in self.doc_ids:
+            return False
         if self.outlet and (not doc.outlet or self.outlet.lower() not in doc.outlet.lower()):
             return False
         if self.published_from and (not doc.published or doc.published < self.published_from):
@@ -48,7 +51,7 @@ class Filters:
         return True
 
     def __bool__(self) -> bool:
-        return bool(self.outlet or self.published_from or self.published_to)
+        return bool(self.outlet or self.published_from or self.published_to or self.doc_ids is not None)
 
     @classmethod
     def of(cls, settings: Settings) -> "Filters":

@@ -652,3 +652,30 @@ def test_a_list_gathers_items_from_every_sentence_that_adds_one(fake_embedder, l
     answer = answer_question(question, open_index(loose), fake_embedder, loose.with_overrides(answer_mode="extractive"))
     assert all(item in answer.answer for item in items), (answer.answer, answer.notes)
     assert_citations_exact(answer, loose.corpus_dir)
+
+
+@pytest.mark.parametrize("subject, figure_sentence, question", [
+    ("people were wounded in the attack on the mosque", "Police said 50 were wounded.",
+     "How many people were wounded according to Harbour Times and according to Valley Post?"),
+    ("flights were cancelled at the airport after the outage", "The airline cancelled 690 flights.",
+     "How many flights were cancelled according to Harbour Times and according to Valley Post?"),
+])
+def test_each_named_source_is_searched_for_its_own_answer_however_far_down_the_whole_ranking(
+        tmp_path, fake_embedder, subject, figure_sentence, question):
+    """One outlet's many sentences on the subject must not crowd out the other outlet's answer."""
+    from rag.ingest import correct_metadata
+
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    for n in range(6):
+        filler = " ".join(f"Many {subject}, witnesses in district {n}-{i} said." for i in range(12))
+        (corpus / f"times{n}.txt").write_text(f"Report {n}\n\nAt least {40 + n} {subject}. {filler}\n", encoding="utf-8")
+        correct_metadata(corpus, f"times{n}.txt", outlet="Harbour Times", published="2024-07-20", title=None)
+    other = " ".join(f"The weather in the {place} hills was calm and the roads were quiet." for place in "north south east west".split() * 8)
+    (corpus / "post.txt").write_text(f"Aftermath\n\n{other} {figure_sentence} {other}\n", encoding="utf-8")
+    correct_metadata(corpus, "post.txt", outlet="Valley Post", published="2024-07-20", title=None)
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", refuse_below=-1.0)
+    build_index(settings, fake_embedder)
+    answer = answer_question(question, open_index(settings), fake_embedder, settings)
+    assert any(c.text == figure_sentence for c in answer.citations), [c.text for c in answer.citations]
+    assert any(c.outlet == "Harbour Times" for c in answer.citations)

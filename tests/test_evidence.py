@@ -530,6 +530,23 @@ def test_a_question_that_compares_outlets_gets_the_best_sentences_of_each_articl
     assert chosen == ["Delta cut 690 flights.", "It blamed crews.", "Delta cut 700."], "an outlet's name alone is no answer"
 
 
+def test_each_outlets_sentences_that_give_what_is_asked_come_before_its_better_scored_others():
+    fox = DocumentInfo("f", "f.txt", None, "Fox News", "2018-11-17", None)
+    bbc = DocumentInfo("b", "b.txt", None, "BBC News", "2018-11-17", None)
+    died = analyse("How many people had died according to Fox News and according to the BBC?")
+    pool = [evidence(bbc, "The fire has killed at least 76 people.", 1.0), evidence(fox, "The cause of the fire was not known.", 0.9),
+            evidence(fox, "It's a big issue, very expensive issue, he said.", 0.85),
+            evidence(fox, "The wildfires have left at least 71 people dead.", 0.6)]
+    chosen = [e.text for e in per_article(pool, each=1, min_score_ratio=0.0, answers=lambda e: answers_kind(died, e.text))]
+    assert chosen == ["The fire has killed at least 76 people.", "The wildfires have left at least 71 people dead."]
+    goals = analyse("How many goals did Spain score according to Marca and according to AS?")
+    marca, as_ = DocumentInfo("m", "m.txt", None, "Marca", None, None), DocumentInfo("a", "a.txt", None, "AS", None, None)
+    pool = [evidence(marca, "Spain were brilliant in Berlin.", 1.0), evidence(marca, "Spain scored 15 goals in the tournament.", 0.5),
+            evidence(as_, "Spain scored 15 goals, a record.", 0.9)]
+    chosen = [e.text for e in per_article(pool, each=1, min_score_ratio=0.0, answers=lambda e: answers_kind(goals, e.text))]
+    assert chosen == ["Spain scored 15 goals, a record.", "Spain scored 15 goals in the tournament."]
+
+
 # --- disagreement -------------------------------------------------------------------------------------
 
 

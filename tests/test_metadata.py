@@ -152,6 +152,7 @@ def test_a_page_copied_as_text_names_its_outlet_on_the_line_under_the_headline(o
     ("BBC News, 16 November 2018", "BBC News", "2018-11-16"),
     ("*Reuters | Nov. 12, 2018*", "Reuters", "2018-11-12"),
     ("London, 3 March 2025", None, "2025-03-03"),
+    ("CBN News | March 15, 2019", "CBN News", "2019-03-15"),
 ])
 def test_a_line_of_a_name_and_a_date_under_the_headline_gives_the_date_and_a_known_outlet(line, outlet, published):
     fire = f"Number of missing leaps to 631\n{line}\n\nThe number of people missing after the fire rose to 631, the sheriff said.\n"
@@ -160,6 +161,14 @@ def test_a_line_of_a_name_and_a_date_under_the_headline_gives_the_date_and_a_kno
     strike = f"# Rail strike enters second week\n\n{line}\n\nTrains were cancelled across the network on Monday, the union said.\n"
     doc = parse_document(strike, "strike.md")
     assert (doc.outlet, doc.published) == (outlet, published)
+
+
+def test_a_byline_in_markdown_italics_is_read_like_a_plain_one():
+    text = "# Leaders send sympathy\n\n*By Brooke Singman | Fox News | March 15, 2019*\n\nThe president offered his support on Friday.\n"
+    doc = parse_document(text, "sympathy.md")
+    assert (doc.author, doc.outlet, doc.published) == ("Brooke Singman", "Fox News", "2019-03-15")
+    text = "# Rail strike ends\n\n_By Ana Ruiz, Reuters_\n\nTrains ran again on Monday, the union said.\n"
+    assert parse_document(text, "strike.md").author == "Ana Ruiz"
 
 
 def test_a_users_outlets_json_extends_the_domain_table(tmp_path: Path):

@@ -20,7 +20,8 @@ A sentence's score adds up signals that hold for news on any subject:
 `relevance` (meaning + wording, no bonuses) is what refusal compares with its threshold.
 
 `gather` ranks the sentences of the retrieved chunks once for the question and once for each of
-its parts (sentences written to an AI assistant are set aside), then chooses the model's
+its parts, and for a question that names several sources also within each source's own articles
+(sentences written to an AI assistant are set aside), then chooses the model's
 evidence: the sentences that answer what is asked first, then the best of the rest spread across
 articles (`spread`, maximal marginal relevance), or each article's best for a question that
 compares outlets (`per_article`), or for a list the sentences that each add an item

@@ -71,10 +71,10 @@ event the sentence looks back to, not the day the sentence reports on."""
 
 def scope(asked: Asked, text: str, doc: DocumentInfo) -> int:
     """+1 when the sentence is about the time (or ordinal) the question asks about, -1 when it is
-    about another one, 0 when it does not say ("last Thursday", "since Friday" look back to an earlier
-    event: not the day a sentence reports on, unless the question asks about that day). A sentence that names no day counts as being
-    about the day its article was published, except that an article may look back at an
-    earlier year without naming it (0, not -1). An article published on another day than the
+    about another one, 0 when it does not say ("last Thursday", "since Friday" look back to an
+    earlier event: not the day a sentence reports on, unless the question asks about that day). A
+    sentence that names no day counts as being about the day its article was published, except
+    that an article may look back at an earlier year without naming it (0, not -1). An article published on another day than the
     report the question names ('the Tuesday report') is -1, and so is a sentence about a span of
     years ('over the past decade', 'since 2015') for a question about one year."""
     looked_back = _EARLIER_WEEKDAY.sub(lambda m: m.group() if m.group(1).lower() in asked.weekdays else " ", text)

@@ -46,7 +46,7 @@ from rag.evidence import (
 )
 from rag.figures import figures
 from rag.mentions import read_parts
-from rag.question import Asked, about_the_subject
+from rag.question import Asked, about_the_subject, source_key
 from rag.retrieve import Filters, Hit, search, search_sentences
 from rag.settings import Settings
 from rag.store import DocumentInfo, Index
@@ -266,7 +266,7 @@ def per_article(
     if by_source:
         turns: dict[str, list[Evidence]] = {}
         for e in chosen:
-            turns.setdefault(e.doc.outlet or e.doc.author or e.doc.doc_id, []).append(e)
+            turns.setdefault(source_key(e.doc), []).append(e)
         chosen = [e for turn in zip_longest(*turns.values()) for e in turn if e is not None]
     return chosen[:limit]
 
@@ -322,13 +322,15 @@ def gather(asked: Asked, index: Index, embedder: Embedder, settings: Settings) -
     """Rank the sentences of the retrieved chunks for the question and each part, then choose the
     model's evidence: for each part its best sentence, the sentences that answer what is asked
     first, then the best of the rest spread across articles, each with the sentence it leads into."""
-    ranked, set_aside = _ranked(asked, asked.text, index, embedder, settings)
+    question_vector = embed_texts(embedder, [asked.text])[0]
+    ranked, set_aside = _ranked(asked, asked.text, index, embedder, settings, question_vector)
     if asked.source_words and _best_relevance(ranked) < settings.refuse_below:
         subject_ranked, subject_aside = _ranked(asked, about_the_subject(asked), index, embedder, settings)
         if _best_relevance(subject_ranked) > _best_relevance(ranked):  # the source names pulled the meaning away
             ranked, set_aside = subject_ranked, subject_aside
     if asked.sources_named > 1:
-        ranked = sorted(merge(ranked, _ranked_in_each_source(asked, index, embedder, settings)), key=lambda e: -e.score)
+        in_each_source = _ranked_in_each_source(asked, index, embedder, settings, question_vector)
+        ranked = sorted(merge(ranked, in_each_source), key=lambda e: -e.score)
     parts = []
     for part in read_parts(asked, index) if asked.parts else []:
         part_ranked, part_aside = _ranked(part, part.text, index, embedder, settings)
@@ -346,24 +348,26 @@ def gather(asked: Asked, index: Index, embedder: Embedder, settings: Settings) -
     return Gathered(ranked, parts, evidence, set_aside)
 
 
-def _ranked(asked: Asked, query: str, index: Index, embedder: Embedder, settings: Settings) -> tuple[list[Evidence], list[Evidence]]:
-    vector = embed_texts(embedder, [query])[0]
+def _ranked(
+    asked: Asked, query: str, index: Index, embedder: Embedder, settings: Settings, vector: np.ndarray | None = None,
+) -> tuple[list[Evidence], list[Evidence]]:
+    vector = embed_texts(embedder, [query])[0] if vector is None else vector
     hits = search(query, index, embedder, settings, k=settings.answer_chunks, query_vector=vector)
     sentences = index.sentences_by_id(search_sentences(query, index, vector, filters=Filters.of(settings)))
     ranked = select_evidence(asked, hits, index, embedder, vector, limit=40, sentences=sentences)
     return [e for e in ranked if not addresses_an_assistant(e.text)], [e for e in ranked if addresses_an_assistant(e.text)]
 
 
-def _ranked_in_each_source(asked: Asked, index: Index, embedder: Embedder, settings: Settings, each: int = 10) -> list[Evidence]:
+def _ranked_in_each_source(
+    asked: Asked, index: Index, embedder: Embedder, settings: Settings, vector: np.ndarray, each: int = 10,
+) -> list[Evidence]:
     """The best sentences of each source a question names ('according to the BBC and according to
     Reuters'), searched within that source's articles: one side's answer may rank far below the
     other side's sentences, or below the whole corpus's, and still be that side's answer."""
     documents = index.documents()
     sources: dict[str, set[str]] = {}
     for doc_id in asked.outlets:
-        doc = documents[doc_id]
-        sources.setdefault(doc.outlet or doc.author or doc_id, set()).add(doc_id)
-    vector = embed_texts(embedder, [asked.text])[0]
+        sources.setdefault(source_key(documents[doc_id]), set()).add(doc_id)
     found: list[Evidence] = []
     for doc_ids in sources.values():
         within = replace(Filters.of(settings), doc_ids=frozenset(doc_ids))

@@ -146,9 +146,11 @@ def has_figure_of(text: str, asked: Asked, reach: int = 6) -> bool:
     spans = figures(text, asked)
     if not spans:
         return False
+    states = state_words(asked)
+    if not states and not asked.focus:
+        return True
     tokens = [(m.start(), SYNONYM_OF.get(stem, stem), m.group()) for m in re.finditer(r"\w+", plain(text.lower()))
               for stem in [stemmer().stemWord(american_spelling(m.group()))]]
-    states = state_words(asked)
     if states and not any(_state_in(state, tokens) for state in states):
         return False
     if not asked.focus:

@@ -220,7 +220,7 @@ def analyse(question: str, documents: dict[str, DocumentInfo] | None = None, cap
         names=names,
         key_names=names,
         outlets=frozenset(outlets),
-        sources_named=len({documents[d].outlet or documents[d].author or d for d in outlets}),
+        sources_named=len({source_key(documents[d]) for d in outlets}),
         source_words=frozenset(outlet_words),
         weekdays=frozenset(weekdays),
         days=frozenset(days),
@@ -234,6 +234,12 @@ def analyse(question: str, documents: dict[str, DocumentInfo] | None = None, cap
 
 
 _QUANTITY = re.compile(r"\b(death toll|tolls?|turnout|totals?|counts?|figures?|numbers?|shares?|percentages?|prices?|costs?|rates?|scores?)\b", re.I)
+
+
+def source_key(doc: DocumentInfo) -> str:
+    """What 'according to X' names as one source: the article's outlet, else its author, else the
+    article itself (an undated, unsigned copy is a source of its own)."""
+    return doc.outlet or doc.author or doc.doc_id
 
 
 def answer_kind(question: str) -> str | None:

@@ -47,7 +47,8 @@ from rag.kinds import (
     prompt_label, quote_answer, quote_request, quoted_lines, source_label,
 )
 from rag.mentions import read_question
-from rag.question import QUESTION_WORDS, Asked, proper_names
+from rag.question import Asked, proper_names
+from rag.words import QUESTION_WORDS
 from rag.retrieve import Filters, listed_names
 from rag.settings import Settings
 from rag.store import Index

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from rag.evidence import Evidence, given_name_keys, has_date, name_key, names_in, names_missing, person_named, stems, thing_named
+from rag.evidence import Evidence, given_name_keys, has_time_of_day, holds_role, name_key, names_in, names_missing, person_named, stems, thing_named
 from rag.figures import has_figure_of
 from rag.mentions import MONTH_NAMES, missing_names, read_parts, unmentioned_time
 from rag.question import Asked, asked_speaker, time_words, weekday_of
@@ -49,12 +49,14 @@ def answers_kind(asked: Asked, text: str) -> bool:
     if kind == "number":
         return has_figure_of(text, asked)
     if kind == "date":
-        return has_date(text)
+        return has_time_of_day(asked.text, text)
     if kind == "place":
         known = {w.lower() for name in asked.names for w in name.split()}
         return any(w.lower() not in known for w in names_in(text))
     if kind == "person":
         return bool(person_named(text, asked))
+    if kind == "role":
+        return holds_role(text, asked)
     if kind == "name":
         return thing_named(text, asked)
     if kind == "list":
@@ -196,7 +198,9 @@ _OUTCOME_ASKED = re.compile(
 _PROSPECT = re.compile(
     r"\b(?:faces?|facing) (?:up to|a maximum|a possible|as (?:much|many|long) as)\b"
     r"|\b(?:could|might|may|would) (?:face|get|receive|be|pay|win|serve|reach)\b"
-    r"|\b(?:is|are) (?:scheduled|set|due|expected) (?:to|for)\b|\bwill be (?:sentenced|decided|announced|paid)\b",
+    r"|\b(?:is|are) (?:scheduled|set|due|expected) (?:to|for)\b|\bwill be (?:sentenced|decided|announced|paid)\b"
+    r"|\bfac(?:es|e|ing) (?:a |an )?(?:\w+ )?(?:sentence|term|fine|penalty) of up to\b"
+    r"|\b(?:sentencing|the sentence|the ruling|the verdict|the decision|the award) (?:will|is due|is expected|is scheduled)\b",
     re.I,
 )
 
@@ -287,7 +291,7 @@ def adding_items(asked: Asked, evidence: list[Evidence], index: Index) -> list[E
 
 _KIND_PHRASES = {
     "number": "a figure for that", "date": "a date for that", "person": "a name for that",
-    "place": "a place for that", "list": "a list for that", "name": "a name for that",
+    "place": "a place for that", "list": "a list for that", "name": "a name for that", "role": "a job or role for that",
 }
 
 

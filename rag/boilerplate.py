@@ -26,6 +26,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterator
 
+from rag import outlets as outlet_names
+
 
 @dataclass(frozen=True)
 class Span:
@@ -256,13 +258,13 @@ def byline_names(line: str) -> tuple[str, str] | None:
     sentence opening 'By Monday, the fire had …' is not a byline.
     """
     line = line.strip().strip("*_").strip()  # a markdown byline in italics: '*By Jane Doe | Fox News*'
-    if len(line.split()) > 20:
+    if len(line.split()) > (30 if "|" in line else 20):  # 'By A, B, ... and G | Vox | Sep 14, 2018, 7:30am EDT'
         return None
     match = _BYLINE.match(line)
     if not match:
-        return None
+        return _unlabelled_byline(line)
     rest = match.group("rest")
-    cut = re.search(r"\s*\|\s*|\s+(?=(updated|published|verified|posted)\b)|\s+[-–—]\s+|\s*,\s*(?=(updated|published)\b)", rest, re.I)
+    cut = re.search(r"\s*[|·•]\s*|\s+(?=(updated|published|verified|posted)\b)|\s+[-–—]\s+|\s*,\s*(?=(updated|published)\b)", rest, re.I)
     names, after = (rest[: cut.start()], rest[cut.end() :]) if cut else (rest, "")
     segments = [s.strip() for s in names.strip(" ,;").split(",") if s.strip()]
     if not segments or not _name_like(segments[0]):
@@ -276,6 +278,31 @@ def byline_names(line: str) -> tuple[str, str] | None:
     if not cut and _SENTENCE_END.search(line) and not line.endswith(")"):
         return None
     return ", ".join(kept), after
+
+
+_SITE_PART = re.compile(
+    r"^(?:[\w-]+\.(?:com|org|net|co\.uk|com\.au)|(?-i:[A-Z][A-Z&.]+(?: [A-Z][A-Z&.]+)*)|.*\b(?:News|Times|Post|Journal|Herald|Tribune|"
+    r"Gazette|Daily|Press|Today|Telegraph|Guardian|Chronicle|Observer|Express|Standard|Review|Magazine)|"
+    r"(?:(?:posted|published|updated)\s*:?\s*)?(?:\w+\.? \d{1,2},? \d{4}|\d{1,2} \w+ \d{4}).*)$",
+    re.I,
+)
+
+
+def _unlabelled_byline(line: str) -> tuple[str, str] | None:
+    """A byline without 'By': a person's name, then only an outlet, a site or a date, set off by
+    bars or commas ('Matt Vespa | Townhall.com | Posted: Jun 29, 2018 1:05 AM', 'Trevor Hughes, USA
+    TODAY', 'Nick Gillespie | Apr. 11, 2019 1:25 pm'). 'Jarrod Ramos, 38' and sentences are not."""
+    parts = [p.strip() for p in re.split(r"\s*[|·•]\s*|,\s+(?=[A-Z])", line) if p.strip()]
+    if not 2 <= len(parts) <= 4 or len(line.split()) > 16 or _SENTENCE_END.search(line.rstrip("*_ ")) and not parts[-1][-1:].isalpha() and not re.search(r"\d|[ap]\.?m\.?$", parts[-1], re.I):
+        return None
+    name = parts[0].split()
+    if not 2 <= len(name) <= 4 or not _name_like(parts[0]) or any(w.isupper() and len(w) > 1 for w in name):
+        return None
+    rest = parts[1:]
+    known = outlet_names.known_names()
+    if not all(re.match(_SITE_PART, p) or p.lower() in known for p in rest):
+        return None
+    return parts[0], " | ".join(rest)
 
 
 _ROLE = re.compile(

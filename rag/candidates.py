@@ -250,7 +250,7 @@ def per_article(
     """The best `each` sentences of every article that has a good one, best article first: a
     question that compares outlets needs each outlet's own words side by side. With `answers`,
     the sentences that give what is asked (a figure of the counted things for 'how many according
-    to A and to B') come before better-scored ones that do not. With `by_source`, the outlets take
+    to A and to B') come before better-scored ones that do not, however low they score. With `by_source`, the outlets take
     turns, so that one outlet's many articles do not crowd out another's one."""
     if not evidence:
         return []
@@ -260,7 +260,7 @@ def per_article(
     for e in sorted(evidence, key=lambda e: (not first(e), -e.score)):
         if is_heading(e.text):
             continue  # an outlet's name or a section heading standing alone says nothing
-        if e.score >= floor and len(by_article.setdefault(e.doc.doc_id, [])) < each:
+        if (e.score >= floor or (answers and answers(e))) and len(by_article.setdefault(e.doc.doc_id, [])) < each:
             by_article[e.doc.doc_id].append(e)
     chosen = [e for sentences in by_article.values() for e in sentences]
     if by_source:
@@ -372,6 +372,8 @@ def _ranked_in_each_source(
     for doc_ids in sources.values():
         within = replace(Filters.of(settings), doc_ids=frozenset(doc_ids))
         sentences = index.sentences_by_id(search_sentences(asked.text, index, vector, k=each, filters=within))
+        if asked.kind in ("number", "date"):  # its answer may word the act otherwise: 'hauled out ... shortly after 0900 GMT'
+            sentences += [s for d in sorted(doc_ids) for s in index.sentences_in(d) if answers_kind(asked, s.text)]
         found += select_evidence(asked, [], index, embedder, vector, limit=each, sentences=sentences)
     return [e for e in found if not addresses_an_assistant(e.text)]
 

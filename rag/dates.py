@@ -116,7 +116,7 @@ def date_from_url(url: str | None) -> date | None:
 
 
 _SOURCE_AND_DATE = re.compile(
-    r"^[*_\s]*(?P<name>[A-Z][\w&.'’-]*(?: [A-Z][\w&.'’-]*){0,3})\s*(?:,|\||–|—|-)\s*(?P<date>[\w .,]{6,30}?)[*_\s]*$"
+    r"^[*_\s]*(?P<name>[A-Z][\w&.'’-]*(?: [A-Z][\w&.'’-]*){0,3})\s*(?:,|\||–|—|-)\s*(?P<date>[\w .,:]{6,30}?)[*_\s]*$"
 )
 
 
@@ -126,6 +126,7 @@ def source_and_date(line: str) -> tuple[str, date] | None:
     match = _SOURCE_AND_DATE.match(line.strip())
     found = parse_date(match.group("date")) if match else None
     return (match.group("name"), found) if found else None
+
 
 
 def find_published(text: str, paragraphs: list[Span], url: str | None = None) -> str | None:

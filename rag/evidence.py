@@ -29,11 +29,10 @@ from typing import Sequence
 
 import snowballstemmer
 
-from rag.question import (
-    MONTH_PATTERN, QUESTION_WORDS, WEEKDAYS, Asked, month_number, named_thing, time_words, weekday_of,
-)
+from rag.question import Asked, named_thing, time_words, weekday_of
 from rag.retrieve import STOPWORDS, acronyms, american_spelling
 from rag.store import DocumentInfo, Index
+from rag.words import MONTH_PATTERN, QUESTION_WORDS, WEEKDAYS, month_number
 
 ABBREVIATIONS = {
     "ceo": "chief executive", "cfo": "chief financial officer", "coo": "chief operating officer",
@@ -77,7 +76,10 @@ FULL_DATE = re.compile(
 DAY_OF_MONTH = re.compile(
     rf"\b({MONTH_PATTERN})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b|\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTH_PATTERN})", re.I
 )
-TIME_OF_DAY = re.compile(r"\b\d{1,2}(:\d\d)?\s*(a\.?m\.?|p\.?m\.?)|\b\d{1,2}:\d\d\b|\b(noon|midnight)\b", re.I)
+TIME_OF_DAY = re.compile(
+    r"\b\d{1,2}(:\d\d)?\s*(a\.?m\.?|p\.?m\.?)|\b\d{1,2}:\d\d\b|\b(noon|midnight)\b|\b\d{4}\s*(GMT|UTC|BST|CET|CEST)\b", re.I
+)  # '10:15 a.m.', '22:08', 'noon', '0900 GMT'
+_ASKS_TIME_OF_DAY = re.compile(r"\bwhat time\b|\bat what hour\b|\bwhat hour\b", re.I)
 RELATIVE_DAY = re.compile(r"\b(yesterday|today|tonight|this (morning|afternoon|evening|week)|last (night|week))\b", re.I)
 _ELAPSED_TIME = re.compile(  # 'in the 47th minute', 'two hours later', 'minutes after the update'
     r"\b\d{1,3}(st|nd|rd|th)\s+minute\b|\b(minutes?|hours?|days?|weeks?)\s+(later|after|before|earlier|into)\b", re.I
@@ -198,6 +200,12 @@ def content_words(question: str) -> list[str]:
     return [w for w in re.findall(r"\b[a-z][a-z-]+\b", plain(question)) if w not in STOPWORDS and w not in QUESTION_WORDS]
 
 
+def has_time_of_day(question: str, text: str) -> bool:
+    """'What time was he arrested?' asks for a time of day ('10:15 a.m.', 'shortly after 0900 GMT');
+    any other date question is answered by any date (`has_date`)."""
+    return bool(TIME_OF_DAY.search(text)) if _ASKS_TIME_OF_DAY.search(question) else has_date(text)
+
+
 def has_date(text: str) -> bool:
     """A day, a month with its day, a weekday, a time of day, a year, 'yesterday'-like words or a
     time counted from something ('in the 47th minute', 'two hours later')."""
@@ -268,6 +276,33 @@ def person_named(text: str, asked: Asked) -> list[str]:
         tokens = [(m.start(), stemmer().stemWord(m.group().lower())) for m in re.finditer(r"\w+", text)]
         runs = [r for r in runs if any(s == stem and (r.start() - 40 <= at <= r.end() + 40) for at, s in tokens)]
     return [r.group() for r in runs]
+
+
+_JOB_WORDS = frozenset(
+    "founder editor reporter journalist correspondent columnist writer photographer spokesman spokeswoman spokesperson "
+    "lawyer attorney barrister solicitor prosecutor judge director manager executive chairman chairwoman chair ceo "
+    "president minister secretary ambassador official officer detective inspector sheriff mayor governor senator "
+    "lawmaker politician diplomat adviser advisor analyst economist professor lecturer teacher researcher scientist "
+    "doctor surgeon nurse pilot captain engineer soldier commander general firefighter farmer driver owner head "
+    "chief coordinator administrator activist campaigner organiser organizer producer publisher author coach "
+    "player referee priest imam rabbi bishop banker broker accountant consultant contractor clerk guard".split()
+)
+"""Nouns that say what someone does for a living or in office: 'Vaughan Smith, a friend who
+visited' gives no job; 'Kristinn Hrafnsson, the site's editor-in-chief' does."""
+
+
+def holds_role(text: str, asked: Asked, reach: int = 8) -> bool:
+    """For 'What is X's job?': a job word (`_JOB_WORDS`) within `reach` words after X's surname
+    ('X, the deputy editor of ...') or three before it ('Defence Minister X', 'editor X')."""
+    keys = {name_key(name.split()[-1]) for name in asked.names}  # the surname: 'John' alone may be another John
+    words = re.findall(r"[\w’'-]+", text)
+    for i, word in enumerate(words):
+        if name_key(word) not in keys:
+            continue
+        near = words[max(0, i - 3): i] + words[i + 1: i + 1 + reach]
+        if any(w.lower().split("-")[0] in _JOB_WORDS for w in near):
+            return True
+    return False
 
 
 _NAME_RUN = re.compile(r"(?<=[\w,;:’'\")] )[A-Z][\w’'.-]+(?:\s+(?:of\s+|de\s+)?[A-Z][\w’'.-]+)*")

@@ -18,7 +18,8 @@ import re
 from rag.evidence import (
     DAY_OF_MONTH, SYNONYM_OF, TIME_OF_DAY, TITLES, YEAR, american_spelling, content_words, name_key, plain, stemmer,
 )
-from rag.question import IRREGULAR_PAST, WEEKDAYS, Asked, day_mentions, figures_in, month_number
+from rag.question import Asked, day_mentions, figures_in
+from rag.words import IRREGULAR_PAST, WEEKDAYS, month_number
 
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -147,16 +148,17 @@ def has_figure_of(text: str, asked: Asked, reach: int = 6) -> bool:
     if not spans:
         return False
     states = state_words(asked)
-    if not states and not asked.focus:
+    counting = tuple(w for w in asked.focus if _UNIT_FORMS.get(w, w) != unit)  # the unit is checked above: '8 km'
+    if not states and not counting:
         return True
     tokens = [(m.start(), SYNONYM_OF.get(stem, stem), m.group()) for m in re.finditer(r"\w+", plain(text.lower()))
               for stem in [stemmer().stemWord(american_spelling(m.group()))]]
     if states and not any(_state_in(state, tokens) for state in states):
         return False
-    if not asked.focus:
+    if not counting:
         return True
     named = {w.lower() for name in asked.names for w in name.split()}
-    counted_things = [w for w in asked.focus if w not in named] or list(asked.focus)  # 'Germanwings flights': flights
+    counted_things = [w for w in counting if w not in named] or list(counting)  # 'Germanwings flights': flights
     focus = {SYNONYM_OF.get(s, s) for s in stemmer().stemWords([american_spelling(w) for w in counted_things])}
     counted = {w[:4] for w in content_words(asked.text) if len(w) >= 7 and w not in asked.focus and _names_an_act(w)}
     days = day_mentions(text) if asked.weekdays or asked.days else []
@@ -179,7 +181,7 @@ def asked_unit(asked: Asked) -> str | None:
     """The unit a question asks its figure in, by name: 'in degrees Celsius', 'in metres', 'how
     many square kilometres', 'how many acres'. Only a figure in that unit answers: '140 square
     miles' is no answer in kilometres (the articles do not give it; converting is not quoting)."""
-    named = [m.group(1).lower() for m in _ASKED_UNIT.finditer(asked.text)] + [w.lower() for w in asked.focus[:1]]
+    named = [m.group(1).lower() for m in _ASKED_UNIT.finditer(asked.text)] + [w.lower() for w in asked.focus]
     for word in named:
         unit = _UNIT_FORMS.get(word, word)
         if unit in _UNITS:
@@ -193,7 +195,7 @@ def _figure_in_unit(text: str, unit: str) -> bool:
     if sign and re.search(rf"{re.escape(sign)}\s?\d", text):
         return True
     return bool(re.search(rf"(?:\d|\b(?:{'|'.join(NUMBER_WORDS)}))\s*(?:-|\s)?(?:degrees?\s+|°\s?|square\s+|sq\.?\s+|cubic\s+|"
-                          rf"(?:thousand|million|billion)\s+)?(?:{_UNITS[unit]})", text, re.I))
+                          rf"(?:thousand|million|billion|trillion)\s+)?(?:{_UNITS[unit]})", text, re.I))
 
 
 def identified_thing(question: str) -> str | None:

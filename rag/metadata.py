@@ -276,7 +276,7 @@ def find_title(text: str, paragraphs: list[Span]) -> str | None:
     content = [p for p in paragraphs if p.kind == "content"]
     if not content:
         return None
-    first = _past_page_labels(text, content)
+    first = _above_the_byline(text, paragraphs) or _past_page_labels(text, content)
     line = text[first.start : first.end].strip()
     suffix = _TITLE_SUFFIX.search(line)
     if suffix and suffix.group(1).lower() in outlet_names.known_names():
@@ -292,6 +292,21 @@ def find_title(text: str, paragraphs: list[Span]) -> str | None:
     ):
         return None
     return line
+
+
+def _above_the_byline(text: str, paragraphs: list[Span], most: int = 8) -> Span | None:
+    """The headline-like line right above a byline ('By Jane Doe', 'Jane Doe | Apr. 11, 2019'),
+    when the page opens with other headline-like lines (a masthead's motto, a section name) and
+    not with a markdown heading: a headline sits on top of its byline."""
+    opening = paragraphs[:most]
+    if not opening or line_is_heading(text, opening[0]):
+        return None
+    for above, below in zip(opening, opening[1:]):
+        line = text[below.start : below.end]
+        if below.kind == "byline" and above.kind == "content" and above is not opening[0]:
+            headline = text[above.start : above.end].strip()
+            return above if looks_like_headline(headline) and len(headline.split()) >= 4 else None
+    return None
 
 
 def _past_page_labels(text: str, content: list[Span], most: int = 6) -> Span:
@@ -316,8 +331,8 @@ def _is_page_label(line: str) -> bool:
 
 
 def find_author(text: str, paragraphs: list[Span], table: dict[str, str] | None = None) -> str | None:
-    """The byline's person or people ('By Maria Lopez', 'By Jane Doe, Reuters' -> 'Jane Doe');
-    None when the byline names only an outlet or a staff desk."""
+    """The byline's person or people ('By Maria Lopez', 'By Jane Doe, Reuters', 'Jane Doe | Apr. 11,
+    2019' -> 'Jane Doe'); None when the byline names only an outlet or a staff desk."""
     known = outlet_names.known_names(table)
     for p in paragraphs[:15]:
         if p.kind != "byline":
@@ -328,7 +343,7 @@ def find_author(text: str, paragraphs: list[Span], table: dict[str, str] | None 
         names, after = parsed
         agency = _agency_token(names)
         if agency:
-            return " ".join(names.split()[: agency[0]])
+            return " ".join(names.split()[: agency[0]]).rstrip(" ,;")  # 'By Nicole Chavez, CNN'
         if _byline_outlet(names, "", table or outlet_names.DOMAINS) and (
             names.lower() in known or re.search(r"\b(staff|newsroom|desk|team)$", names, re.I) or " " not in names
         ):

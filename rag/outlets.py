@@ -54,6 +54,9 @@ ALIASES = {
     "WP Company": "The Washington Post",
     "Guardian News & Media": "The Guardian",
     "British Broadcasting Corporation": "BBC",
+    "WSJ": "The Wall Street Journal",
+    "NYT": "The New York Times",
+    "WaPo": "The Washington Post",
 }
 
 # Registered domain -> outlet name. Subdomains ('edition.cnn.com', 'uk.reuters.com') match.

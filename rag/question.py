@@ -7,7 +7,8 @@ to tell an outlet from a subject); it holds no knowledge of any news subject. Th
 - kind: "number" (how many/much, what share, how old/long...), "date" (when, what date/day/
   time), "person" (who..., which official...), "place" (where), "reason" (why), "list" (which
   countries/companies..., list, name the...), "wording" (what did X say, how did X describe...),
-  "name" (which casino did..., what is the name of the guard/ship...: `named_thing`), else None.
+  "name" (which casino did..., what is the name of the guard/ship...: `named_thing`), "role"
+  (what is X's job / role / title, what does X do for a living), else None.
 - focus: the words a number counts ("flights" in "how many Delta flights were cancelled"), so
   that an answer must hold a figure of those things, not any figure.
 - names: runs of capitalised words that are not question words; a capitalised first word counts
@@ -28,25 +29,7 @@ from datetime import date
 from pathlib import Path
 
 from rag.store import DocumentInfo
-
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-          "november", "december")
-_MONTH_ABBREVIATIONS = {m[:3]: i for i, m in enumerate(MONTHS, 1)} | {"sept": 9}
-MONTH_PATTERN = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
-
-QUESTION_WORDS = frozenset(
-    "what who whom whose when where which why how did does do is are was were can could should would will "
-    "has have had according in on at the a an and or of for to please tell list name give by from with "
-    "summarise summarize summary explain describe compare outline show find quote briefly if i we you "
-    "after before since during between both each every all any other".split()
-)
-IRREGULAR_PAST = frozenset(
-    "went came got saw made took ran fell rose left lost won paid said told spent kept held began died fled sold "
-    "bought brought caught fought flew grew hit hurt led met put read sent set shut stood struck threw wrote".split()
-)
-AUXILIARIES = frozenset("is are was were did do does has have had will would could can should may might been be being".split())
-PREPOSITIONS = frozenset("in on at by for of to from with after before during since over under about into per".split())
+from rag.words import AUXILIARIES, IRREGULAR_PAST, MONTH_PATTERN, PREPOSITIONS, QUESTION_WORDS, WEEKDAYS, month_number
 
 _WHAT_WAS_THE = r"\bwhat (?:was|is|were|are|will be) the (?:\w+ )?"  # 'what was the (final) attendance'
 _QUANTITY_NOUNS = "attendance|turnout|toll|population|budget|revenue|salary|fine"  # nouns that name a figure
@@ -66,6 +49,11 @@ _WORDING_KIND = re.compile(
     r"|\bin what words\b|\bwhat words\b",
     re.I,
 )
+_ROLE_KIND = re.compile(
+    r"\bwhat (?:is|was|are|were) (?:the )?[\w .’'-]+?['’]s? (?:job|role|occupation|profession|position|title)\b"
+    r"|\bwhat (?:job|role|position|title|occupation|profession) (?:does|did) [\w .’'-]+? (?:have|hold|do)\b|\bdo for a living\b",
+    re.I,
+)
 _PERSON_KIND = re.compile(
     r"^(?:and\s+)?who\b|\bwhich (official|minister|judge|leader|person|executive|spokesperson|spokesman|spokeswoman|"
     r"player|president|candidate|chief|head|member|coach|lawyer|official)\b|\bwhose\b"
@@ -76,12 +64,13 @@ _PERSON_KIND = re.compile(
     re.I,
 )
 _NAME_KIND = re.compile(
-    r"\bnames? of (?:the|a|an|his|her|its|their)\s+(?:[\w’'-]+\s+){0,3}?([a-z-]+)(?=\s+(?:who|whom|that|which|of|at|for|in|on|he|she|they|(?-i:[A-Z])\w*)\b|\s*\?|$)"
+    r"\bnames? of (?:the|a|an|his|her|its|their)\s+(?:[\w’'-]+\s+){0,3}?([a-z-]+)(?=\s+(?:who|whom|that|which|where|of|at|for|in|on|he|she|they|(?-i:[A-Z])\w*)\b|\s*\?|$)"
     r"|^\s*(?:(?:at|in|on|from|to|for|by|with|into)\s+)?which\s+([a-z-]+)\s+(?:did|does|do|was|is|were|has|had|will|would|could)\b",
     re.I,
 )
 _LIST_KIND = re.compile(r"\blist\b|\bname (the|all|some)\b|\bwho (were|are) (the|some)\b|\bwhat (else|other)\b", re.I)
-_WHICH_PLURAL = re.compile(r"\b(?:which|what)\s+((?:[\w’'-]+\s+){0,5})", re.I)
+_WHICH_PLURAL = re.compile(r"\b(?:which|what)\s+((?:[\w’'-]+\s+){0,7})", re.I)
+_OTHER_QUESTION_WORD = re.compile(r"\b(which|what|who|whom|whose|how|where)\b", re.I)
 
 
 _IRREGULAR_PLURALS = frozenset("people children men women staff police media criteria".split())
@@ -90,7 +79,8 @@ _IRREGULAR_PLURALS = frozenset("people children men women staff police media cri
 def _asks_for_several(question: str) -> bool:
     """'Which US carriers...', 'what measures...', 'which state and local officials did...':
     which/what before a plural noun asks for a list. A later word in -s is a plural noun when a
-    verb follows it ('officials did'), not when an object does ('which judge leads the audit')."""
+    verb follows it ('officials did', 'civil liberties groups criticised'), not when an object
+    does ('which judge leads the audit')."""
     for match in _WHICH_PLURAL.finditer(question):
         words, first = match.group(1).split(), True
         for i, word in enumerate(words):
@@ -101,7 +91,8 @@ def _asks_for_several(question: str) -> bool:
                 continue  # 'which of Venezuela's allies', 'which US carriers', 'which other festivals'
             plural = lowered in _IRREGULAR_PLURALS or (len(lowered) > 3 and bool(re.search(r"[^su]s$", lowered)))
             following = words[i + 1].lower() if i + 1 < len(words) else ""
-            if plural and (first or following in AUXILIARIES or following in ("who", "that")):
+            verb = following in AUXILIARIES or following in ("who", "that") or following in IRREGULAR_PAST or following.endswith("ed")
+            if plural and (first or verb):
                 return True
             first = False
     return False
@@ -252,6 +243,10 @@ def answer_kind(question: str) -> str | None:
         return "number"  # 'How did the death toll change...', 'What turnout figure did...'
 
     date, reason = _DATE_KIND.search(question), _REASON_KIND.search(question)
+    if date and date.group().lower() == "when" and _OTHER_QUESTION_WORD.search(question[: date.start()]):
+        date = None  # 'Which book was he carrying when he was carried out?': 'when' starts a clause, not the question
+    if _ROLE_KIND.search(question):
+        return "role"
     if date and reason:  # the question word that comes first asks: 'Why did he survive when the others died?'
         return "date" if date.start() < reason.start() else "reason"
     if date:
@@ -260,8 +255,9 @@ def answer_kind(question: str) -> str | None:
         return "reason"
     if _LIST_KIND.search(question) or _asks_for_several(question):
         return "list"
-    if _PLACE_KIND.search(question):
-        return "place"
+    place = _PLACE_KIND.search(question)
+    if place and not (place.group().lower() == "where" and _OTHER_QUESTION_WORD.search(question[: place.start()])):
+        return "place"  # not 'What was the name of the store where he bought it?': 'where' starts a clause
     if _PERSON_KIND.search(question):
         return "person"
     if named_thing(question):
@@ -388,7 +384,10 @@ def _named_by_file_name(question: str, documents: dict[str, DocumentInfo]) -> tu
     ('12_fox5atlanta-delta-cancels.txt', '08_indulgexpress-bug-hit.txt'): a run of capitalised words
     (digits allowed) that, squashed, is the file name's first word after any number ('FOX 5
     Atlanta' -> 'fox5atlanta'; 'Indulge Express' -> 'indulgexpress', nearly), or an acronym of four
-    letters or more that ends it ('OCHA' -> '13_unocha-flash-update.txt', an agency's own page)."""
+    letters or more that ends it ('OCHA' -> '13_unocha-flash-update.txt', an agency's own page).
+    A word is the articles' subject, not their source, when the title of an article it does not
+    name holds it, or when it names several and one's title holds it ('florence-landfall.html' is
+    not named by a question about Florence when another article is titled 'Florence makes landfall')."""
     from rapidfuzz import fuzz
 
     first_words = {}
@@ -396,6 +395,7 @@ def _named_by_file_name(question: str, documents: dict[str, DocumentInfo]) -> tu
         words = [w for w in re.split(r"[\W_]+", Path(doc.source).stem.lower()) if w and not w.isdigit()]
         if words and len(words[0]) >= 3:
             first_words[doc.doc_id] = words[0]
+    titles = {doc.doc_id: re.sub(r"[\W_]+", "", (doc.title or "").lower()) for doc in documents.values()}
     found, outlet_words = set(), set()
     for run in re.finditer(r"\b[A-Z][\w’'-]*(?:\s+(?:\d+|[A-Z][\w’'-]*))*", question):
         words = [re.sub(r"[’']s$", "", w) for w in run.group().split()]
@@ -409,6 +409,9 @@ def _named_by_file_name(question: str, documents: dict[str, DocumentInfo]) -> tu
                 named = {d for d, first in first_words.items()
                          if squashed == first or (len(squashed) >= 8 and fuzz.ratio(squashed, first) >= 90)
                          or (acronym and first.endswith(squashed))}
+                titled = {d for d, title in titles.items() if squashed in title}
+                if titled - named or (len(named) > 1 and titled):
+                    continue  # the subject of the articles, not their source
                 if named:
                     found |= named
                     outlet_words.update(w.lower() for w in piece)
@@ -416,8 +419,9 @@ def _named_by_file_name(question: str, documents: dict[str, DocumentInfo]) -> tu
 
 
 def outlet_forms(outlet: str) -> set[str]:
-    """'Associated Press' -> {'associated press', 'ap'}; 'CNN' -> {'cnn'}; 'Reuters (via The Star)'
-    -> {'reuters', 'the star', 'star'}: ways a question may name the outlet."""
+    """'Associated Press' -> {'associated press', 'ap'}; 'CNN' -> {'cnn'}; 'BBC News' -> {'bbc news',
+    'bbc', 'bn'}; 'Reuters (via The Star)' -> {'reuters', 'the star', 'star'}: ways a question may
+    name the outlet."""
     forms = set()
     for part in re.split(r"[(),;/]|\bvia\b|\bon\b", outlet):
         clean = re.sub(r"[^\w\s]", " ", part.lower()).split()
@@ -428,15 +432,9 @@ def outlet_forms(outlet: str) -> set[str]:
             forms.add(" ".join(clean[1:]))
         if len(clean) > 1:
             forms.add("".join(w[0] for w in clean if w not in ("the", "of")))
+        if len(clean) == 2 and clean[1] in ("news", "online"):
+            forms.add(clean[0])  # 'BBC News' is 'the BBC', 'Fox News' 'Fox'
     return {f for f in forms if len(f) >= 2}
-
-
-def month_number(word: str) -> int | None:
-    """'July' -> 7, 'Aug.' -> 8, 'Sept' -> 9; None for any other word."""
-    key = word.lower().rstrip(".")
-    if key in MONTHS:
-        return MONTHS.index(key) + 1
-    return _MONTH_ABBREVIATIONS.get(key)
 
 
 def figures_in(text: str) -> set[str]:

@@ -251,7 +251,7 @@ def _last_person_before(text: str, position: int) -> str | None:
     last word the article never uses on its own ('World Cup') is taken only when no person-like
     name is left; a person named by role after the last name ('the pilot can be heard ...') is
     that role."""
-    before = text[:position]
+    before = _QUOTED.sub(lambda m: " " * len(m.group()), text[:position])  # a name in quoted words is not who 'he' is
     speakers = [(p, n) for p, n in _attributions(before) if " " in n]  # someone said or told: a person
     runs = [(m.start(), _person(m.group(1))) for m in _CAPITALISED_RUN.finditer(before)]
     runs = [(p, n) for p, n in runs if n and " " in n]
@@ -304,9 +304,13 @@ def attribute(text: str, start: int, end: int) -> tuple[str | None, str | None]:
     return None, reported_by
 
 
+_QUOTED = re.compile(r"[“\"][^“”\"\n]*[”\"]")
+
+
 def _quoted_spans(paragraph: str) -> list[tuple[int, int]]:
-    """(start, end) of each passage between double quotation marks, curly or straight."""
-    return [m.span() for m in re.finditer(r"“[^”]*”|\"[^\"]*\"", paragraph)]
+    """(start, end) of each passage between double quotation marks, curly or straight, matched or
+    not: copy often opens with a curly mark and closes with a straight one (“No one …," he said)."""
+    return [m.span() for m in _QUOTED.finditer(paragraph)]
 
 
 def same_person(a: str | None, b: str | None) -> bool:

@@ -25,7 +25,7 @@ from rag.chunk import split_sentences
 from rag.embed import Embedder, embed_texts
 from rag.evidence import YEAR, Evidence, coverage, plain, stems, without_acronym_dots
 from rag.figures import NUMBER_WORDS
-from rag.question import WEEKDAYS, month_number
+from rag.words import WEEKDAYS, month_number
 from rag.retrieve import STOPWORDS
 
 _MARKER = re.compile(r"\[(\d+)\]")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from rag import outlets as outlet_names
 from rag.boilerplate import classify_lines
@@ -48,10 +49,33 @@ def extract_page(data: bytes, table: dict[str, str] | None = None) -> Page:
         named = outlet_names.outlet_from_url(url, table)
         if outlet is None or not _domain_like(named) or outlet == outlet.lower():  # 'Space.com' stays as the site writes it
             outlet = named
-    published = parse_date(getattr(result, "date", None)) or date_from_url(url)
+    published = _published(data, getattr(result, "date", None), url)
     author, outlet = _author_and_outlet(clean_author(getattr(result, "author", None)), outlet, table)
     title = _clean_title(getattr(result, "title", None), site, outlet)
     return Page(text, Metadata(title, outlet, published.isoformat() if published else None, author, url))
+
+
+_PUBLISHED_META = re.compile(
+    rb"""<meta\s[^>]*?(?:property|name|itemprop)\s*=\s*["'](?:article:published_time|og:published_time|datePublished)["'][^>]*?"""
+    rb"""content\s*=\s*["']([^"']+)["']"""
+    rb"""|<meta\s[^>]*?content\s*=\s*["']([^"']+)["'][^>]*?(?:property|name|itemprop)\s*=\s*["'](?:article:published_time|og:published_time|datePublished)["']"""
+    rb'|"datePublished"\s*:\s*"([^"]+)"',
+    re.I,
+)
+
+
+def _published(data: bytes, extracted: str | None, url: str | None) -> date | None:
+    """The page's own publication time ('article:published_time', JSON-LD 'datePublished') before
+    the date trafilatura finds and the date in the address (which may be the day the story was
+    first filed); but a time given in UTC that falls on the day after the address's date is the
+    same local evening ('2019-11-20T02:59Z' for '/2019/11/19/'), and the address's day is kept."""
+    match = _PUBLISHED_META.search(data[:200_000])
+    stamp = next((g for g in match.groups() if g), b"").decode("utf-8", "replace") if match else ""
+    in_address = date_from_url(url)
+    stated = parse_date(stamp)
+    if stated and in_address and re.search(r"(Z|[+-]00:?00)$", stamp.strip()) and (stated - in_address).days == 1:
+        return in_address
+    return stated or parse_date(extracted) or in_address
 
 
 def _author_and_outlet(author: str | None, outlet: str | None, table: dict[str, str] | None) -> tuple[str | None, str | None]:

@@ -679,3 +679,34 @@ def test_each_named_source_is_searched_for_its_own_answer_however_far_down_the_w
     answer = answer_question(question, open_index(settings), fake_embedder, settings)
     assert any(c.text == figure_sentence for c in answer.citations), [c.text for c in answer.citations]
     assert any(c.outlet == "Harbour Times" for c in answer.citations)
+
+
+@pytest.mark.parametrize("subject, crowd, answer_sentence, question", [
+    ("founder", "Police arrested the founder at the embassy, officers said of the arrest of the founder.",
+     "He was hauled out of the building shortly after 0900 GMT.",
+     "What time was the founder arrested according to Harbour Times and according to Valley Post?"),
+    ("flights", "The airline cancelled flights at the airport, and the cancelled flights angered passengers.",
+     "By the evening the carrier had scrapped 690 flights.",
+     "How many flights did the airline cancel according to Harbour Times and according to Valley Post?"),
+])
+def test_a_named_sources_answer_is_found_when_it_words_the_act_otherwise(
+        tmp_path, fake_embedder, subject, crowd, answer_sentence, question):
+    """Within a named source, every sentence that gives what is asked (a time, a figure) is a
+    candidate, not only the ones whose words match the question's."""
+    from rag.ingest import correct_metadata
+
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    (corpus / "times.txt").write_text(f"Report\n\n{crowd} It happened at 10:15 a.m. with 700 flights cancelled.\n", encoding="utf-8")
+    correct_metadata(corpus, "times.txt", outlet="Harbour Times", published="2024-07-20", title=None)
+    for n in range(6):  # a third outlet's many sentences on the subject fill the whole-corpus search
+        (corpus / f"gazette{n}.txt").write_text(f"Report {n}\n\n" + " ".join([crowd] * 12) + "\n", encoding="utf-8")
+        correct_metadata(corpus, f"gazette{n}.txt", outlet="Hill Gazette", published="2024-07-20", title=None)
+    districts = [f"{a} {b}" for a in "north south east west upper lower".split() for b in "harbour river market hill castle bridge mill".split()]
+    filler = " ".join(f"In the {district} district, the {subject} was the talk of the day." for district in districts)
+    (corpus / "post.txt").write_text(f"Aftermath\n\n{filler} {answer_sentence}\n", encoding="utf-8")
+    correct_metadata(corpus, "post.txt", outlet="Valley Post", published="2024-07-20", title=None)
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", refuse_below=-1.0)
+    build_index(settings, fake_embedder)
+    answer = answer_question(question, open_index(settings), fake_embedder, settings)
+    assert any(c.text == answer_sentence and c.outlet == "Valley Post" for c in answer.citations), (answer.answer, answer.notes)

@@ -105,6 +105,10 @@ def test_outlets_are_named_by_their_words_or_initials():
     assert named_outlets("According to FOX 5 Atlanta, how many flights?", documents)[0] == {"x"}
     assert named_outlets("What does the AP report say about the final?", documents)[0] == {"y"}
     assert named_outlets("What did the press say?", documents)[0] == set()
+    networks = {"b": DocumentInfo("b", "storm.html", None, "BBC News", None, None),
+                "s": DocumentInfo("s", "final.html", None, "Sky News", None, None)}
+    assert named_outlets("How many were told to leave according to the BBC?", networks)[0] == {"b"}
+    assert named_outlets("What did Sky say about the final?", networks)[0] == {"s"}
     asked = analyse("According to FOX 5 Atlanta, how many Delta flights?", documents, {"delta"})
     assert asked.outlets == frozenset({"x"}) and asked.names == ("Delta",)
 
@@ -142,6 +146,15 @@ def test_an_article_without_a_known_outlet_is_named_by_the_first_word_of_its_fil
     assert named_outlets("According to VOZ, how many arrests were made?", documents)[0] == {"b"}
     assert named_outlets("What does Sporting Life say about the final?", documents)[0] == {"c"}
     assert named_outlets("What did Delta say about the final?", documents)[0] == set(), "a subject in the file name is no outlet"
+    storm = {d: DocumentInfo(d, f"florence-{d}.html", f"Hurricane Florence {title}", None, None, None)
+             for d, title in (("e", "makes landfall"), ("f", "takes toll on business travel"))}
+    assert named_outlets("How much damage could Florence cause?", storm)[0] == set(), "a word of the titles is the subject"
+    quake = {"g": DocumentInfo("g", "sulawesi_quake_toll.txt", "Sulawesi quake toll rises", None, None, None),
+             "h": DocumentInfo("h", "sulawesi_tsunami.txt", "Tsunami hits Palu", None, None, None)}
+    assert named_outlets("How many died in the Sulawesi quake?", quake)[0] == set(), "the subject of another title"
+    own = {"r": DocumentInfo("r", "08_rediff-autopsies.txt", "327 autopsies conducted - Rediff.com", None, None, None),
+           "t": DocumentInfo("t", "09_tribune-toll.txt", "Toll touches 334", None, None, None)}
+    assert named_outlets("How many autopsies, according to Rediff?", own)[0] == {"r"}, "a site's name in its own title"
     agency = {"d": DocumentInfo("d", "13_unocha-flash-update-3.txt", None, None, None, None)}
     assert named_outlets("What did OCHA's third update report?", agency)[0] == {"d"}, "an agency's acronym ends its page's name"
     assert named_outlets("What did the UN report?", agency)[0] == set(), "too short to be read inside a word"
@@ -249,6 +262,13 @@ def test_a_unit_the_question_names_is_the_unit_the_figure_must_come_in():
     assert has_figure_of("The water beneath the glacier was 2 degrees Celsius.", celsius)
     assert not has_figure_of("The rally drew 40 people.", analyse("How many acres did the farm cover?"))
     assert has_figure_of("The farm covered 2,300 acres.", analyse("How many acres did the farm cover?"))
+    away = analyse("How many kilometres outside downtown Annapolis is the newsroom?")
+    assert not has_figure_of("The 30,000-circulation daily has offices on the outskirts of downtown.", away)
+    assert has_figure_of("The newsroom is 8 km outside downtown.", away)
+    rain = analyse("How many gallons of rain was the storm forecast to dump?")
+    assert has_figure_of("The storm could dump 18 trillion gallons of rain on the Carolinas.", rain)
+    oil = analyse("How many barrels of oil did the field produce?")
+    assert has_figure_of("The field produced 1.2 trillion barrels over its life.", oil)
 
 
 def test_how_old_tall_or_long_needs_a_figure_with_its_unit():
@@ -282,6 +302,41 @@ def test_the_question_word_that_comes_first_sets_the_kind():
     assert answer_kind("What was the name of the referee's assistant coach?") == "person"
     assert answer_kind("What is the name of the bridge?") == "name"
     assert answer_kind("What children were rescued from the school?") == "list"
+    assert answer_kind("Which book was the founder carrying when he was carried out of the embassy?") == "name"
+    assert answer_kind("What did the captain say when the engines failed?") != "date"
+    assert answer_kind("When was the founder carried out of the embassy?") == "date"
+    assert answer_kind("What was the name of the gun store where he bought the shotgun?") == "name"
+    assert answer_kind("Where did the plane come down?") == "place"
+
+
+def test_which_before_plural_words_followed_by_a_verb_asks_for_a_list():
+    assert answer_kind("Which press freedom and civil liberties groups criticised the charges against him?") == "list"
+    assert answer_kind("Which small island nations and coastal cities signed the pledge?") == "list"
+    assert answer_kind("Which judge leads the audit?") == "person"
+
+
+def test_a_question_about_someones_job_is_answered_only_by_a_job_beside_the_name():
+    job = analyse("What is Vaughan Smith's job?")
+    assert job.kind == "role"
+    assert not answers_kind(job, "“He is in good spirits,” said Vaughan Smith, a friend who had visited him.")
+    assert answers_kind(job, "Vaughan Smith, a former army officer who runs a club in London, said he was calm.")
+    coach = analyse("What does Marta Silva do for a living?")
+    assert coach.kind == "role"
+    assert not answers_kind(coach, "Marta Silva, whose daughter plays for the club, cheered from the stand.")
+    assert answers_kind(coach, "The club's assistant coach, Marta Silva, said the team was tired.")
+    assert answers_kind(coach, "Team doctor Marta Silva treated the injured players.")
+    neighbour = analyse("What does John Cusumano do for a living?")
+    assert not answers_kind(neighbour, "John McNamara, 56, a staff writer, covered sports for decades."), "another John"
+
+
+def test_what_time_asks_for_a_time_of_day_not_any_date():
+    arrested = analyse("What time was the founder arrested according to the agency?")
+    assert answers_kind(arrested, "He was arrested shortly after 0900 GMT on Thursday.")
+    assert answers_kind(arrested, "Police said he was arrested at 10:15 a.m.")
+    assert not answers_kind(arrested, "He must appear for an extradition hearing on May 2.")
+    landed = analyse("At what time did the first plane land on Monday?")
+    assert answers_kind(landed, "The first plane landed at 22:08 local time.")
+    assert not answers_kind(landed, "The first plane landed on Monday, July 1.")
 
 
 def test_person_list_and_date_answers():
@@ -346,6 +401,13 @@ def test_an_outcome_the_articles_only_expect_or_never_mention_does_not_answer_wh
     assert outcome_unreported(settlement, ["The passengers are expected to reach a settlement with the airline next month.",
                                            "The airline could pay up to $5 million, lawyers said."])
     assert outcome_unreported(settlement, ["The airline paid $2 million to settle the passengers' claims."]) is None
+    bail = analyse("What prison sentence did the judge give the founder for skipping bail?")
+    assert "could or will happen" in outcome_unreported(bail, [
+        "He faces a sentence of up to 12 months in prison for skipping bail.", "Sentencing will be at a later date."])
+    fine = analyse("What fine did the regulator give the bank?")
+    assert "could or will happen" in outcome_unreported(fine, [
+        "The bank faces a fine of up to $40 million.", "The decision is expected in March."])
+    assert outcome_unreported(fine, ["The regulator gave the bank a fine of $12 million on Monday."]) is None
 
 
 def test_a_question_that_names_one_outlet_is_answered_by_that_outlets_articles_or_a_sentence_crediting_it():

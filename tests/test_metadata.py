@@ -171,6 +171,44 @@ def test_a_byline_in_markdown_italics_is_read_like_a_plain_one():
     assert parse_document(text, "strike.md").author == "Ana Ruiz"
 
 
+@pytest.mark.parametrize("motto, headline, writer", [
+    ("Free Minds and Free Markets", "Why the embassy arrest should worry every reporter", "Nick Gillespie"),
+    ("All the News That Matters to Farmers", "Drought cuts the wheat harvest by a third", "Ana María Ruiz"),
+])
+def test_a_writer_and_date_line_gives_author_and_date_and_the_line_above_it_is_the_headline(motto, headline, writer):
+    text = (f"Masthead\n{motto}\nSubscribe | Donate | Login\n\n{headline}\n{writer} | Apr. 11, 2019 1:25 pm\n\n"
+            "The reporters said on Thursday that the figures were worse than expected in every region.\n")
+    doc = parse_document(text, "page.txt")
+    assert (doc.title, doc.author, doc.published, doc.outlet) == (headline, writer, "2019-04-11", None)
+    place = parse_document(f"{headline}\nNew York - 3 March 2025\n\nThe figures were worse than expected.\n", "place.txt")
+    assert (place.author, place.published) == (None, "2025-03-03"), "a place set off by a dash is no writer"
+
+
+@pytest.mark.parametrize("byline, author, outlet, published", [
+    ("*By Doug Stanglin and John Bacon, USA TODAY · September 12, 2018*", "Doug Stanglin and John Bacon", "USA Today", "2018-09-12"),
+    ("By Ana Ruiz, Li Zhou, Sean Collins, Umair Irfan, Jen Kirby, Alex Abad-Santos and Alissa Wilkinson | Vox | Sep 14, 2018, 7:30am EDT",
+     "Ana Ruiz, Li Zhou, Sean Collins, Umair Irfan, Jen Kirby, Alex Abad-Santos and Alissa Wilkinson", None, "2018-09-14"),
+])
+def test_bylines_split_by_a_middle_dot_or_naming_many_writers_are_read(byline, author, outlet, published):
+    for body in ("The storm turned south overnight, forecasters said on Wednesday.", "The strike closed every line in the city."):
+        doc = parse_document(f"# Storm turns south\n\n{byline}\n\n{body}\n", "story.md")
+        assert (doc.author, doc.outlet, doc.published) == (author, outlet, published)
+
+
+@pytest.mark.parametrize("outlet", ["Fox News", "Reuters"])
+def test_a_line_of_a_writer_and_a_known_outlet_gives_the_author(outlet):
+    comma = f"Suspect seen as angry loner\nTrevor Hughes, {outlet.upper()}\nPublished July 3, 2018\n\nThe suspect had a grudge.\n"
+    assert parse_document(comma, "loner.txt").author == "Trevor Hughes"
+    bars = "# Reckless rush to blame\n\n*Matt Vespa | Townhall.com | Posted: Jun 29, 2018 1:05 AM*\n\nThe shooting shocked the city.\n"
+    assert (parse_document(bars, "rush.md").author, parse_document(bars, "rush.md").published) == ("Matt Vespa", "2018-06-29")
+    assert parse_document(f"Gunman kept shooting\nBy Nicole Chavez, CNN\n\nThe gunman fired.\n", "g.txt").author == "Nicole Chavez"
+    storm = f"Media criticise storm response\n{outlet}\nPublished September 13, 2018\nHoward Kurtz | {outlet}\n\nThe storm neared the coast.\n"
+    assert parse_document(storm, "storm.txt").author == "Howard Kurtz"
+    strike = f"Rail strike enters second week\nMaya Jones | {outlet}\n\nTrains were cancelled across the network on Monday.\n"
+    assert parse_document(strike, "strike.txt").author == "Maya Jones"
+    assert parse_document(strike.replace(f"| {outlet}", "| Weekend Edition Extra"), "strike.txt").author is None
+
+
 def test_a_users_outlets_json_extends_the_domain_table(tmp_path: Path):
     (tmp_path / "outlets.json").write_text(json.dumps({"oilnow.gy": "OilNOW", "www.fox5atlanta.com": "FOX 5 Atlanta"}), encoding="utf-8")
     (tmp_path / "a.txt").write_text("Story\n\nThe minister said the field would reopen.\n\nSource: https://oilnow.gy/news/x\n", encoding="utf-8")
@@ -187,6 +225,7 @@ def test_outlet_names_have_one_spelling():
     assert outlet_from_url("https://uk.reuters.com/article/x", table) == "Reuters"
     assert outlet_from_url("apnews.com/article/abc") == "Associated Press"
     assert canonical("AP") == canonical("The Associated Press") == "Associated Press"
+    assert canonical("WSJ") == canonical("The Wall Street Journal") and canonical("NYT") == "The New York Times", "a site name in short"
     assert outlet_from_url("not a url") is None
     assert canonical("reuters.com") == "Reuters" and canonical("www.valleycourier.example") == "valleycourier.example"
     assert canonical("Space.com") == "Space.com" and canonical("HarbourNews.net") == "HarbourNews.net"  # as the site writes itself

@@ -116,6 +116,25 @@ def test_who_was_spoken_to_and_words_inside_a_quote_attribute_nothing():
     assert attribute(inverted, 1, 19)[0] == "Veena George"
 
 
+def test_a_name_inside_the_quoted_words_is_not_who_he_or_she_is():
+    hero = ("Foreign Secretary Jeremy Hunt welcomed the arrest on Thursday.\n"
+            "\"Julian Assange is no hero,\" he said. The operation followed years of diplomacy.\n")
+    start = hero.index("Julian Assange is")
+    assert attribute(hero, start, start + 25)[0] == "Jeremy Hunt"
+    coach = ("Coach Marta Silva spoke after the defeat on Sunday.\n"
+             "\"Tom Baker played well, but it was not enough,\" she said.\n")
+    start = coach.index("Tom Baker played")
+    assert attribute(coach, start, start + 20)[0] == "Marta Silva"
+
+
+def test_a_quotation_opened_with_a_curly_mark_and_closed_with_a_straight_one_is_still_a_quotation():
+    tweeted = "“The minister is no hero and no one is above the law. He hid for years,\" Hunt tweeted. \"Thank you Ecuador.”\n"
+    start = tweeted.index("The minister")
+    assert attribute(tweeted, start, start + 20)[0] == "Hunt"
+    said = "“Our players gave everything tonight,\" Silva said after the match.\n"
+    assert attribute(said, 1, 20)[0] == "Silva"
+
+
 def test_a_name_leading_into_a_quote_with_a_colon_or_comma_is_its_speaker_whatever_the_verb():
     agreed = ('It would not be called a "suicide" either, Robin said. Spohr agreed: "If a person kills himself '
               'and others, another word should be used," he said.\n')

@@ -117,3 +117,19 @@ def test_a_byline_of_outlet_and_date_gives_the_outlet_not_an_author(tmp_path, by
     (tmp_path / "freed.html").write_text(page, encoding="utf-8")
     doc = load_corpus(tmp_path)[0][0]
     assert (doc.outlet, doc.author) == (outlet, author)
+
+
+@pytest.mark.parametrize("stamp, address_day, published", [
+    ("2018-09-15T06:30:00-04:00", "2018/09/14", "2018-09-15"),  # the page's own local time beats the address
+    ("2019-11-20T02:59:46+00:00", "2019/11/19", "2019-11-19"),  # UTC after midnight: the same local evening
+    ("2024-07-30T10:00:00Z", "2024/07/28", "2024-07-30"),       # two days apart: the page's own time
+])
+def test_a_pages_own_publication_time_dates_it_before_the_date_in_its_address(tmp_path, stamp, address_day, published):
+    page = (f'<html><head><title>Storm makes landfall</title><meta property="article:published_time" content="{stamp}">'
+            f'<link rel="canonical" href="https://news.example.com/story/{address_day}/storm-makes-landfall/">'
+            f'<meta property="og:url" content="https://news.example.com/story/{address_day}/storm-makes-landfall/"></head>'
+            "<body><nav>Home | Weather</nav><article><h1>Storm makes landfall</h1>"
+            "<p>The storm made landfall near the coast early on the day, forecasters said, with winds of 90 mph.</p>"
+            "<p>More than a million people had been told to leave their homes before it arrived.</p></article></body></html>")
+    (tmp_path / "storm.html").write_text(page, encoding="utf-8")
+    assert load_corpus(tmp_path)[0][0].published == published

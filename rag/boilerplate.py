@@ -264,7 +264,7 @@ def byline_names(line: str) -> tuple[str, str] | None:
     if not match:
         return _unlabelled_byline(line)
     rest = match.group("rest")
-    cut = re.search(r"\s*[|·•]\s*|\s+(?=(updated|published|verified|posted)\b)|\s+[-–—]\s+|\s*,\s*(?=(updated|published)\b)", rest, re.I)
+    cut = re.search(r"\s*[|·•]\s*|\s*,\s*(?=(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d)|\s+(?=(updated|published|verified|posted)\b)|\s+[-–—]\s+|\s*,\s*(?=(updated|published)\b)", rest, re.I)
     names, after = (rest[: cut.start()], rest[cut.end() :]) if cut else (rest, "")
     segments = [s.strip() for s in names.strip(" ,;").split(",") if s.strip()]
     if not segments or not _name_like(segments[0]):

@@ -309,7 +309,7 @@ def counted_words(question: str) -> tuple[str, ...]:
             break
         if lowered not in ("the", "a", "an", "of", "and", "or"):
             taken.append(lowered)
-    return tuple(reversed(taken))
+    return tuple(w for w in reversed(taken) if w != "times")  # 'how many times': how often, not a thing counted
 
 
 def proper_names(question: str, capitalised: set[str] | None = None) -> list[str]:

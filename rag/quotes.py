@@ -46,7 +46,8 @@ _NAME_VERB = re.compile(_NAME + r"(?:,\s([^,“”\"]{1,120}))?,?\s+" + _SPEECH 
 _FULL_NAME = re.compile(r"[A-ZÀ-Ý][\w'’.-]+(?:\s+[A-ZÀ-Ý][\w'’.-]+){1,3}")
 # Inverted, after a quote: '," said Kuleba'. Only verbs whose subject may follow them: after 'told',
 # 'asked' or 'urged' stands the one spoken to ('told Channel 4 News').
-_INVERTED_SPEECH = r"(said|says|wrote|writes|added|adds|stated|declared|tweeted|posted|noted|insisted|stressed|explained|continued)"
+_INVERTED_SPEECH = (r"(said|says|wrote|writes|added|adds|stated|declared|tweeted|posted|noted|insisted|stressed|explained|"
+                    r"continued|asked|asks|replied|recalled|answered)")
 _VERB_NAME = re.compile(r"[,”\"]\s*" + _INVERTED_SPEECH + r"\s+" + _NAME)
 
 _ACCORDING = re.compile(r"\baccording to\s+" + _NAME)
@@ -212,17 +213,20 @@ def word_differences(quote: list[str], found: list[str]) -> list[str]:
 def _person(run: str) -> str | None:
     words = [w for w in run.split() if w not in NOT_NAMES]
     words = [re.sub(r"['’]s$", "", w) for w in words]
+    if words and len(words[-1]) > 2 and words[-1].endswith("."):
+        words[-1] = words[-1].rstrip(".")  # '... asked David Hogg.' ends the sentence, not an initial
     if not words:
         return None
     return " ".join(words[-2:]) if len(words) >= 2 else words[0]
 
 
 def full_name(name: str, text: str) -> str:
-    """A surname alone ('Kuleba') becomes the fullest name the article gives it ('Dmytro Kuleba');
-    a title before it is no first name ('Vice President Pence' leaves 'Pence')."""
+    """A surname alone ('Kuleba') becomes the full name the article last gave it before (`text`
+    ends at the quote: 'Trump' after 'Melania Trump' and then 'Donald Trump' is Donald Trump); a
+    title before it is no first name ('Vice President Pence' leaves 'Pence')."""
     if " " in name:
         return name
-    for match in re.finditer(r"([A-ZÀ-Ý][\w'’.-]+)\s+" + re.escape(name) + r"\b", text):
+    for match in reversed(list(re.finditer(r"([A-ZÀ-Ý][\w'’.-]+)\s+" + re.escape(name) + r"\b", text))):
         first = match.group(1)
         if first not in NOT_NAMES and first.strip(".").lower() not in TITLES and not first.endswith(("’s", "'s")):
             return f"{first} {name}"

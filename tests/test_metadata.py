@@ -186,6 +186,8 @@ def test_a_writer_and_date_line_gives_author_and_date_and_the_line_above_it_is_t
 
 @pytest.mark.parametrize("byline, author, outlet, published", [
     ("*By Doug Stanglin and John Bacon, USA TODAY · September 12, 2018*", "Doug Stanglin and John Bacon", "USA Today", "2018-09-12"),
+    ("*By Richard Fausset and Serge F. Kovaleski, The New York Times, Feb. 15, 2018*",
+     "Richard Fausset and Serge F. Kovaleski", "The New York Times", "2018-02-15"),
     ("By Ana Ruiz, Li Zhou, Sean Collins, Umair Irfan, Jen Kirby, Alex Abad-Santos and Alissa Wilkinson | Vox | Sep 14, 2018, 7:30am EDT",
      "Ana Ruiz, Li Zhou, Sean Collins, Umair Irfan, Jen Kirby, Alex Abad-Santos and Alissa Wilkinson", None, "2018-09-14"),
 ])

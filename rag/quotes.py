@@ -221,12 +221,13 @@ def _person(run: str) -> str | None:
 
 
 def full_name(name: str, text: str) -> str:
-    """A surname alone ('Kuleba') becomes the full name the article last gave it before (`text`
-    ends at the quote: 'Trump' after 'Melania Trump' and then 'Donald Trump' is Donald Trump); a
-    title before it is no first name ('Vice President Pence' leaves 'Pence')."""
+    """A surname alone ('Kuleba') becomes the full name the article first gave it ('Dmytro Kuleba'):
+    news copy keeps the bare surname for the first person named with it ('President Donald Trump
+    and first lady Melania Trump ... Trump said' is Donald Trump); a title before it is no first
+    name ('Vice President Pence' leaves 'Pence')."""
     if " " in name:
         return name
-    for match in reversed(list(re.finditer(r"([A-ZÀ-Ý][\w'’.-]+)\s+" + re.escape(name) + r"\b", text))):
+    for match in re.finditer(r"([A-ZÀ-Ý][\w'’.-]+)\s+" + re.escape(name) + r"\b", text):
         first = match.group(1)
         if first not in NOT_NAMES and first.strip(".").lower() not in TITLES and not first.endswith(("’s", "'s")):
             return f"{first} {name}"
@@ -260,7 +261,9 @@ def _last_person_before(text: str, position: int) -> str | None:
     runs = [(m.start(), _person(m.group(1))) for m in _CAPITALISED_RUN.finditer(before)]
     runs = [(p, n) for p, n in runs if n and " " in n]
     alone = {m.group(1) for m in _CAPITALISED_RUN_OR_WORD.finditer(text) if " " not in m.group(1)}
-    full_names = {n.split()[-1]: n for _, n in sorted(speakers + runs)}
+    full_names: dict[str, str] = {}
+    for _, name in sorted(speakers + runs):
+        full_names.setdefault(name.split()[-1], name)  # the first person named with a surname keeps it bare
     surnames = [(m.start(), full_names[m.group(1)]) for m in _CAPITALISED_RUN_OR_WORD.finditer(before) if m.group(1) in full_names]
     people = speakers + surnames + [(p, n) for p, n in runs if n.split()[-1] in alone]
     window = max(0, len(before) - 600)

@@ -135,19 +135,22 @@ def test_a_quotation_opened_with_a_curly_mark_and_closed_with_a_straight_one_is_
     assert attribute(said, 1, 20)[0] == "Silva"
 
 
-def test_asked_after_a_quotation_names_its_speaker_and_a_surname_is_the_person_last_named_with_it():
+def test_asked_after_a_quotation_names_its_speaker_and_a_bare_surname_is_the_first_person_named_with_it():
     rally = 'Cameron Kasky spoke first.\n"When politicians say now is not the time, I ask them: When is?" asked David Hogg.\n'
     start = rally.index("When politicians")
     assert attribute(rally, start, start + 20)[0] == "David Hogg"
     court = "Ana Ruiz spoke to reporters.\n“Is this justice?” replied Tom Baker, the father.\n"
     start = court.index("Is this")
     assert attribute(court, start, start + 15)[0] == "Tom Baker"
-    visit = 'Melania Trump toured the ward.\nPresident Donald Trump praised the staff.\n"The job you have done is unparalleled," Trump said.\n'
+    visit = ("President Donald Trump and first lady Melania Trump visited the hospital.\n"
+             '"What a great job you\'ve done," Trump said.\nHe added: "The job you have done is unparalleled."\n')
     start = visit.index("The job")
     assert attribute(visit, start, start + 20)[0] == "Donald Trump"
-    match = 'Marta Silva opened the scoring.\nHer sister, Ana Silva, made it two.\n"We never gave up," Silva said.\n'
+    start = visit.index("What a great")
+    assert attribute(visit, start, start + 20)[0] == "Donald Trump"
+    match = 'Coach Marta Silva praised the team.\nHer sister, Ana Silva, scored twice.\nShe said: "We never gave up."\n'
     start = match.index("We never")
-    assert attribute(match, start, start + 15)[0] == "Ana Silva"
+    assert attribute(match, start, start + 15)[0] == "Ana Silva", "'she' is the person named last"
 
 
 def test_a_name_leading_into_a_quote_with_a_colon_or_comma_is_its_speaker_whatever_the_verb():

@@ -270,7 +270,8 @@ def _self_patterns(table_items: tuple[tuple[str, str], ...]) -> tuple[re.Pattern
 def find_title(text: str, paragraphs: list[Span]) -> str | None:
     """The headline: the first kept line when it was written as a markdown heading ('# Title',
     without its marks) or reads as a headline (25 words at most, no sentence end, not a dateline,
-    not all capitals, not a list item), without a trailing ' | Outlet' naming a known outlet.
+    not all capitals, not a list item; a question that opens the file is one: 'Did the FBI miss
+    a warning?'), without a trailing ' | Outlet' naming a known outlet.
     Menus, bylines, captions and metadata above it are skipped; a photo credit is a caption,
     never a title."""
     content = [p for p in paragraphs if p.kind == "content"]
@@ -283,10 +284,11 @@ def find_title(text: str, paragraphs: list[Span]) -> str | None:
         line = line[: suffix.start()]
     if line_is_heading(text, first) and len(line.split()) <= 30:
         return line
+    opens_with_a_question = line.endswith("?") and len(line.split()) <= 20 and not text[: first.start].strip()
     if (
         line.isupper()
         or line.startswith(("•", "-", "*", "(", "["))
-        or not looks_like_headline(line)
+        or not (looks_like_headline(line) or opens_with_a_question)
         or _DATELINE.match(line)
         or len(line.split()) < 2
     ):

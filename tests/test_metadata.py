@@ -57,6 +57,14 @@ def test_a_headline_ending_in_a_quotation_is_a_title_and_a_known_outlet_suffix_i
     assert (title, outlet) == ("Spain beat England to win Euro final", "Reuters")
 
 
+@pytest.mark.parametrize("headline", ["Did FBI miss a warning before the school shooting?", "Is the new stadium worth the cost?"])
+def test_a_question_that_opens_the_file_is_its_headline(headline):
+    text = f"{headline}\n\nBy Ana Ruiz - Associated Press - Friday, February 16, 2018\n\nThe agency said on Friday it had received a tip.\n"
+    assert meta(text)[0] == headline
+    later = f"Stadium report\n\nIs the new stadium worth the cost? Council members were asked on Friday.\n"
+    assert meta(later)[0] == "Stadium report"
+
+
 def test_a_masthead_and_section_labels_above_the_headline_are_not_the_title_on_two_subjects():
     guardian = ("Skip to main content\nThe Guardian\nUK news\nManchester Arena attack\n\n"
                 "Manchester in shock as families search desperately for missing victims\n\n"

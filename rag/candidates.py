@@ -250,8 +250,9 @@ def per_article(
     """The best `each` sentences of every article that has a good one, best article first: a
     question that compares outlets needs each outlet's own words side by side. With `answers`,
     the sentences that give what is asked (a figure of the counted things for 'how many according
-    to A and to B') come before better-scored ones that do not, however low they score. With `by_source`, the outlets take
-    turns, so that one outlet's many articles do not crowd out another's one."""
+    to A and to B') come before better-scored ones that do not, and are kept however low they
+    score. With `by_source`, the outlets take turns, so that one outlet's many articles do not
+    crowd out another's one."""
     if not evidence:
         return []
     floor = max(e.score for e in evidence) * min_score_ratio

@@ -612,6 +612,10 @@ def test_each_outlets_sentences_that_give_what_is_asked_come_before_its_better_s
             evidence(as_, "Spain scored 15 goals, a record.", 0.9)]
     chosen = [e.text for e in per_article(pool, each=1, min_score_ratio=0.0, answers=lambda e: answers_kind(goals, e.text))]
     assert chosen == ["Spain scored 15 goals, a record.", "Spain scored 15 goals in the tournament."]
+    floored = per_article(pool, each=1, answers=lambda e: answers_kind(goals, e.text))  # floor: 0.7 of the best score
+    assert "Spain scored 15 goals in the tournament." in [e.text for e in floored], "an answer is kept however low it scores"
+    assert "The coach was pleased." not in [e.text for e in per_article(pool + [evidence(marca, "The coach was pleased.", 0.3)], each=3,
+                                                                        answers=lambda e: answers_kind(goals, e.text))], "below the floor"
 
 
 # --- disagreement -------------------------------------------------------------------------------------

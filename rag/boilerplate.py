@@ -293,8 +293,10 @@ def _unlabelled_byline(line: str) -> tuple[str, str] | None:
     bars or commas ('Matt Vespa | Townhall.com | Posted: Jun 29, 2018 1:05 AM', 'Trevor Hughes, USA
     TODAY', 'Nick Gillespie | Apr. 11, 2019 1:25 pm'). 'Jarrod Ramos, 38' and sentences are not."""
     parts = [p.strip() for p in re.split(r"\s*[|·•]\s*|,\s+(?=[A-Z])", line) if p.strip()]
-    if not 2 <= len(parts) <= 4 or len(line.split()) > 16 or _SENTENCE_END.search(line.rstrip("*_ ")) and not parts[-1][-1:].isalpha() and not re.search(r"\d|[ap]\.?m\.?$", parts[-1], re.I):
+    if not 2 <= len(parts) <= 4 or len(line.split()) > 16:
         return None
+    if _SENTENCE_END.search(line.rstrip("*_ ")) and not re.search(r"\d|[ap]\.?m\.?$", parts[-1], re.I):
+        return None  # a sentence, unless its end is a date or a time ('Posted: Jun 29, 2018 1:05 a.m.')
     name = parts[0].split()
     if not 2 <= len(name) <= 4 or not _name_like(parts[0]) or any(w.isupper() and len(w) > 1 for w in name):
         return None

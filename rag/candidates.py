@@ -257,11 +257,11 @@ def per_article(
         return []
     floor = max(e.score for e in evidence) * min_score_ratio
     by_article: dict[str, list[Evidence]] = {}
-    first = answers or (lambda e: True)
-    for e in sorted(evidence, key=lambda e: (not first(e), -e.score)):
+    marked = [(bool(answers and answers(e)), e) for e in evidence]
+    for answering, e in sorted(marked, key=lambda m: (not m[0], -m[1].score)):
         if is_heading(e.text):
             continue  # an outlet's name or a section heading standing alone says nothing
-        if (e.score >= floor or (answers and answers(e))) and len(by_article.setdefault(e.doc.doc_id, [])) < each:
+        if (e.score >= floor or answering) and len(by_article.setdefault(e.doc.doc_id, [])) < each:
             by_article[e.doc.doc_id].append(e)
     chosen = [e for sentences in by_article.values() for e in sentences]
     if by_source:

@@ -128,7 +128,6 @@ def source_and_date(line: str) -> tuple[str, date] | None:
     return (match.group("name"), found) if found else None
 
 
-
 def find_published(text: str, paragraphs: list[Span], url: str | None = None) -> str | None:
     """The article's date, from (in this order):
 

@@ -304,7 +304,6 @@ def _above_the_byline(text: str, paragraphs: list[Span], most: int = 8) -> Span 
     if not opening or line_is_heading(text, opening[0]):
         return None
     for above, below in zip(opening, opening[1:]):
-        line = text[below.start : below.end]
         if below.kind == "byline" and above.kind == "content" and above is not opening[0]:
             headline = text[above.start : above.end].strip()
             return above if looks_like_headline(headline) and len(headline.split()) >= 4 else None

@@ -243,8 +243,8 @@ def answer_kind(question: str) -> str | None:
         return "number"  # 'How did the death toll change...', 'What turnout figure did...'
 
     date, reason = _DATE_KIND.search(question), _REASON_KIND.search(question)
-    if date and date.group().lower() == "when" and _OTHER_QUESTION_WORD.search(question[: date.start()]):
-        date = None  # 'Which book was he carrying when he was carried out?': 'when' starts a clause, not the question
+    if date and _opens_a_clause(date, question):
+        date = None
     if _ROLE_KIND.search(question):
         return "role"
     if date and reason:  # the question word that comes first asks: 'Why did he survive when the others died?'
@@ -256,13 +256,19 @@ def answer_kind(question: str) -> str | None:
     if _LIST_KIND.search(question) or _asks_for_several(question):
         return "list"
     place = _PLACE_KIND.search(question)
-    if place and not (place.group().lower() == "where" and _OTHER_QUESTION_WORD.search(question[: place.start()])):
-        return "place"  # not 'What was the name of the store where he bought it?': 'where' starts a clause
+    if place and not _opens_a_clause(place, question):
+        return "place"
     if _PERSON_KIND.search(question):
         return "person"
     if named_thing(question):
         return "name"
     return None
+
+
+def _opens_a_clause(match: re.Match[str], question: str) -> bool:
+    """'when' or 'where' after another question word starts a clause, not the question: 'Which book
+    was he carrying when he was carried out?', 'What was the name of the store where he bought it?'."""
+    return match.group().lower() in ("when", "where") and bool(_OTHER_QUESTION_WORD.search(question[: match.start()]))
 
 
 def named_thing(question: str) -> str | None:

@@ -55,21 +55,24 @@ METADATA_DATE = re.compile(
 
 _DATE_LINE_WORDS = re.compile(
     r"\b(published|updated|last updated|first published|posted|modified|last modified|date|on|at|am|pm|a\.m\.|p\.m\.|"
-    r"(mon|tues?|wed(nes)?|thu(rs)?|fri|sat(ur)?|sun)(day)?|(?-i:[A-Z]{2,4})|GMT[+-]?\d*|UTC[+-]?\d*)\b|\d{1,2}[:.]\d{2}",
+    r"(mon|tues?|wed(nes)?|thu(rs)?|fri|sat(ur)?|sun)(day)?|(?-i:[A-Z]{2,4})|GMT[+-]?\d*|UTC[+-]?\d*)\b|\d{1,2}[:.]\d{2}"
+    r"|\b[0-2]\d[0-5]\d(?=\s*(?-i:[A-Z]{2,4})\b)"  # a 24-hour time before its zone: '1543 GMT (2343 HKT)'
+    r"|\b\d+\s+(?:min(?:ute)?s?|hours?|hrs?|days?)\s+ago\b"  # 'UPDATED 5 HOURS AGO'
+    r"|\b[ap]\.m\.",
     re.I,
 )
+# A full date, or a short one with a two-digit year when a time follows it ('10/22/18 10:20 AM EDT').
+DATE_IN_LINE = re.compile(rf"{FULL_DATE}|\b\d{{1,2}}/\d{{1,2}}/\d{{2}}(?=\s+\d{{1,2}}:\d{{2}})", re.I)
 
 
 def is_date_line(line: str) -> bool:
     """A line that holds a full date and nothing but labels, weekdays, times and time zones:
-    'Tue 16 Jul 2024 13.30 BST', 'Updated 5:06 PM EDT, Mon July 15, 2024', 'July 14, 2024'."""
-    if len(line.split()) > 14:
+    'Tue 16 Jul 2024 13.30 BST', 'Updated 5:06 PM EDT, Mon July 15, 2024', 'July 14, 2024',
+    'Updated 1543 GMT (2343 HKT) July 9, 2018', 'DECEMBER 23, 2019 / 12:06 PM / UPDATED 5 HOURS AGO',
+    '10/22/18 10:20 AM EDT', 'Published 1:23 p.m. ET Nov. 24, 2018 | Updated 3:35 p.m. ET Nov. 24, 2018'."""
+    if len(line.split()) > 20 or not DATE_IN_LINE.search(line):
         return False
-    match = re.search(FULL_DATE, line, re.I)
-    if not match:
-        return False
-    rest = _DATE_LINE_WORDS.sub(" ", line[: match.start()] + " " + line[match.end() :])
-    return not re.search(r"\w", rest)
+    return not re.search(r"\w", _DATE_LINE_WORDS.sub(" ", DATE_IN_LINE.sub(" ", line)))
 
 
 def iter_lines(text: str, start: int = 0, end: int | None = None) -> Iterator[Span]:
@@ -290,9 +293,10 @@ _SITE_PART = re.compile(
 
 def _unlabelled_byline(line: str) -> tuple[str, str] | None:
     """A byline without 'By': a person's name, then only an outlet, a site or a date, set off by
-    bars or commas ('Matt Vespa | Townhall.com | Posted: Jun 29, 2018 1:05 AM', 'Trevor Hughes, USA
-    TODAY', 'Nick Gillespie | Apr. 11, 2019 1:25 pm'). 'Jarrod Ramos, 38' and sentences are not."""
-    parts = [p.strip() for p in re.split(r"\s*[|·•]\s*|,\s+(?=[A-Z])", line) if p.strip()]
+    bars, dashes or commas ('Matt Vespa | Townhall.com | Posted: Jun 29, 2018 1:05 AM', 'Trevor Hughes,
+    USA TODAY', 'Nick Gillespie | Apr. 11, 2019 1:25 pm', 'Howard LaFranchi, Staff writer — The
+    Christian Science Monitor, October 12, 2018'). 'Jarrod Ramos, 38' and sentences are not."""
+    parts = [p.strip() for p in re.split(r"\s*[|·•]\s*|\s+[—–]\s+|,\s+(?=[A-Z])", line) if p.strip()]
     if not 2 <= len(parts) <= 4 or len(line.split()) > 16:
         return None
     if _SENTENCE_END.search(line.rstrip("*_ ")) and not re.search(r"\d|[ap]\.?m\.?$", parts[-1], re.I):
@@ -302,9 +306,23 @@ def _unlabelled_byline(line: str) -> tuple[str, str] | None:
         return None
     rest = parts[1:]
     known = outlet_names.known_names()
-    if not all(re.match(_SITE_PART, p) or p.lower() in known for p in rest):
-        return None
+    roles = [p for p in rest if _ROLE.search(p) and len(p.split()) <= 4]
+    if len(roles) == len(rest) or not all(re.match(_SITE_PART, p) or p.lower() in known or p in roles for p in rest):
+        return None  # a role alone ('Caroline Hawley, BBC diplomatic correspondent') heads an analysis box
     return parts[0], " | ".join(rest)
+
+
+def bare_byline(line: str) -> str | None:
+    """A line of only one to three people's names ('Marwa Rashad', 'Thomas Maresca and John
+    Bacon'): a byline where it stands under a headline (see `_mark_bare_bylines`)."""
+    names = [n for n in re.split(r",\s*|\s+and\s+", line.strip()) if n]
+    if not 1 <= len(names) <= 3 or re.match(_SITE_PART, line) or line.strip().lower() in outlet_names.known_names():
+        return None
+    for name in names:
+        words = name.split()
+        if not 2 <= len(words) <= 4 or not all(re.fullmatch(r"[A-Z](?:[a-z'’-]+[A-Za-z'’-]*|\.)", w) for w in words):
+            return None
+    return line.strip()
 
 
 _ROLE = re.compile(
@@ -320,8 +338,8 @@ def _name_like(segment: str) -> bool:
 
 def _is_menu_line(line: str) -> bool:
     """A navigation label: a line made only of site-menu words ('Home', 'Open in App',
-    'Breaking News', 'More () »'), alone or as items split by '|', '•' or '·'."""
-    items = [re.sub(r"[^\w\s'-]", " ", item).strip().lower() for item in re.split(r"\s*[|•·]\s*", line)]
+    'Breaking News', 'More () »'), alone or as items split by '|', '•', '·' or a run of spaces."""
+    items = [re.sub(r"[^\w\s'-]", " ", item).strip().lower() for item in re.split(r"\s*[|•·]\s*|\s{2,}", line)]
     items = [re.sub(r"\s+", " ", item) for item in items if item]
     if not items:
         return bool(line.strip()) and not re.search(r"\w", line)
@@ -346,7 +364,8 @@ def classify_lines(text: str, start: int = 0) -> list[Span]:
     for i, line in enumerate(lines):
         if kinds[i] != "content":
             continue
-        kinds[i] = "metadata" if i < 15 and is_date_line(line) else _line_kind(line, content_before)
+        near_the_top = i - kinds[:i].count("menu") < 15
+        kinds[i] = "metadata" if near_the_top and is_date_line(line) else _line_kind(line, content_before)
         if in_poll and kinds[i] == "content" and (line.rstrip().endswith("?") or len(line.split()) <= 6):
             kinds[i] = "promo"  # a reader poll: 'Poll' / 'Are you a nervous flyer?' / 'Yes 2622' / 'No 2294'
             continue
@@ -377,7 +396,14 @@ def classify_lines(text: str, start: int = 0) -> list[Span]:
         if kinds[i] == "content":
             content_before += 1
     _mark_teasers(lines, kinds)
+    _mark_bare_bylines(lines, kinds)
     return [Span(s.start, s.end, k) for s, k in zip(spans, kinds)]
+
+
+def opening(paragraphs: list[Span], most: int) -> list[Span]:
+    """The first `most` lines that are not a menu or a promo: where a page states its headline,
+    byline and date, however long the menu copied above them."""
+    return [p for p in paragraphs if p.kind not in ("menu", "promo")][:most]
 
 
 def line_is_heading(text: str, span: Span) -> bool:
@@ -431,7 +457,7 @@ def _mark_page_top(lines: list[str], kinds: list[str], headings: list[bool]) -> 
     menu word and is not followed by a headline is kept: it is a short headline. Markdown
     headings, bylines, metadata lines and photo credits are never menu items."""
     top = []
-    for i, line in enumerate(lines[:12]):
+    for i, line in enumerate(lines[:24]):
         if kinds[i] != "content" or _is_structural(line):
             continue
         if len(line.split()) >= 4 or headings[i]:
@@ -453,6 +479,21 @@ def _is_structural(line: str) -> bool:
         METADATA_DATE.fullmatch(line) or is_date_line(line) or _MARKUP.match(line) or _CAPTION.search(line)
         or _IMAGE_LINE.match(line) or _BARE_URL.match(line) or byline_names(line)
     )
+
+
+def _mark_bare_bylines(lines: list[str], kinds: list[str], most: int = 15) -> None:
+    """A line of people's names alone (`bare_byline`) below the page's first line is the byline
+    when what follows it is no prose: the outlet's name, a role ('Special to USA TODAY'),
+    a date, a share bar or a reading time ('6 MIN READ')."""
+    kept = [i for i, kind in enumerate(kinds) if kind not in ("menu", "markup", "image")][:most]
+    for i, after in zip(kept[1:], kept[2:]):
+        if kinds[i] != "content" or not bare_byline(lines[i]):
+            continue
+        following = lines[after].strip(" *_")
+        no_prose = kinds[after] in ("promo", "metadata", "byline") or following.lower() in outlet_names.known_names()
+        if no_prose or _ROLE.search(following) or re.match(r"special to\b", following, re.I):
+            kinds[i] = "byline"
+            return
 
 
 def _mark_teasers(lines: list[str], kinds: list[str]) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from rag.boilerplate import FULL_DATE, METADATA_DATE, Span, is_date_line, is_prose
+from rag.boilerplate import DATE_IN_LINE, FULL_DATE, METADATA_DATE, Span, is_date_line, is_prose, opening
 
 _MONTHS = {
     m: i + 1
@@ -48,7 +48,7 @@ def _lead_lines(text: str, paragraphs: list[Span], n: int = 6) -> list[Span]:
 def parse_date(value: object) -> date | None:
     """A date from a YAML value, an ISO string ('2024-07-28T20:15:32Z'), English words
     ('July 28, 2024', '28 July 2024', 'Feb. 23, 2023', 'Jul 1st 2023') or numbers whose order is certain
-    ('14/07/2024', '07/14/2024'; '05/07/2024' could be either and gives None)."""
+    ('14/07/2024', '07/14/2024', '10/22/18'; '05/07/2024' could be either and gives None)."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -57,12 +57,13 @@ def parse_date(value: object) -> date | None:
         return None
     text = value.strip()
     iso = re.match(r"(\d{4})-(\d{2})-(\d{2})", text)
-    slashed = re.match(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b", text)
+    slashed = re.match(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})\b", text)
     numbers: tuple[int, int, int] | None = None
     if iso:
         numbers = (int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
     elif slashed:
         first, second, year = (int(g) for g in slashed.groups())
+        year += 2000 if year < 100 else 0  # '10/22/18'
         if first > 12 >= second:
             numbers = (year, second, first)
         elif second > 12 >= first:
@@ -83,7 +84,7 @@ def parse_date(value: object) -> date | None:
 
 
 def _first_date(text: str) -> date | None:
-    for match in _FULL_DATE.finditer(text):
+    for match in DATE_IN_LINE.finditer(text):
         found = parse_date(match.group())
         if found:
             return found
@@ -116,15 +117,19 @@ def date_from_url(url: str | None) -> date | None:
 
 
 _SOURCE_AND_DATE = re.compile(
-    r"^[*_\s]*(?P<name>[A-Z][\w&.'’-]*(?: [A-Z][\w&.'’-]*){0,3})\s*(?:,|\||–|—|-)\s*(?P<date>[\w .,:]{6,30}?)[*_\s]*$"
+    r"^[*_\s]*(?!By\b)(?P<name>[A-Z][\w&.'’-]*(?: [A-Z][\w&.'’-]*){0,3})\s*(?:,|\||–|—|-)\s*(?P<date>[\w .,:|*]{6,90}?)[*_\s]*$"
 )
 
 
 def source_and_date(line: str) -> tuple[str, date] | None:
     """A line under a copied headline that gives only a name and a date: 'BBC News, 16 November
-    2018', '*Reuters | Nov. 12, 2018*'. The name is the outlet's, or the dateline's place."""
+    2018', '*Reuters | Nov. 12, 2018*', '*USA TODAY — Published 7:39 a.m. ET July 8, 2018 |
+    Updated …*'. The name is the outlet's, or the dateline's place."""
     match = _SOURCE_AND_DATE.match(line.strip())
-    found = parse_date(match.group("date")) if match else None
+    if not match:
+        return None
+    stated = match.group("date").strip(" *_")
+    found = parse_date(stated) or (_first_date(stated) if is_date_line(stated) else None)
     return (match.group("name"), found) if found else None
 
 
@@ -157,12 +162,12 @@ def find_published(text: str, paragraphs: list[Span], url: str | None = None) ->
             labelled.append((2 if re.search(r"updated|modified", label) else 1 if not label else 0, found))
     if labelled:
         return min(labelled, key=lambda rank_date: rank_date[0])[1].isoformat()
-    for p in paragraphs[:15]:
+    for p in opening(paragraphs, 15):
         if p.kind == "byline":
             found = _first_date(text[p.start : p.end])
             if found:
                 return found.isoformat()
-    for p in paragraphs[:6]:
+    for p in opening(paragraphs, 6):
         named = source_and_date(text[p.start : p.end])
         if named:
             return named[1].isoformat()

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag import outlets as outlet_names
-from rag.boilerplate import Span, byline_names, line_is_heading, looks_like_headline
+from rag.boilerplate import Span, bare_byline, byline_names, line_is_heading, looks_like_headline, opening
 from rag.dates import _DATELINE, _lead_lines, date_from_url, find_published, parse_date, source_and_date
 
 
@@ -115,7 +115,7 @@ def find_outlet(
     6. a wire service's tag anywhere, as agencies close their own captions: '… (Kyodo)'.
     """
     table = outlet_names.DOMAINS if table is None else table
-    for p in paragraphs[:6]:
+    for p in opening(paragraphs, 6):
         labelled = _OUTLET_LABEL.match(text[p.start : p.end].strip())
         if labelled:
             return outlet_names.canonical(labelled.group("name").strip(), table)
@@ -129,7 +129,7 @@ def find_outlet(
             found = _tag_outlet(tag.group("tag"), table)
             if found:
                 return found
-    for p in paragraphs[:15]:
+    for p in opening(paragraphs, 15):
         if p.kind == "byline":
             parsed = byline_names(text[p.start : p.end])
             found = _byline_outlet(*parsed, table) if parsed else None
@@ -169,7 +169,7 @@ def _masthead(text: str, paragraphs: list[Span], table: dict[str, str]) -> str |
     for p, line in lines[: headline + 3]:
         if line.lower() in known and p.kind in ("menu", "content") and len(line.split()) <= 5:
             return known[line.lower()]
-    suffix = _TITLE_SUFFIX.search(lines[headline][1])
+    suffix = TITLE_SUFFIX.search(lines[headline][1])
     if suffix and suffix.group(1).lower() in known:
         return known[suffix.group(1).lower()]
     following = lines[headline + 1 : headline + 3]
@@ -181,7 +181,7 @@ def _masthead(text: str, paragraphs: list[Span], table: dict[str, str]) -> str |
 _NAME_LINE = re.compile(r"(?:The\s+)?[A-Z][\w!&.'’-]*(?:\s+[A-Z&][\w!&.'’-]*){0,3}")
 
 
-_TITLE_SUFFIX = re.compile(r"\s+[|–—-]\s+([^|–—-]{2,40})$")
+TITLE_SUFFIX = re.compile(r"\s+[|–—-]\s+([^|–—-]{2,40})$")
 
 
 def copyright_owner(line: str) -> str | None:
@@ -279,7 +279,7 @@ def find_title(text: str, paragraphs: list[Span]) -> str | None:
         return None
     first = _above_the_byline(text, paragraphs) or _past_page_labels(text, content)
     line = text[first.start : first.end].strip()
-    suffix = _TITLE_SUFFIX.search(line)
+    suffix = TITLE_SUFFIX.search(line)
     if suffix and suffix.group(1).lower() in outlet_names.known_names():
         line = line[: suffix.start()]
     if line_is_heading(text, first) and len(line.split()) <= 30:
@@ -300,11 +300,11 @@ def _above_the_byline(text: str, paragraphs: list[Span], most: int = 8) -> Span 
     """The headline-like line right above a byline ('By Jane Doe', 'Jane Doe | Apr. 11, 2019'),
     when the page opens with other headline-like lines (a masthead's motto, a section name) and
     not with a markdown heading: a headline sits on top of its byline."""
-    opening = paragraphs[:most]
-    if not opening or line_is_heading(text, opening[0]):
+    top = opening(paragraphs, most)
+    if not top or line_is_heading(text, top[0]):
         return None
-    for above, below in zip(opening, opening[1:]):
-        if below.kind == "byline" and above.kind == "content" and above is not opening[0]:
+    for above, below in zip(top, top[1:]):
+        if below.kind == "byline" and above.kind == "content" and above is not top[0]:
             headline = text[above.start : above.end].strip()
             return above if looks_like_headline(headline) and len(headline.split()) >= 4 else None
     return None
@@ -315,15 +315,15 @@ def _past_page_labels(text: str, content: list[Span], most: int = 6) -> Span:
     above the headline ('The Guardian' / 'UK news' / 'Manchester Arena attack' / headline; 'CNN' /
     'Edition: U.S. | International' / headline), the first line of four words or more among the
     headline-like lines that open the page, if the first is a short label or a menu of '|' items."""
-    opening = []
+    headline_like = []
     for span in content[:most]:
         line = text[span.start : span.end].strip()
         if not looks_like_headline(line):
             break
-        opening.append((span, line))
-    if not opening or not _is_page_label(opening[0][1]):
+        headline_like.append((span, line))
+    if not headline_like or not _is_page_label(headline_like[0][1]):
         return content[0]
-    return next((span for span, line in opening if not _is_page_label(line)), content[0])
+    return next((span for span, line in headline_like if not _is_page_label(line)), content[0])
 
 
 def _is_page_label(line: str) -> bool:
@@ -335,11 +335,12 @@ def find_author(text: str, paragraphs: list[Span], table: dict[str, str] | None 
     """The byline's person or people ('By Maria Lopez', 'By Jane Doe, Reuters', 'Jane Doe | Apr. 11,
     2019' -> 'Jane Doe'); None when the byline names only an outlet or a staff desk."""
     known = outlet_names.known_names(table)
-    for p in paragraphs[:15]:
+    for p in opening(paragraphs, 15):
         if p.kind != "byline":
             continue
-        parsed = byline_names(text[p.start : p.end])
-        if not parsed:
+        line = text[p.start : p.end]
+        parsed = byline_names(line) or (bare_byline(line), "")
+        if not parsed[0]:
             continue
         names, after = parsed
         agency = _agency_token(names)

@@ -123,6 +123,21 @@ DOMAINS = {
     "newsmax.com": "Newsmax",
     "miamiherald.com": "Miami Herald",
     "theathletic.com": "The Athletic",
+    "thehill.com": "The Hill",
+    "townhall.com": "Townhall",
+    "csmonitor.com": "The Christian Science Monitor",
+    "vox.com": "Vox",
+    "theatlantic.com": "The Atlantic",
+    "nationalreview.com": "National Review",
+    "washingtontimes.com": "The Washington Times",
+    "nypost.com": "New York Post",
+    "huffpost.com": "HuffPost",
+    "buzzfeednews.com": "BuzzFeed News",
+    "breitbart.com": "Breitbart News",
+    "msnbc.com": "MSNBC",
+    "pbs.org": "PBS",
+    "businessinsider.com": "Business Insider",
+    "thedailybeast.com": "The Daily Beast",
 }
 
 

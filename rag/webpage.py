@@ -12,6 +12,7 @@ keeps and what every citation's offsets point into (`rag show SOURCE` prints it)
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -19,7 +20,7 @@ from datetime import date
 from rag import outlets as outlet_names
 from rag.boilerplate import classify_lines
 from rag.dates import date_from_url, names_a_month, parse_date
-from rag.metadata import Metadata, clean_author
+from rag.metadata import TITLE_SUFFIX, Metadata, clean_author, copyright_owner
 
 
 @dataclass
@@ -49,6 +50,7 @@ def extract_page(data: bytes, table: dict[str, str] | None = None) -> Page:
         named = outlet_names.outlet_from_url(url, table)
         if outlet is None or not _domain_like(named) or outlet == outlet.lower():  # 'Space.com' stays as the site writes it
             outlet = named
+    outlet = outlet or _named_by_the_page(data, table)
     published = _published(data, getattr(result, "date", None), url)
     author, outlet = _author_and_outlet(clean_author(getattr(result, "author", None)), outlet, table)
     title = _clean_title(getattr(result, "title", None), site, outlet)
@@ -62,6 +64,25 @@ _PUBLISHED_META = re.compile(
     rb'|"datePublished"\s*:\s*"([^"]+)"',
     re.I,
 )
+
+
+_TITLE_ELEMENT = re.compile(rb"<title[^>]*>(.*?)</title>", re.I | re.S)
+_COPYRIGHT_TEXT = re.compile(rb"(?:&copy;|\xc2\xa9|copyright)[^<]{0,120}", re.I)
+
+
+def _named_by_the_page(data: bytes, table: dict[str, str] | None) -> str | None:
+    """A known outlet closing the page's <title> ('Cave rescue: ... - BBC News'), else the owner
+    of the page's copyright line ('Copyright &copy; Townhall.com/Salem Media'), for pages that
+    state no site name in their metadata."""
+    title = _TITLE_ELEMENT.search(data[:200_000])
+    suffix = TITLE_SUFFIX.search(html.unescape(title.group(1).decode("utf-8", "replace")).strip()) if title else None
+    if suffix and outlet_names.known_in(suffix.group(1), table):
+        return outlet_names.known_in(suffix.group(1), table)
+    for match in _COPYRIGHT_TEXT.finditer(data):
+        owner = copyright_owner(html.unescape(match.group().decode("utf-8", "replace")).replace("/", " / "))
+        if owner:
+            return outlet_names.known_in(owner, table) or outlet_names.canonical(owner, table)
+    return None
 
 
 def _published(data: bytes, extracted: str | None, url: str | None) -> date | None:
@@ -87,7 +108,8 @@ def _author_and_outlet(author: str | None, outlet: str | None, table: dict[str, 
     known = outlet_names.known_names(table)
     people = []
     for part in author.split("; "):
-        if parse_date(part) or names_a_month(part):
+        part = re.sub(r"^(posted|published|updated)\b:?\s*", "", part, flags=re.I)  # 'Posted: Nov 29, 2018' read as 'Posted Nov'
+        if not part or parse_date(part) or names_a_month(part):
             continue
         if part.lower() in known or re.fullmatch(r"The( [A-Z][\w&.'’-]*){1,3}", part):  # no person's name starts with 'The'
             outlet = outlet or known.get(part.lower(), part)

@@ -197,7 +197,7 @@ def test_a_writer_and_date_line_gives_author_and_date_and_the_line_above_it_is_t
     ("*By Richard Fausset and Serge F. Kovaleski, The New York Times, Feb. 15, 2018*",
      "Richard Fausset and Serge F. Kovaleski", "The New York Times", "2018-02-15"),
     ("By Ana Ruiz, Li Zhou, Sean Collins, Umair Irfan, Jen Kirby, Alex Abad-Santos and Alissa Wilkinson | Vox | Sep 14, 2018, 7:30am EDT",
-     "Ana Ruiz, Li Zhou, Sean Collins, Umair Irfan, Jen Kirby, Alex Abad-Santos and Alissa Wilkinson", None, "2018-09-14"),
+     "Ana Ruiz, Li Zhou, Sean Collins, Umair Irfan, Jen Kirby, Alex Abad-Santos and Alissa Wilkinson", "Vox", "2018-09-14"),
 ])
 def test_bylines_split_by_a_middle_dot_or_naming_many_writers_are_read(byline, author, outlet, published):
     for body in ("The storm turned south overnight, forecasters said on Wednesday.", "The strike closed every line in the city."):
@@ -463,3 +463,56 @@ def test_an_agency_credit_in_a_caption_yields_to_what_the_article_says_of_itself
 )
 def test_newsroom_phrases_with_a_section_name_or_without_an_auxiliary(body, outlet):
     assert meta(f"Story of the day\n\n{body}\n")[1] == outlet
+
+
+_LONG_MENU = "\n".join(["CNN", "Edition", "US", "International", "World", "Politics", "Business", "Health",
+                        "Entertainment", "Style", "Travel", "Sports", "Videos", "Live TV", "", "Advertisement", ""])
+
+
+@pytest.mark.parametrize("headline, byline, dateline, body, author, published", [
+    ("Rescue operation suspended after four more boys freed", "By Ann Lee, Tom Ford and Judith Vonberg, CNN",
+     "Updated 1543 GMT (2343 HKT) July 9, 2018", "Eight boys have now been freed from the cave, officials said on Monday.",
+     "Ann Lee, Tom Ford and Judith Vonberg", "2018-07-09"),
+    ("Wildfire forces thousands from their homes in the valley", "By Maria Lopez, CNN",
+     "Updated 0910 GMT (1710 HKT) August 2, 2021", "The fire has burned 12,000 acres since Sunday, firefighters said.",
+     "Maria Lopez", "2021-08-02"),
+])
+def test_a_long_menu_above_the_headline_does_not_hide_the_byline_and_date(headline, byline, dateline, body, author, published):
+    doc = parse_document(f"{_LONG_MENU}\n{headline}\n\n{byline}\n{dateline}\n\nShare on Facebook Twitter Email\n\n{body}\n", "article3.txt")
+    assert (doc.title, doc.author, doc.published, doc.outlet) == (headline, author, published, "CNN")
+
+
+@pytest.mark.parametrize("top, title, published", [
+    ("Reuters\nWorld\nBusiness\nMarkets\nVideo\nMore\n\nWORLD NEWS\nDECEMBER 23, 2019 / 12:06 PM / UPDATED 5 HOURS AGO\n\n"
+     "Court sentences five to death over the killing of a journalist", "Court sentences five to death over the killing of a journalist",
+     "2019-12-23"),
+    ("THE HILL\nHome  News  Policy  Campaign  Blogs  Opinion  Jobs  Events\n\nAdministration\n"
+     "Adviser says the White House is still gathering facts\n10/22/18 10:20 AM EDT",
+     "Adviser says the White House is still gathering facts", "2018-10-22"),
+    ("NEWS\nSPORTS\nLIFE\nMONEY\nSubscribe\nSign In\n\nWORLD\nThree countries halt arms sales after the killing\n\n"
+     "Published 1:23 p.m. ET Nov. 24, 2018 | Updated 3:35 p.m. ET Nov. 24, 2018",
+     "Three countries halt arms sales after the killing", "2018-11-24"),
+])
+def test_date_lines_as_news_sites_print_them_and_headlines_under_section_labels(top, title, published):
+    doc = parse_document(f"{top}\n\nShare on Facebook  Twitter  Email\n\nThe ruling came on Monday, the court's spokesman said.\n", "copied.txt")
+    assert (doc.title, doc.published) == (title, published)
+
+
+@pytest.mark.parametrize("lines, author, outlet, published", [
+    ("*USA TODAY — Published 7:39 a.m. ET July 8, 2018 | Updated 4:12 p.m. ET July 8, 2018*\n\nThomas Maresca and John Bacon\n\n"
+     "Special to USA TODAY", "Thomas Maresca and John Bacon", "USA Today", "2018-07-08"),
+    ("*Howard LaFranchi, Staff writer — The Christian Science Monitor, October 12, 2018*", "Howard LaFranchi",
+     "The Christian Science Monitor", "2018-10-12"),
+    ("Marwa Rashad\n\n6 MIN READ", "Marwa Rashad", None, None),
+])
+def test_bylines_without_by_name_writers_outlet_and_date(lines, author, outlet, published):
+    for body in ("The world exhaled a sigh of relief on Sunday after four boys were brought out.",
+                 "Senators called on Thursday for sanctions on the kingdom."):
+        doc = parse_document(f"# Four boys emerge from the cave\n\n{lines}\n\n{body}\n", "story.md", format="markdown")
+        assert (doc.author, doc.outlet, doc.published) == (author, outlet, published)
+
+
+@pytest.mark.parametrize("lines", ["BBC News\n\nPublished July 9, 2018", "Senate Votes\n\nMore: related coverage of the talks"])
+def test_an_outlet_or_a_section_name_alone_under_a_headline_is_no_writer(lines):
+    doc = parse_document(f"# Talks resume in the capital\n\n{lines}\n\nThe talks resumed on Monday, officials said.\n", "talks.md")
+    assert doc.author is None

@@ -133,3 +133,18 @@ def test_a_pages_own_publication_time_dates_it_before_the_date_in_its_address(tm
             "<p>More than a million people had been told to leave their homes before it arrived.</p></article></body></html>")
     (tmp_path / "storm.html").write_text(page, encoding="utf-8")
     assert load_corpus(tmp_path)[0][0].published == published
+
+
+@pytest.mark.parametrize("head, footer, outlet", [
+    ("<title>Cave rescue: Operation resumes to bring out boys - BBC News</title>", "", "BBC"),
+    ("<title>Mattis says there is no smoking gun</title>", "Copyright &copy; Townhall.com/Salem Media. All Rights Reserved.", "Townhall"),
+])
+def test_a_page_without_a_site_name_is_named_by_its_title_or_its_copyright_line(tmp_path, head, footer, outlet):
+    page = (f"<html><head>{head}</head><body><nav>Home | World</nav><article><h1>Operation resumes</h1>"
+            '<p class="byline">Julio Rosas | Posted: Nov 29, 2018 2:45 PM</p>'
+            "<p>Divers resumed the operation on Monday morning after a night of rain, officials said.</p>"
+            "<p>Four more people were brought out by the evening, the governor told reporters.</p></article>"
+            f'<div class="footer">{footer}</div></body></html>')
+    (tmp_path / "page.html").write_text(page, encoding="utf-8")
+    doc = load_corpus(tmp_path)[0][0]
+    assert (doc.outlet, doc.author) == (outlet, "Julio Rosas")

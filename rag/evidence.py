@@ -380,8 +380,12 @@ _RELATIVE_DATE = re.compile(
 )
 
 
+_DATE_FOLLOWS = re.compile(rf",?\s+(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH_PATTERN}|{MONTH_PATTERN}\s+\d{{1,2}}\b)", re.I)
+
+
 def resolve_relative_dates(text: str, published: str | None) -> list[tuple[str, str]]:
-    """('Feb. 24 last year', '2022'), ('Thursday', '2023-02-23'): relative dates read against the article's date."""
+    """('Feb. 24 last year', '2022'), ('Thursday', '2023-02-23'): relative dates read against the
+    article's date; a weekday the sentence dates itself ('since Saturday, June 23') is not relative."""
     if not published:
         return []
     try:
@@ -393,7 +397,7 @@ def resolve_relative_dates(text: str, published: str | None) -> list[tuple[str, 
         if match.group(2):
             offset = {"last": -1, "this": 0, "next": 1}[match.group(2).lower()]
             resolved.append((match.group(1), str(day.year + offset)))
-        else:
+        elif not _DATE_FOLLOWS.match(text, match.end()):
             weekday = WEEKDAYS.index(match.group(4).lower())
             back = (day.weekday() - weekday) % 7
             resolved.append((match.group(4), (day - timedelta(days=back)).isoformat()))

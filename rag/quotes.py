@@ -39,11 +39,13 @@ VERBATIM = 0.999
 SCAN_ALL_UP_TO = 200
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-_NAME = r"((?:[A-ZÀ-Ý][\w'’.-]*)(?:\s+(?:[A-ZÀ-Ý][\w'’.-]*|(?:de|van|von|bin)\b)){0,5})"
+# A capitalised word, or one after an Arabic article ('al-Jubeir'); a name's words stand on one line.
+_WORD = r"(?:[A-ZÀ-Ý]|(?:al|el)-[A-ZÀ-Ý])[\w'’.-]*"
+_NAME = rf"((?:{_WORD})(?:[ \t]+(?:{_WORD}|(?:de|van|von|bin)\b)){{0,5}})"
 _SPEECH = (r"(said|says|told|tells|wrote|writes|added|adds|asked|stated|declared|tweeted|posted|warned|noted|insisted|"
            r"urged|stressed|called|described)")
 _NAME_VERB = re.compile(_NAME + r"(?:,\s([^,“”\"]{1,120}))?,?\s+" + _SPEECH + r"\b")  # 'Dib, the director of ... (WOLA), told
-_FULL_NAME = re.compile(r"[A-ZÀ-Ý][\w'’.-]+(?:\s+[A-ZÀ-Ý][\w'’.-]+){1,3}")
+_FULL_NAME = re.compile(rf"{_WORD}(?:[ \t]+{_WORD}){{1,3}}")
 # Inverted, after a quote: '," said Kuleba'. Only verbs whose subject may follow them: after 'told',
 # 'asked' or 'urged' stands the one spoken to ('told Channel 4 News').
 _INVERTED_SPEECH = (r"(said|says|wrote|writes|added|adds|stated|declared|tweeted|posted|noted|insisted|stressed|explained|"
@@ -211,7 +213,9 @@ def word_differences(quote: list[str], found: list[str]) -> list[str]:
 
 
 def _person(run: str) -> str | None:
-    words = [w for w in run.split() if w not in NOT_NAMES]
+    words = run.split()
+    sentence_ends = [i + 1 for i, w in enumerate(words[:-1]) if w.endswith(".") and len(w) > 4 and not w[:-1].isupper()]
+    words = [w for w in words[max(sentence_ends, default=0) :] if w not in NOT_NAMES]  # 'the Wild Boars. Narongsak said
     words = [re.sub(r"['’]s$", "", w) for w in words]
     if words and len(words[-1]) > 2 and words[-1].endswith("."):
         words[-1] = words[-1].rstrip(".")  # '... asked David Hogg.' ends the sentence, not an initial
@@ -234,6 +238,10 @@ def full_name(name: str, text: str) -> str:
     return name
 
 
+# A person's name, a party tag perhaps, and 'of' or 'from' before the name of a place or a body.
+_QUALIFIED = re.compile(rf"({_WORD}(?:[ \t]+{_WORD})+)(?:[ \t]+\([^)]{{1,12}}\))?,?[ \t]+(?:of|from)[ \t]+$")
+
+
 def _attributions(paragraph: str) -> list[tuple[int, str]]:
     """(position, name) for each 'X said' / 'said X' / 'according to X' / 'X agreed: "' / 'X predicted, "' in a paragraph."""
     found = []
@@ -243,6 +251,9 @@ def _attributions(paragraph: str) -> list[tuple[int, str]]:
             named = match.group(name_group)
             if pattern is _NAME_VERB and match.group(2) and _FULL_NAME.fullmatch(match.group(2).strip()):
                 named = match.group(2)  # 'China's ambassador to the United Nations, Zhang Jun, called'
+            qualified = _QUALIFIED.search(paragraph[: match.start()]) if pattern is _NAME_VERB else None
+            if qualified:
+                named = qualified.group(1)  # 'Sen. Chris Murphy (D) of Connecticut said' is Chris Murphy
             person = _person(named)
             if person and person[0].isupper():
                 at = {_VERB_NAME: match.start(1), _NAME_INTO_QUOTE: match.end()}.get(pattern, match.start())  # the verb, or the colon or comma
@@ -257,6 +268,7 @@ def _last_person_before(text: str, position: int) -> str | None:
     name is left; a person named by role after the last name ('the pilot can be heard ...') is
     that role."""
     before = _QUOTED.sub(lambda m: " " * len(m.group()), text[:position])  # a name in quoted words is not who 'he' is
+    before = re.sub(r"[^\n]+", lambda m: " " * len(m.group()) if _title_case(m.group()) else m.group(), before)
     speakers = [(p, n) for p, n in _attributions(before) if " " in n]  # someone said or told: a person
     runs = [(m.start(), _person(m.group(1))) for m in _CAPITALISED_RUN.finditer(before)]
     runs = [(p, n) for p, n in runs if n and " " in n]
@@ -274,8 +286,15 @@ def _last_person_before(text: str, position: int) -> str | None:
     return last[1] if last else None
 
 
-_CAPITALISED_RUN = re.compile(r"\b([A-ZÀ-Ý][\w'’.-]+(?:\s+[A-ZÀ-Ý][\w'’.-]+)+)\b")
-_CAPITALISED_RUN_OR_WORD = re.compile(r"\b([A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+)*)\b")
+def _title_case(line: str) -> bool:
+    """A headline written in title case ('UN Approves Resolution Calling for Russia To Leave
+    Ukraine'): its capitals make runs of words that name no one."""
+    words = line.split()
+    return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.75 * len(words) and not line.rstrip().endswith(".")
+
+
+_CAPITALISED_RUN = re.compile(rf"\b({_WORD}(?:[ \t]+{_WORD})+)\b")
+_CAPITALISED_RUN_OR_WORD = re.compile(r"\b((?:[A-ZÀ-Ý]|(?:al|el)-[A-ZÀ-Ý])[\w'’-]+(?:[ \t]+(?:[A-ZÀ-Ý]|(?:al|el)-[A-ZÀ-Ý])[\w'’-]+)*)\b")
 
 
 def attribute(text: str, start: int, end: int) -> tuple[str | None, str | None]:

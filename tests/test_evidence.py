@@ -506,6 +506,14 @@ def test_relative_dates_are_read_against_the_article_date():
     assert has_full_date("on Feb. 24, 2022.", UNDATED)
 
 
+@pytest.mark.parametrize("text, published, resolved", [
+    ("The boys have been trapped in the cave since Saturday, June 23, officials said.", "2018-07-08", []),
+    ("The polls closed on Sunday 28 July and the count began on Monday.", "2024-08-01", [("Monday", "2024-07-29")]),
+])
+def test_a_weekday_the_sentence_dates_itself_is_not_read_against_the_article_date(text, published, resolved):
+    assert resolve_relative_dates(text, published) == resolved
+
+
 def test_date_questions_prefer_sentences_that_hold_a_date(index, fake_embedder, settings):
     asked = analyse("On what date did the invasion start?")
     vector = embed_texts(fake_embedder, [asked.text])[0]

@@ -287,8 +287,8 @@ def _last_person_before(text: str, position: int) -> str | None:
 
 
 def _title_case(line: str) -> bool:
-    """A headline written in title case ('UN Approves Resolution Calling for Russia To Leave
-    Ukraine'): its capitals make runs of words that name no one."""
+    """A headline written in title case ('Storm Forces Thousands To Leave Their Homes'): its
+    capitals make runs of words that name no one."""
     words = line.split()
     return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.75 * len(words) and not line.rstrip().endswith(".")
 

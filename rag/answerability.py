@@ -7,7 +7,8 @@ question's key names (in the sentence, the two before it, or its article's title
 address), and the asked time (`scope`: a sentence about another day, month, year or ordinal does
 not answer). A partial figure does not answer a
 question about the whole, nor words said elsewhere one about a given call or speech, nor someone
-else's words one about what X said; when the question names one outlet or author ('according to
+else's words one about what X said, nor another owner's thing one about X's ('Denmark's
+exports' for 'Finland's exports'); when the question names one outlet or author ('according to
 ABC News'), only that source's articles, or sentences that credit it, answer. Headings, lead-ins
 and questions are not answers.
 
@@ -246,7 +247,23 @@ def satisfies(asked: Asked, e: Evidence, index: Index, part: Asked | None = None
         return False
     if asked.kind == "person" and action_missing(asked, context):
         return False
-    return True
+    return not another_owner(asked, e.text)
+
+
+_OWNED = re.compile(r"\b([A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*)['’]s\s+((?:[\w-]+\s+){0,2}[\w-]+)")
+
+
+def another_owner(asked: Asked, text: str) -> bool:
+    """'Finland's arms exports' is not answered by 'Denmark's overall exports were $763 million':
+    the sentence gives the asked thing of another owner and does not name the question's."""
+    owned = _OWNED.search(asked.text)
+    if not owned:
+        return False
+    owner, things = owned.group(1), set(stems(owned.group(2)))
+    probe = replace(asked, key_names=(owner,), common_names=frozenset())
+    if not names_missing(probe, text):
+        return False
+    return any(set(stems(m.group(2))) & things and names_missing(probe, m.group(1)) for m in _OWNED.finditer(text))
 
 
 _WHO_DID = re.compile(r"^\s*(?:and\s+)?who\s+([a-z]+(?:ed|d))\b(?:\s+(?:to\s+)?([a-z]+ing)\b)?", re.I)

@@ -311,12 +311,13 @@ _NAME_RUN = re.compile(r"(?<=[\w,;:’'\")] )[A-Z][\w’'.-]+(?:\s+(?:of\s+|de\s
 def thing_named(text: str, asked: Asked, reach: int = 40) -> bool:
     """For 'At which casino ...?' or 'the name of the guard who ...': a name the question does not
     give within `reach` characters of the thing ('the Bellagio casino', 'a guard, Jesus Campos').
-    A name that only describes ('a Nevada casino', 'an Italian hotel') names no particular one."""
+    A name that only describes ('a Nevada casino', 'an Italian hotel') names no particular one, and
+    one after a preposition says where it is ('the hospital in Chiang Rai')."""
     thing = named_thing(asked.text)
     if not thing:
         return True
     known = given_name_keys(asked)
-    mentions = [m.start() for m in re.finditer(rf"\b{re.escape(thing)}(?:s|es)?\b", text, re.I)]
+    mentions = [m.span() for m in re.finditer(rf"\b{re.escape(thing)}(?:s|es)?\b", text, re.I)]
     describing = [m.span(1) for m in re.finditer(rf"\b(?:[Aa]|[Aa]n)\s+((?:[A-Z][\w’'.-]*\s+)+)(?i:{re.escape(thing)})", text)]
     for run in _NAME_RUN.finditer(text):
         words = [w.strip(".") for w in run.group().split()]
@@ -324,9 +325,14 @@ def thing_named(text: str, asked: Asked, reach: int = 40) -> bool:
             continue
         if any(a <= run.start() < b for a, b in describing):
             continue
-        if any(abs(run.start() - at) <= reach for at in mentions):
+        if any(abs(run.start() - at) <= reach and not _placed(text[end : run.start()]) for at, end in mentions):
             return True
     return False
+
+
+def _placed(between: str) -> bool:
+    """'the hospital in Chiang Rai': a name after a preposition says where the thing is, not its name."""
+    return bool(re.search(r"\b(in|at|near|outside|inside|from|to|of|on|into|across|for|by|with)\b", between, re.I))
 
 
 def gives_reason(text: str) -> bool:

@@ -69,7 +69,8 @@ _CURRENCY_SIGNS = {"dollars": "$", "euros": "€", "pounds": "£"}
 _ASKED_UNIT = re.compile(r"\b(?:in|measured in|expressed in) (?:degrees |square |cubic )?([a-z]+)\b", re.I)
 _MONEY_QUESTION = re.compile(
     r"\bhow much\b.*\b(pay|paid|cost|worth|spend|spent|earn|raise|owe|price|fine|compensation|lose|lost|charge"
-    r"|(?:money|funding|funds|revenue|profit|salary|ransom|bail|debt|loans?|grants?)\b)",
+    r"|(?:money|funding|funds|revenue|profit|salary|ransom|bail|debt|loans?|grants?)\b)"
+    r"|\bwhat (?:was|is|were|are|will be) the (?:\w+ )?(?:value|worth)\b",
     re.I,
 )
 _IDENTIFIER_QUESTION = re.compile(

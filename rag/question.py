@@ -36,7 +36,7 @@ _QUANTITY_NOUNS = "attendance|turnout|toll|population|budget|revenue|salary|fine
 _NUMBER_KIND = re.compile(
     r"\bhow (many|much|old|long|far|big|large|high|tall|fast|often|deep|wide|heavy|hot|cold|warm)\b|\bwhat (share|percentage|proportion|fraction|"
     r"percent|number|figures?|amount|total|sum|price|cost|rate|age|margin|count|toll|score)s?\b|\bhow many\b"
-    rf"|{_WHAT_WAS_THE}({_QUANTITY_NOUNS}|price|cost|margin|total|age|size)\b",
+    rf"|{_WHAT_WAS_THE}({_QUANTITY_NOUNS}|price|cost|margin|total|age|size|value|worth)\b",
     re.I,
 )
 _QUANTITY_NOUN = re.compile(rf"{_WHAT_WAS_THE}({_QUANTITY_NOUNS})\b", re.I)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from rag.answerability import (
-    action_missing, answers_kind, is_heading, is_lead_in, satisfies, scope, speaker_differs,
+    action_missing, another_owner, answers_kind, is_heading, is_lead_in, satisfies, scope, speaker_differs,
 )
 from rag.build import build_index
 from rag.candidates import (
@@ -824,3 +824,37 @@ def test_the_number_of_one_thing_asks_for_its_label_not_a_count_on_two_subjects(
     assert not has_figure_of("The flight carried 150 people.", flight)
     assert has_figure_of("Germanwings Flight 9525 left Barcelona at 10 a.m.", flight)
     assert has_figure_of("At least 58 people were killed.", analyse("What was the number of people killed?"))
+
+
+@pytest.mark.parametrize("question, named, placed", [
+    ("What is the name of the hospital where the rescued boys were taken?",
+     "They were shuttled by helicopter to Chiang Rai Prachanukroh hospital, more than 30 miles away.",
+     "They were then taken to the hospital in Chiang Rai."),
+    ("What was the name of the ship that sank?",
+     "The cargo ship Ever Forward sank on Tuesday, the coast guard said.",
+     "The ship sank near Colombo on Tuesday, the coast guard said."),
+])
+def test_a_name_after_a_preposition_says_where_the_thing_is_not_its_name(question, named, placed):
+    asked = analyse(question)
+    assert answers_kind(asked, named) and not answers_kind(asked, placed)
+
+
+@pytest.mark.parametrize("question, answer, other", [
+    ("What was the value of the deal?", "The company agreed a $5 billion deal with the airline.", "The deal covers 40 aircraft."),
+    ("What is the value of the contract?", "The contract is worth 40 million euros, officials said.", "The contract runs for 12 years."),
+])
+def test_a_question_about_value_wants_an_amount_of_money(question, answer, other):
+    asked = analyse(question)
+    assert asked.kind == "number" and answers_kind(asked, answer) and not answers_kind(asked, other)
+
+
+@pytest.mark.parametrize("question, another, own", [
+    ("What was the value of Finland's arms exports in 2017?",
+     "In 2017, Denmark’s overall exports to Saudi Arabia were about $763 million.",
+     "In 2017, Finland’s arms exports to the kingdom were worth $12 million."),
+    ("How many goals did Spain's striker score in the tournament?",
+     "England's striker scored six goals in the tournament.", "Spain's striker scored five goals, the most of any player."),
+])
+def test_another_owners_thing_does_not_answer_a_question_about_ones_own(question, another, own):
+    asked = analyse(question)
+    assert another_owner(asked, another) and not another_owner(asked, own)

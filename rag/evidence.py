@@ -360,9 +360,12 @@ def names_missing(asked: Asked, context: str) -> list[str]:
     ('United States' finds 'U.S.', 'FAA' finds 'Federal Aviation Administration'); a name made of
     ordinary words ('National Electoral Council') by most of them, since 'election' alone is not it.
     Initials are those of the name as the question writes it ('ECC' for 'Emergency Coordination
-    Center', whose key is 'Coordination Center')."""
+    Center', whose key is 'Coordination Center'); two letters only where the context writes them:
+    two people's names spelled out are compared by their words ('Euan McKirdy' is no mention of
+    'Elon Musk')."""
     context = without_acronym_dots(context)
     keys = {name_key(w) for w in re.findall(r"[\w’'.-]+", context)} | {name_key(a) for a in acronyms(context)}
+    written = {w.lower() for w in re.findall(r"\b[A-Z]{2,}(?=s?\b)", context)}  # initials the context writes: 'US', 'ECC'
     missing = []
     for name in asked.key_names:
         words = [w for w in name.split() if len(w) > 1 and w.lower() not in STOPWORDS]
@@ -370,7 +373,7 @@ def names_missing(asked: Asked, context: str) -> list[str]:
         initials = {_initials(name), _initials(as_asked)}
         present = sum(name_key(w) in keys for w in words)
         needed = 1 if name not in asked.common_names else len(words) if len(words) <= 2 else math.ceil(len(words) / 2)
-        if words and present < needed and not any(len(i) > 1 and i in keys for i in initials):
+        if words and present < needed and not any(i in written or (len(i) > 2 and i in keys) for i in initials if len(i) > 1):
             missing.append(name)
     return missing
 

@@ -858,3 +858,14 @@ def test_a_question_about_value_wants_an_amount_of_money(question, answer, other
 def test_another_owners_thing_does_not_answer_a_question_about_ones_own(question, another, own):
     asked = analyse(question)
     assert another_owner(asked, another) and not another_owner(asked, own)
+
+
+@pytest.mark.parametrize("question, other_person, written", [
+    ("How many boys did Elon Musk's submarine carry out?", "By Euan McKirdy, CNN. Two more boys left the cave.",
+     "EM officials said two more boys left the cave."),
+    ("What did Sarah Kim announce about the budget?", "Steve Kerr said the budget was cut.", "The SK group said the budget was cut."),
+])
+def test_two_peoples_names_spelled_out_never_match_by_their_initials(question, other_person, written):
+    asked = replace(analyse(question), key_names=(analyse(question).names[0],))
+    assert names_missing(asked, other_person) == list(asked.key_names)
+    assert names_missing(asked, written) == [], "initials the context writes still name them"

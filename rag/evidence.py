@@ -364,7 +364,8 @@ def names_missing(asked: Asked, context: str) -> list[str]:
     two people's names spelled out are compared by their words ('Euan McKirdy' is no mention of
     'Elon Musk')."""
     context = without_acronym_dots(context)
-    keys = {name_key(w) for w in re.findall(r"[\w’'.-]+", context)} | {name_key(a) for a in acronyms(context)}
+    words_and_parts = re.findall(r"[\w’'.-]+", context) + re.findall(r"(?<=-)[\w’'.]+", context)  # 'al-Qahtani' is 'Qahtani' too
+    keys = {name_key(w) for w in words_and_parts} | {name_key(a) for a in acronyms(context)}
     written = {w.lower() for w in re.findall(r"\b[A-Z]{2,}(?=s?\b)", context)}  # initials the context writes: 'US', 'ECC'
     missing = []
     for name in asked.key_names:

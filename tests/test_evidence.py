@@ -869,3 +869,13 @@ def test_two_peoples_names_spelled_out_never_match_by_their_initials(question, o
     asked = replace(analyse(question), key_names=(analyse(question).names[0],))
     assert names_missing(asked, other_person) == list(asked.key_names)
     assert names_missing(asked, written) == [], "initials the context writes still name them"
+
+
+@pytest.mark.parametrize("question, context", [
+    ("What did Turkish prosecutors suspect Saud al-Qahtani of?", "There is strong suspicion that Saud al-Qahtani planned the murder."),
+    ("What did the court decide about Mahmoud el-Sayed?", "The court freed Mahmoud el-Sayed on Monday."),
+])
+def test_a_surname_after_an_arabic_article_is_mentioned_by_its_hyphenated_form(question, context):
+    asked = analyse(question)
+    asked = replace(asked, key_names=tuple(n for n in asked.names if n not in ("Turkish",)))
+    assert names_missing(asked, context) == []

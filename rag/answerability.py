@@ -27,7 +27,7 @@ import re
 from dataclasses import replace
 
 from rag.evidence import (
-    Evidence, given_name_keys, has_time_of_day, holds_role, name_key, names_in, names_missing, person_named, stems,
+    Evidence, content_words, given_name_keys, has_time_of_day, holds_role, name_key, names_in, names_missing, person_named, stems,
     thing_named,
 )
 from rag.figures import has_figure_of
@@ -247,7 +247,22 @@ def satisfies(asked: Asked, e: Evidence, index: Index, part: Asked | None = None
         return False
     if asked.kind == "person" and action_missing(asked, context):
         return False
+    if asked.kind == "date" and nothing_of_the_event(asked, context):
+        return False
     return not another_owner(asked, e.text)
+
+
+_ASKING_FOR_A_TIME = frozenset(stems("date day time year month hour week exact happen take place"))
+
+
+def nothing_of_the_event(asked: Asked, context: str) -> bool:
+    """'On what date did FBI Director Christopher Wray resign?': a date answers only beside some
+    word of the event asked about ('resign', 'resignation') besides its names; a day from a sentence
+    about something else ('agents returned Wednesday') does not, and an event no article reports
+    is refused rather than dated."""
+    names = {w.lower() for name in asked.names for w in name.split()}
+    event = set(stems(" ".join(w for w in content_words(asked.text) if w.lower() not in names))) - _ASKING_FOR_A_TIME
+    return bool(event) and not event & set(stems(context))
 
 
 _OWNED = re.compile(r"\b([A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*)['’]s\s+((?:[\w-]+\s+){0,2}[\w-]+)")

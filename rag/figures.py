@@ -67,6 +67,11 @@ _UNIT_FORMS = {"meters": "metres", "meter": "metres", "metre": "metres", "foot":
                "liters": "litres", "gallon": "gallons", "barrel": "barrels"}
 _CURRENCY_SIGNS = {"dollars": "$", "euros": "€", "pounds": "£"}
 _ASKED_UNIT = re.compile(r"\b(?:in|measured in|expressed in) (?:degrees |square |cubic )?([a-z]+)\b", re.I)
+_SUM = re.compile(  # a whole amount of money: '$50 million', '£3m', '200 euros'
+    r"[$€£¥₹]\s?\d[\d,.]*(?:\s*(?:thousand|million|billion|trillion|bn|m)\b)?"
+    r"|\b\d[\d,.]*\s*(?:(?:thousand|million|billion|trillion|bn|crore|lakh)\s+)?(?:dollars|euros|pounds|yen|yuan|rupees|pesos)\b",
+    re.I,
+)
 _MONEY_QUESTION = re.compile(
     r"\bhow much\b.*\b(pay|paid|cost|worth|spend|spent|earn|raise|owe|price|fine|compensation|lose|lost|charge"
     r"|(?:money|funding|funds|revenue|profit|salary|ransom|bail|debt|loans?|grants?)\b)"
@@ -163,7 +168,10 @@ def has_figure_of(text: str, asked: Asked, reach: int = 6) -> bool:
     focus = {SYNONYM_OF.get(s, s) for s in stemmer().stemWords([american_spelling(w) for w in counted_things])}
     counted = {w[:4] for w in content_words(asked.text) if len(w) >= 7 and w not in asked.focus and _names_an_act(w)}
     days = day_mentions(text) if asked.weekdays or asked.days else []
+    sums = [] if _MONEY_QUESTION.search(asked.text) else [m.span() for m in _SUM.finditer(text)]
     for start, end in spans:
+        if any(a <= end and start <= b for a, b in sums):
+            continue  # a sum of money counts no things: '$130,000 in overtime' for 'how many overtime hours'
         position = next((i for i, (at, _, _) in enumerate(tokens) if at >= start), len(tokens))
         near = tokens[max(0, position - reach): position + reach + 1]
         if not any(stem in focus or (len(word) >= 7 and word[:4] in counted) for _, stem, word in near):

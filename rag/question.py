@@ -31,8 +31,11 @@ from pathlib import Path
 from rag.store import DocumentInfo
 from rag.words import AUXILIARIES, IRREGULAR_PAST, MONTH_PATTERN, PREPOSITIONS, QUESTION_WORDS, WEEKDAYS, month_number
 
-_WHAT_WAS_THE = r"\bwhat (?:was|is|were|are|will be) the (?:\w+ )?"  # 'what was the (final) attendance'
+# 'what was the (final) attendance', "what was Dennis Muilenburg's (annual) salary"
+_WHAT_WAS_THE = r"\bwhat (?:was|is|were|are|will be) (?:the|[A-Z][\w.-]*(?: [A-Z][\w.-]*){0,2}['’]s) (?:\w+ )?"
 _QUANTITY_NOUNS = "attendance|turnout|toll|population|budget|revenue|salary|fine"  # nouns that name a figure
+# Sums of money of one kind: 'how much bail', 'how much did the FAA fine Boeing' count the sum so named.
+_NAMED_SUM = re.compile(r"\bhow much\b.*?\b(fine|bail|salary|ransom|compensation|bonus|settlement|severance|damages|reward|bribe)s?\b", re.I)
 _NUMBER_KIND = re.compile(
     r"\bhow (many|much|old|long|far|big|large|high|tall|fast|often|deep|wide|heavy|hot|cold|warm)\b|\bwhat (share|percentage|proportion|fraction|"
     r"percent|number|figures?|amount|total|sum|price|cost|rate|age|margin|count|toll|score)s?\b|\bhow many\b"
@@ -299,12 +302,14 @@ def asked_speaker(asked: Asked) -> str | None:
 def counted_words(question: str) -> tuple[str, ...]:
     """The nouns a 'how many' question counts: the words after 'how many' up to a verb or a
     preposition ('how many Delta flights were...' -> flights, Delta), last word first; or the word
-    before 'figure' ('what turnout figure' -> turnout); or a quantity noun ('what was the attendance')."""
+    before 'figure' ('what turnout figure' -> turnout); or a quantity noun ('what was the attendance'),
+    or the sum a 'how much' question names ('how much bail' -> bail)."""
     match = re.search(r"\bhow many\s+(.+)", question, re.I) or re.search(
         r"\b(?:what|the) (?:number|share|percentage|proportion|fraction|total) of\s+(.+)", question, re.I
     )
     if not match:
-        named = re.search(r"\bwhat ([a-z]+) (?:figure|number|total|count|rate)s?\b", question, re.I) or _QUANTITY_NOUN.search(question)
+        named = (re.search(r"\bwhat ([a-z]+) (?:figure|number|total|count|rate)s?\b", question, re.I) or _QUANTITY_NOUN.search(question)
+                 or _NAMED_SUM.search(question))
         return (named.group(1).lower(),) if named and named.group(1).lower() not in QUESTION_WORDS else ()
     taken = []
     for word in words(match.group(1))[:5]:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from rag.answerability import (
-    action_missing, another_owner, answers_kind, is_heading, is_lead_in, satisfies, scope, speaker_differs,
+    action_missing, another_owner, answers_kind, is_heading, is_lead_in, nothing_of_the_event, satisfies, scope, speaker_differs,
 )
 from rag.build import build_index
 from rag.candidates import (
@@ -879,3 +879,45 @@ def test_a_surname_after_an_arabic_article_is_mentioned_by_its_hyphenated_form(q
     asked = analyse(question)
     asked = replace(asked, key_names=tuple(n for n in asked.names if n not in ("Turkish",)))
     assert names_missing(asked, context) == []
+
+
+@pytest.mark.parametrize("question, answer, other", [
+    ("How much did the FAA fine Boeing over the jet?", "The FAA fined Boeing $3.9 million on Thursday.",
+     "Boeing reported $30 billion in annual revenue."),
+    ("How much bail did the actor post after the indictment?", "The actor posted $100,000 bail on Monday.",
+     "The city billed the actor $130,000 in overtime."),
+])
+def test_a_how_much_question_that_names_the_sum_wants_that_sum(question, answer, other):
+    asked = analyse(question)
+    assert answers_kind(asked, answer) and not answers_kind(asked, other)
+
+
+@pytest.mark.parametrize("question, focus", [
+    ("What was Dennis Muilenburg's annual salary as chief executive?", ("salary",)),
+    ("What was Apple's closing share price on Friday?", ()),
+])
+def test_what_was_someones_quantity_asks_for_a_number(question, focus):
+    asked = analyse(question)
+    assert (asked.kind, asked.focus) == ("number", focus)
+
+
+@pytest.mark.parametrize("question, count, amount", [
+    ("How many overtime hours did detectives log on the case?", "Detectives logged 1,200 overtime hours on the case.",
+     "The city billed him $130,000 in overtime for the detectives who worked the case."),
+    ("How many flights were cancelled on Friday?", "More than 1,400 flights were cancelled on Friday.",
+     "The airline lost $50 million on cancelled flights on Friday."),
+])
+def test_a_sum_of_money_counts_no_things(question, count, amount):
+    asked = analyse(question)
+    assert answers_kind(asked, count) and not answers_kind(asked, amount)
+
+
+@pytest.mark.parametrize("question, event, other", [
+    ("On what date did FBI Director Christopher Wray resign?", "Wray announced his resignation on Friday.",
+     "FBI agents visited the tipster and returned Wednesday, he confirmed."),
+    ("When did the regulator clear the jet to fly again?", "The regulator cleared the jet on November 18.",
+     "American Airlines extended its cancellations until June 4."),
+])
+def test_a_date_answers_only_beside_the_event_asked_about(question, event, other):
+    asked = analyse(question)
+    assert not nothing_of_the_event(asked, event) and nothing_of_the_event(asked, other)

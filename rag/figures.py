@@ -75,7 +75,8 @@ _SUM = re.compile(  # a whole amount of money: '$50 million', '£3m', '200 euros
 _MONEY_QUESTION = re.compile(
     r"\bhow much\b.*\b(pay|paid|cost|worth|spend|spent|earn|raise|owe|price|fine|compensation|lose|lost|charge"
     r"|(?:money|funding|funds|revenue|profit|salary|ransom|bail|debt|loans?|grants?)\b)"
-    r"|\bwhat (?:was|is|were|are|will be) the (?:\w+ )?(?:value|worth)\b",
+    r"|\bwhat (?:was|is|were|are|will be) (?:the|[A-Z][\w.-]*(?: [A-Z][\w.-]*){0,2}['’]s) (?:\w+ ){0,2}?"
+    r"(?:value|worth|price|salary|fine|bail|ransom|revenue)s?\b",
     re.I,
 )
 _IDENTIFIER_QUESTION = re.compile(

@@ -39,7 +39,7 @@ _NAMED_SUM = re.compile(r"\bhow much\b.*?\b(fine|bail|salary|ransom|compensation
 _NUMBER_KIND = re.compile(
     r"\bhow (many|much|old|long|far|big|large|high|tall|fast|often|deep|wide|heavy|hot|cold|warm)\b|\bwhat (share|percentage|proportion|fraction|"
     r"percent|number|figures?|amount|total|sum|price|cost|rate|age|margin|count|toll|score)s?\b|\bhow many\b"
-    rf"|{_WHAT_WAS_THE}({_QUANTITY_NOUNS}|price|cost|margin|total|age|size|value|worth)\b",
+    rf"|{_WHAT_WAS_THE}({_QUANTITY_NOUNS}|price|cost|margin|total|age|size|value|worth|ransom)\b",
     re.I,
 )
 _QUANTITY_NOUN = re.compile(rf"{_WHAT_WAS_THE}({_QUANTITY_NOUNS})\b", re.I)

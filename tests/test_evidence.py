@@ -921,3 +921,12 @@ def test_a_sum_of_money_counts_no_things(question, count, amount):
 def test_a_date_answers_only_beside_the_event_asked_about(question, event, other):
     asked = analyse(question)
     assert not nothing_of_the_event(asked, event) and nothing_of_the_event(asked, other)
+
+
+@pytest.mark.parametrize("question, amount, other", [
+    ("What was Apple's closing share price on Friday?", "Apple closed at $150.25 on Friday.", "Apple shares fell 5 percent to close at a two-month low on Friday."),
+    ("What was the ransom the kidnappers demanded?", "The kidnappers demanded $2 million for the crew.", "The kidnappers held 12 crew members for a month."),
+])
+def test_a_price_or_a_ransom_is_an_amount_of_money(question, amount, other):
+    asked = analyse(question)
+    assert answers_kind(asked, amount) and not answers_kind(asked, other)

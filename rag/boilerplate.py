@@ -276,7 +276,7 @@ def byline_names(line: str) -> tuple[str, str] | None:
     for segment in segments[1:]:
         if _name_like(segment):
             kept.append(segment)
-        elif not _ROLE.search(segment):  # 'By Phil Doe, Chief football writer': the role is dropped
+        elif not ROLE.search(segment):  # 'By Phil Doe, Chief football writer': the role is dropped
             return None
     if not cut and _SENTENCE_END.search(line) and not line.endswith(")"):
         return None
@@ -306,7 +306,7 @@ def _unlabelled_byline(line: str) -> tuple[str, str] | None:
         return None
     rest = parts[1:]
     known = outlet_names.known_names()
-    roles = [p for p in rest if _ROLE.search(p) and len(p.split()) <= 4]
+    roles = [p for p in rest if ROLE.search(p) and len(p.split()) <= 4]
     if len(roles) == len(rest) or not all(re.match(_SITE_PART, p) or p.lower() in known or p in roles for p in rest):
         return None  # a role alone ('Caroline Hawley, BBC diplomatic correspondent') heads an analysis box
     return parts[0], " | ".join(rest)
@@ -315,17 +315,18 @@ def _unlabelled_byline(line: str) -> tuple[str, str] | None:
 def bare_byline(line: str) -> str | None:
     """A line of only one to three people's names ('Marwa Rashad', 'Thomas Maresca and John
     Bacon'): a byline where it stands under a headline (see `_mark_bare_bylines`)."""
-    names = [n for n in re.split(r",\s*|\s+and\s+", line.strip()) if n]
+    line = re.sub(r"\s+@\w+$", "", line.strip())  # 'Leslie Josephs @LESLIEJOSEPHS'
+    names = [n for n in re.split(r",\s*|\s+and\s+", line) if n]
     if not 1 <= len(names) <= 3 or re.match(_SITE_PART, line) or line.strip().lower() in outlet_names.known_names():
         return None
     for name in names:
         words = name.split()
         if not 2 <= len(words) <= 4 or not all(re.fullmatch(r"[A-Z](?:[a-z'’-]+[A-Za-z'’-]*|\.)", w) for w in words):
             return None
-    return line.strip()
+    return line
 
 
-_ROLE = re.compile(
+ROLE = re.compile(
     r"\b(writer|correspondent|editor|reporter|journalist|columnist|contributor|staff|producer|analyst|critic|bureau|chief)s?\b", re.I
 )
 
@@ -345,6 +346,8 @@ def _is_menu_line(line: str) -> bool:
         return bool(line.strip()) and not re.search(r"\w", line)
     if all(item in _UI_WORDS for item in items):
         return True
+    if DATE_IN_LINE.search(line):
+        return False  # 'Reason | Hit & Run | 3.28.2019' names the outlet and the day
     return len(items) >= 3 and all(len(item.split()) <= 3 for item in items) and not _SENTENCE_END.search(line)
 
 
@@ -484,14 +487,16 @@ def _is_structural(line: str) -> bool:
 def _mark_bare_bylines(lines: list[str], kinds: list[str], most: int = 15) -> None:
     """A line of people's names alone (`bare_byline`) below the page's first line is the byline
     when what follows it is no prose: the outlet's name, a role ('Special to USA TODAY'),
-    a date, a share bar or a reading time ('6 MIN READ')."""
+    a date, a share bar or a reading time ('6 MIN READ'); or when it ends with the writer's
+    social-media handle ('Leslie Josephs @LESLIEJOSEPHS')."""
     kept = [i for i, kind in enumerate(kinds) if kind not in ("menu", "markup", "image")][:most]
     for i, after in zip(kept[1:], kept[2:]):
         if kinds[i] != "content" or not bare_byline(lines[i]):
             continue
         following = lines[after].strip(" *_")
         no_prose = kinds[after] in ("promo", "metadata", "byline") or following.lower() in outlet_names.known_names()
-        if no_prose or _ROLE.search(following) or re.match(r"special to\b", following, re.I):
+        with_handle = re.search(r"\s@\w+$", lines[i])  # 'Leslie Josephs @LESLIEJOSEPHS'
+        if no_prose or with_handle or ROLE.search(following) or re.match(r"special to\b", following, re.I):
             kinds[i] = "byline"
             return
 

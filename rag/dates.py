@@ -116,8 +116,9 @@ def date_from_url(url: str | None) -> date | None:
     return parse_date(f"{compact.group(1)}-{compact.group(2)}-{compact.group(3)}") if compact else None
 
 
+_NAME = r"(?!By\b)[A-Z][\w&.'’-]*(?: [A-Z][\w&.'’-]*){0,3}"
 _SOURCE_AND_DATE = re.compile(
-    r"^[*_\s]*(?!By\b)(?P<name>[A-Z][\w&.'’-]*(?: [A-Z][\w&.'’-]*){0,3})\s*(?:,|\||–|—|-)\s*(?P<date>[\w .,:|*]{6,90}?)[*_\s]*$"
+    r"^[*_\s]*(?P<name>" + _NAME + r")\s*(?:,|\||–|—|-)\s*(?P<date>[\w .,:|*]{6,90}?)[*_\s]*$"
 )
 
 
@@ -125,6 +126,10 @@ def source_and_date(line: str) -> tuple[str, date] | None:
     """A line under a copied headline that gives only a name and a date: 'BBC News, 16 November
     2018', '*Reuters | Nov. 12, 2018*', '*USA TODAY — Published 7:39 a.m. ET July 8, 2018 |
     Updated …*'. The name is the outlet's, or the dateline's place."""
+    segments = [part.strip(" *_") for part in line.strip().split("|")]
+    if len(segments) == 3 and len(segments[1].split()) <= 4 and re.fullmatch(_NAME, segments[0]):  # 'Reason | Hit & Run | 3.28.2019'
+        found = parse_date(segments[2]) or (_first_date(segments[2]) if is_date_line(segments[2]) else None)
+        return (segments[0], found) if found else None
     match = _SOURCE_AND_DATE.match(line.strip())
     if not match:
         return None

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag import outlets as outlet_names
-from rag.boilerplate import Span, bare_byline, byline_names, line_is_heading, looks_like_headline, opening
+from rag.boilerplate import ROLE, Span, bare_byline, byline_names, line_is_heading, looks_like_headline, opening
 from rag.dates import _DATELINE, _lead_lines, date_from_url, find_published, parse_date, source_and_date
 
 
@@ -82,6 +82,13 @@ def _byline_outlet(names: str, after: str, table: dict[str, str]) -> str | None:
     for part in re.split(r"\s*(?:,|\band\b|\||/)\s*", f"{names}|{after}"):
         if part.strip().lower() in known:
             return known[part.strip().lower()]
+    for part in re.split(r"\s*[,|/·•]\s*|\s+[—–]\s+", after):  # after the writers: 'The Verge', 'Yahoo News', 'Townhall.com'
+        if re.fullmatch(r"[\w-]+\.(?:com|org|net|co\.uk|com\.au)", part, re.I):
+            return outlet_names.canonical(part, table)
+        if re.fullmatch(r"The(?: [A-Z][\w&.'’-]*){1,3}|[A-Z][\w&.'’-]*(?: [A-Z][\w&.'’-]*){0,2}", part) and (
+            part.startswith("The ") or _OUTLET_WORD.search(part)
+        ):
+            return part
     return None
 
 
@@ -119,8 +126,10 @@ def find_outlet(
         labelled = _OUTLET_LABEL.match(text[p.start : p.end].strip())
         if labelled:
             return outlet_names.canonical(labelled.group("name").strip(), table)
-        named = source_and_date(text[p.start : p.end])
-        if named and (outlet_names.known_in(named[0], table) or _OUTLET_WORD.search(named[0])):  # not 'London, 3 March'
+        line = text[p.start : p.end]
+        named = source_and_date(line)
+        with_section = line.count("|") == 2 and p.kind != "byline"  # 'Reason | Hit & Run | 3.28.2019': a place has no sections
+        if named and (outlet_names.known_in(named[0], table) or _OUTLET_WORD.search(named[0]) or with_section):  # not 'London, 3 March'
             return outlet_names.canonical(named[0], table)
     for p in _lead_lines(text, paragraphs):
         line = text[p.start : p.end]
@@ -297,17 +306,28 @@ def find_title(text: str, paragraphs: list[Span]) -> str | None:
 
 
 def _above_the_byline(text: str, paragraphs: list[Span], most: int = 8) -> Span | None:
-    """The headline-like line right above a byline ('By Jane Doe', 'Jane Doe | Apr. 11, 2019'),
-    when the page opens with other headline-like lines (a masthead's motto, a section name) and
-    not with a markdown heading: a headline sits on top of its byline."""
+    """The headline-like line right above a byline ('By Jane Doe', 'Jane Doe | Apr. 11, 2019') or a
+    date line, when the page opens with other headline-like lines (a masthead's motto, a section
+    name) and not with a markdown heading: a headline sits on top of its byline or its date."""
     top = opening(paragraphs, most)
     if not top or line_is_heading(text, top[0]):
         return None
     for above, below in zip(top, top[1:]):
-        if below.kind == "byline" and above.kind == "content" and above is not top[0]:
-            headline = text[above.start : above.end].strip()
+        if above.kind != "content" or above is top[0]:
+            continue
+        headline = text[above.start : above.end].strip()
+        if below.kind == "byline":
             return above if looks_like_headline(headline) and len(headline.split()) >= 4 else None
+        if below.kind == "metadata" and looks_like_headline(headline) and len(headline.split()) >= 4 and not _names_no_story(headline):
+            return above
     return None
+
+
+def _names_no_story(line: str) -> bool:
+    """A line above a date that is no headline: writers ('Lauren Gambino and David Smith in
+    Washington'), a role ('Senior Editor, Yahoo Entertainment') or a breadcrumb ('Blogs > News')."""
+    writers = re.sub(r"\s+in(?: [A-Z][\w.-]*)+$", "", line)
+    return bool(bare_byline(writers) or ROLE.search(line) or " > " in line or "»" in line)
 
 
 def _past_page_labels(text: str, content: list[Span], most: int = 6) -> Span:
@@ -372,7 +392,7 @@ def clean_author(author: str | None) -> str | None:
         return None
     names = []
     for name in re.split(r"\s*[;]\s*", author.strip()):
-        name = _AUTHOR_ROLE.sub("", name).strip(" ,")
+        name = _AUTHOR_ROLE.sub("", name.strip(" ,·•|")).strip(" ,")
         if name:
             names.append(name)
     return "; ".join(names) or None

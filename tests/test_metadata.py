@@ -516,3 +516,29 @@ def test_bylines_without_by_name_writers_outlet_and_date(lines, author, outlet, 
 def test_an_outlet_or_a_section_name_alone_under_a_headline_is_no_writer(lines):
     doc = parse_document(f"# Talks resume in the capital\n\n{lines}\n\nThe talks resumed on Monday, officials said.\n", "talks.md")
     assert doc.author is None
+
+
+@pytest.mark.parametrize("lines, author, outlet, published", [
+    ("By Andrew J. Hawkins | The Verge | Jan 14, 2020, 9:21am EST", "Andrew J. Hawkins", "The Verge", "2020-01-14"),
+    ("Lauren Johnston, Yahoo News — 19 February 2019", "Lauren Johnston", "Yahoo News", "2019-02-19"),
+    ("Reason | Hit & Run | 3.28.2019", None, "Reason", "2019-03-28"),
+    ("Leslie Josephs @LESLIEJOSEPHS\nAmelia Lucas @AMELIAKLUCAS", "Leslie Josephs", None, None),
+])
+def test_an_unknown_outlet_in_a_byline_and_a_writers_handle(lines, author, outlet, published):
+    for body in ("Boeing ended the year with more cancellations than orders, the company said.",
+                 "The actor was charged on Thursday with filing a false police report."):
+        doc = parse_document(f"# Orders fall as the crisis deepens\n\n{lines}\n\n{body}\n", "story.md", format="markdown")
+        assert (doc.author, doc.outlet, doc.published) == (author, outlet, published)
+
+
+@pytest.mark.parametrize("top, title", [
+    ("NEWSMAX\nNewsmax TV & Webwire\nHome | US | Politics | World | Health\n\nTags: actor | police | hoax\n\n"
+     "Actor Arrested by City Police After Report\n\nThursday, 21 February 2019 01:19 PM", "Actor Arrested by City Police After Report"),
+    ("REDIFF\nRediff.com« Back to articlePrint this article\n\nLandslides: 327 autopsies conducted so far\n\nAugust 02, 2024 18:45 IST",
+     "Landslides: 327 autopsies conducted so far"),
+    ("Politics\nUS news\n\nTrump faces a test of temperament in the city\n\nLauren Gambino and David Smith in Washington\n\n"
+     "Tue 3 Oct 2017 12.00 BST", "Trump faces a test of temperament in the city"),
+])
+def test_a_headline_sits_above_its_date_but_writers_and_roles_are_no_headline(top, title):
+    doc = parse_document(f"{top}\n\nShare on Facebook  Twitter  Email\n\nThe actor was arrested on Thursday, police said.\n", "copied.txt")
+    assert doc.title == title

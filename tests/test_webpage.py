@@ -148,3 +148,17 @@ def test_a_page_without_a_site_name_is_named_by_its_title_or_its_copyright_line(
     (tmp_path / "page.html").write_text(page, encoding="utf-8")
     doc = load_corpus(tmp_path)[0][0]
     assert (doc.outlet, doc.author) == (outlet, "Julio Rosas")
+
+
+@pytest.mark.parametrize("byline, author, outlet", [
+    ("By <span>ABC News</span> · ·", None, "ABC News"),
+    ("By <span>Jane Roe</span> · ·", "Jane Roe", None),
+])
+def test_separators_left_in_a_pages_author_field_are_dropped(tmp_path, byline, author, outlet):
+    page = ("<html><head><title>Actor taken into custody</title></head><body><article><h1>Actor taken into custody</h1>"
+            f'<div class="byline">{byline}</div>'
+            "<p>The actor turned himself in to police early on Thursday and was taken into custody, officials said.</p>"
+            "<p>He is accused of filing a false report about an attack in January, prosecutors said.</p></article></body></html>")
+    (tmp_path / "custody.html").write_text(page, encoding="utf-8")
+    doc = load_corpus(tmp_path)[0][0]
+    assert (doc.author, doc.outlet) == (author, outlet)

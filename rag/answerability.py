@@ -32,7 +32,7 @@ from rag.evidence import (
 )
 from rag.figures import has_figure_of
 from rag.mentions import MONTH_NAMES, missing_names, read_parts, unmentioned_time
-from rag.question import Asked, asked_speaker, time_words, weekday_of
+from rag.question import Asked, asked_speaker, named_thing, time_words, weekday_of
 from rag.retrieve import has_enumeration
 from rag.settings import Settings
 from rag.store import DocumentInfo, Index
@@ -57,8 +57,8 @@ def answers_kind(asked: Asked, text: str) -> bool:
     if kind == "place":
         known = {w.lower() for name in asked.names for w in name.split()}
         return any(w.lower() not in known for w in names_in(text))
-    if kind == "person":
-        return bool(person_named(text, asked))
+    if kind == "person":  # 'who was the pilot': a person named beside the role
+        return bool(person_named(text, asked)) and (named_thing(asked.text) is None or thing_named(text, asked))
     if kind == "role":
         return holds_role(text, asked)
     if kind == "name":

@@ -325,9 +325,19 @@ def thing_named(text: str, asked: Asked, reach: int = 40) -> bool:
             continue
         if any(a <= run.start() < b for a, b in describing):
             continue
-        if any(abs(run.start() - at) <= reach and not _placed(text[end : run.start()]) for at, end in mentions):
-            return True
+        for at, end in mentions:
+            if abs(run.start() - at) > reach:
+                continue
+            if run.start() >= at and not _placed(text[end : run.start()]) or run.start() < at and _names_it(text[run.end() : at]):
+                return True
     return False
+
+
+def _names_it(between: str) -> bool:
+    """'the Bellagio casino', 'Stephen Paddock, the gunman', 'the cutter Alder, a 225-foot vessel':
+    'Kevin Graham, president of ...': a name right before the thing is its name; 'Tewolde
+    GebreMariam said the pilot' is not."""
+    return bool(re.fullmatch(r"\s*(?:,\s*(?:(?:the|a|an|its|their)\s+)?(?:[a-z0-9][\w-]*\s+){0,2})?", between))
 
 
 def _placed(between: str) -> bool:

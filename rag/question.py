@@ -68,7 +68,8 @@ _PERSON_KIND = re.compile(
 )
 _NAME_KIND = re.compile(
     r"\bnames? of (?:the|a|an|his|her|its|their)\s+(?:[\w’'-]+\s+){0,3}?([a-z-]+)(?=\s+(?:who|whom|that|which|where|of|at|for|in|on|he|she|they|(?-i:[A-Z])\w*)\b|\s*\?|$)"
-    r"|^\s*(?:(?:at|in|on|from|to|for|by|with|into)\s+)?which\s+([a-z-]+)\s+(?:did|does|do|was|is|were|has|had|will|would|could)\b",
+    r"|^\s*(?:(?:at|in|on|from|to|for|by|with|into)\s+)?which\s+([a-z-]+)\s+(?:did|does|do|was|is|were|has|had|will|would|could)\b"
+    r"|^\s*who (?:was|is) the ([a-z-]+)(?=\s+(?:of|for|in|at|on|aboard)\b|\s*\?|$)",  # 'Who was the pilot of flight ET302?'
     re.I,
 )
 _LIST_KIND = re.compile(r"\blist\b|\bname (the|all|some)\b|\bwho (were|are) (the|some)\b|\bwhat (else|other)\b", re.I)
@@ -276,7 +277,8 @@ def _opens_a_clause(match: re.Match[str], question: str) -> bool:
 
 def named_thing(question: str) -> str | None:
     """The thing whose name a question asks for: 'At which casino did she work?' -> 'casino',
-    'What is the name of the hotel security guard whom he shot?' -> 'guard'."""
+    'What is the name of the hotel security guard whom he shot?' -> 'guard', 'Who was the pilot of
+    the flight?' -> 'pilot'."""
     match = _NAME_KIND.search(question)
     if not match:
         return None

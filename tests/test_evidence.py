@@ -13,9 +13,10 @@ from rag.answerability import (
 )
 from rag.build import build_index
 from rag.candidates import (
-    per_article, select_evidence, spread, with_continuations, with_listed_items, with_outcome,
+    gather, per_article, select_evidence, spread, with_continuations, with_listed_items, with_outcome,
 )
 from rag.embed import embed_texts
+from rag.mentions import read_question
 from rag.evidence import (
     Evidence, coverage, has_full_date, names_missing, person_named, resolve_relative_dates, stems,
     word_weights,
@@ -930,3 +931,32 @@ def test_a_date_answers_only_beside_the_event_asked_about(question, event, other
 def test_a_price_or_a_ransom_is_an_amount_of_money(question, amount, other):
     asked = analyse(question)
     assert answers_kind(asked, amount) and not answers_kind(asked, other)
+
+
+@pytest.mark.parametrize("question, naming, other", [
+    ("Who was the pilot of flight ET302?", "The pilot was named as Senior Captain Yared Getachew, the airline said.",
+     "Tewolde GebreMariam said the pilot had reported difficulties after takeoff."),
+    ("Who was the referee of the final?", "The referee, Bjorn Kuipers, showed three yellow cards.",
+     "Gareth Southgate criticised the referee after the final."),
+])
+def test_who_was_the_role_wants_a_person_named_beside_the_role(question, naming, other):
+    asked = analyse(question)
+    assert asked.kind == "person" and answers_kind(asked, naming) and not answers_kind(asked, other)
+
+
+def test_a_sentence_naming_the_thing_asked_about_is_a_candidate_however_low_it_ranks(fake_embedder, settings):
+    filler = "\n\n".join(f"Flight ET302 crashed minutes after takeoff from the capital, report number {i} said." for i in range(150))
+    index, _ = index_with_article(
+        settings, fake_embedder, "crash.txt",
+        f"Flight ET302 crashes after takeoff\n\n{filler}\n\nThe pilot was named as Senior Captain Yared Getachew.\n",
+    )
+    asked = read_question("Who was the pilot of flight ET302?", index)
+    assert any("Yared Getachew" in e.text for e in gather(asked, index, fake_embedder, settings).ranked)
+
+
+@pytest.mark.parametrize("question, text", [
+    ("Who is the mayor of New Bern?", "Residents fled the rising river, according to Mayor Dana Outlaw."),
+    ("Who is the president of the police union?", "\"She must resign,\" said Kevin Graham, president of the police union."),
+])
+def test_a_role_as_a_title_or_after_a_comma_names_the_person(question, text):
+    assert answers_kind(analyse(question), text)

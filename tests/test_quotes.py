@@ -220,34 +220,22 @@ def test_he_said_skips_a_capitalised_thing_for_the_surname_standing_alone():
     assert attribute(text, start, start + 20)[0] == "Gareth Southgate"
 
 
+# A name never runs across a line or a sentence end; a place after a person's name is not the
+# speaker; surnames after an Arabic article are names; a title-case headline names no one.
 @pytest.mark.parametrize("text, speaker", [
     ("Gov. Narongsak Osottanakorn said the rescue would pause. He did not give the state of the four members of the Wild Boars.\n\n"
      "Narongsak was upbeat.\n\n“We get to see the faces of the boys,” he said.\n", "Narongsak Osottanakorn"),
     ("Coach Maria Santos praised her side after the final.\n\nFANS FLOOD THE CITY CENTRE\n\n"
      "Santos was calm.\n\n“We played our own game,” she said.\n", "Maria Santos"),
-])
-def test_a_name_never_runs_across_a_line_or_a_sentence_end(text, speaker):
-    start = text.index("“") + 1
-    assert attribute(text, start, start + 10)[0] == speaker
-
-
-@pytest.mark.parametrize("text, speaker", [
     ("Sen. Chris Murphy (D) of Connecticut said cutting off arms sales was a step. “We cannot be in a military partnership "
      "with a country that has this little concern for human life,” he said.\n", "Chris Murphy"),
     ("Mayor Anne Hidalgo of Paris told reporters the games would go ahead. “The city is ready for the games and for the "
      "millions of visitors who will come to see them this summer,” she said.\n", "Anne Hidalgo"),
-])
-def test_a_place_after_a_persons_name_is_not_the_speaker(text, speaker):
-    start = text.index("“") + 1
-    assert attribute(text, start, start + 10)[0] == speaker
-
-
-@pytest.mark.parametrize("text, speaker", [
     ("The revelation comes a day after Foreign Minister Adel al-Jubeir insisted that the prince played no role.\n\n"
      "TREASURY SLAPS SANCTIONS ON OFFICIALS\n\n\"Absolutely, the prince has nothing to do with this,\" he told reporters.\n", "Adel al-Jubeir"),
     ("UN Approves Resolution Calling for Troops To Leave the Region\n\nEnvoy Sara el-Masri told the assembly the vote mattered.\n\n"
      "“The region needs calm,” she said.\n", "Sara el-Masri"),
 ])
-def test_arabic_surnames_and_title_case_headlines_in_who_he_or_she_is(text, speaker):
+def test_who_he_or_she_is_in_copy_as_pages_print_it(text, speaker):
     start = text.index("Absolutely") if "Absolutely" in text else text.index("“") + 1
     assert attribute(text, start, start + 10)[0] == speaker

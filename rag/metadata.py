@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag import outlets as outlet_names
-from rag.boilerplate import ROLE, Span, bare_byline, byline_names, line_is_heading, looks_like_headline, opening
+from rag.boilerplate import Span, line_is_heading, looks_like_headline, opening
+from rag.bylines import ROLE, bare_byline, byline_names
 from rag.dates import _DATELINE, _lead_lines, date_from_url, find_published, parse_date, source_and_date
 
 

@@ -89,7 +89,8 @@ def disagreement_note(asked: Asked, cited: list[tuple[int, Evidence]], index: In
     if len(years) > 1:
         first: dict[str, tuple[int, Evidence]] = {}
         for n, e in cited:
-            first.setdefault(e.doc.doc_id, (n, e))
+            if e.year:  # an undated article is of no year: listing it says nothing
+                first.setdefault(e.doc.doc_id, (n, e))
         parts = [f"{evidence_label(e)} [{n}]" for n, e in first.values()]
         return "The cited articles are from different years and may describe different events: " + "; ".join(parts) + "."
     if asked.kind != "number":

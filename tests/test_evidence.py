@@ -653,6 +653,9 @@ def test_articles_from_different_years_are_flagged_with_their_dates():
     cited = [(1, evidence(old, "Seven countries opposed it.", 1.0, 0)), (2, evidence(FINAL, "18 countries opposed it.", 1.0, 1))]
     note = disagreement_note(analyse("Which countries opposed it?"), cited, fake_index)
     assert "different years" in note and "2023-02-23 [1]" in note and "2024-07-14 [2]" in note
+    undated = DocumentInfo("u", "u.txt", None, "BBC", None, None)
+    note = disagreement_note(analyse("Which countries opposed it?"), [*cited, (3, evidence(undated, "Many opposed it.", 1.0, 1))], fake_index)
+    assert "[3]" not in note, "an undated article is listed under no year"
 
 
 def test_stemming_is_safe_from_many_threads():

@@ -56,7 +56,8 @@ METADATA_DATE = re.compile(
 
 _DATE_LINE_WORDS = re.compile(
     r"\b(published|updated|last updated|first published|posted|modified|last modified|date|on|at|am|pm|a\.m\.|p\.m\.|"
-    r"(mon|tues?|wed(nes)?|thu(rs)?|fri|sat(ur)?|sun)(day)?|(?-i:[A-Z]{2,4})|GMT[+-]?\d*|UTC[+-]?\d*)\b|\d{1,2}[:.]\d{2}"
+    r"(mon|tues?|wed(nes)?|thu(rs)?|fri|sat(ur)?|sun)(day)?|(?-i:[A-Z]{2,4})|GMT[+-]?\d*|UTC[+-]?\d*)\b"
+    r"|\d{1,2}[:.]\d{2}(?::\d{2}[ap]?\b)?"  # '13.30', '7:06:45a PDT'
     r"|\b[0-2]\d[0-5]\d(?=\s*(?-i:[A-Z]{2,4})\b)"  # a 24-hour time before its zone: '1543 GMT (2343 HKT)'
     r"|\b\d+\s+(?:min(?:ute)?s?|hours?|hrs?|days?)\s+ago\b"  # 'UPDATED 5 HOURS AGO'
     r"|\b[ap]\.m\.",
@@ -277,12 +278,12 @@ def classify_lines(text: str, start: int = 0) -> list[Span]:
     _mark_page_top(lines, kinds, [line_is_heading(text, s) for s in spans])
     seen: dict[str, int] = {}
     in_link_list = in_comments = in_poll = False
-    content_before = 0
+    content_before = prose_before = 0
     for i, line in enumerate(lines):
         if kinds[i] != "content":
             continue
         near_the_top = i - kinds[:i].count("menu") < 15
-        kinds[i] = "metadata" if near_the_top and is_date_line(line) else _line_kind(line, content_before)
+        kinds[i] = "metadata" if near_the_top and is_date_line(line) else _line_kind(line, content_before, prose_before)
         if in_poll and kinds[i] == "content" and (line.rstrip().endswith("?") or len(line.split()) <= 6):
             kinds[i] = "promo"  # a reader poll: 'Poll' / 'Are you a nervous flyer?' / 'Yes 2622' / 'No 2294'
             continue
@@ -312,6 +313,7 @@ def classify_lines(text: str, start: int = 0) -> list[Span]:
         seen.setdefault(key, i)
         if kinds[i] == "content":
             content_before += 1
+            prose_before += is_prose(line)
     _mark_teasers(lines, kinds)
     _mark_bare_bylines(lines, kinds)
     return [Span(s.start, s.end, k) for s, k in zip(spans, kinds)]
@@ -336,7 +338,7 @@ def _previous_kept(kinds: list[str], i: int) -> int | None:
     return j if j >= 0 and kinds[j] == "content" else None
 
 
-def _line_kind(line: str, content_before: int) -> str:
+def _line_kind(line: str, content_before: int, prose_before: int) -> str:
     """The kind of one line by its own words; 'links-header' and 'comments-header' open a list
     or a comment section that `classify_lines` follows."""
     if METADATA_DATE.fullmatch(line):
@@ -357,7 +359,7 @@ def _line_kind(line: str, content_before: int) -> str:
         return "links-header"
     if _LABELLED_LINK.match(line) and looks_like_headline(line.split(":", 1)[1].strip()):
         return "links"
-    if content_before >= 3 and _COMMENT_HEADER.match(line):
+    if prose_before >= 3 and _COMMENT_HEADER.match(line):  # not a share bar's 'Comments (312)' above the text
         return "comments-header"
     if _COMMENT_LINE.match(line) and len(line.split()) <= 40:
         return "comments"

@@ -39,6 +39,8 @@ def byline_names(line: str) -> tuple[str, str] | None:
         return None
     kept = [segments[0]]
     for segment in segments[1:]:
+        if ROLE.fullmatch(segment.lower().removesuffix(" writer").removesuffix(" reporter")):
+            continue  # 'By Arthur Bright, Staff'
         if _name_like(segment):
             kept.append(segment)
         elif not ROLE.search(segment):  # 'By Phil Doe, Chief football writer': the role is dropped

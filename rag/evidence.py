@@ -400,12 +400,15 @@ _RELATIVE_DATE = re.compile(
 )
 
 
+_AHEAD = re.compile(r"\b(will|expected to|set to|scheduled to|forecast to|due to)\b", re.I)
 _DATE_FOLLOWS = re.compile(rf",?\s+(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH_PATTERN}|{MONTH_PATTERN}\s+\d{{1,2}}\b)", re.I)
 
 
 def resolve_relative_dates(text: str, published: str | None) -> list[tuple[str, str]]:
     """('Feb. 24 last year', '2022'), ('Thursday', '2023-02-23'): relative dates read against the
-    article's date; a weekday the sentence dates itself ('since Saturday, June 23') is not relative."""
+    article's date, back from it, or ahead in a sentence about what will happen ('expected to make
+    landfall late Friday or early Saturday'); a weekday the sentence dates itself ('since
+    Saturday, June 23') is not relative."""
     if not published:
         return []
     try:
@@ -419,8 +422,11 @@ def resolve_relative_dates(text: str, published: str | None) -> list[tuple[str, 
             resolved.append((match.group(1), str(day.year + offset)))
         elif not _DATE_FOLLOWS.match(text, match.end()):
             weekday = WEEKDAYS.index(match.group(4).lower())
-            back = (day.weekday() - weekday) % 7
-            resolved.append((match.group(4), (day - timedelta(days=back)).isoformat()))
+            if _AHEAD.search(text):  # 'expected to make landfall late Friday or early Saturday'
+                resolved.append((match.group(4), (day + timedelta(days=(weekday - day.weekday()) % 7)).isoformat()))
+            else:
+                back = (day.weekday() - weekday) % 7
+                resolved.append((match.group(4), (day - timedelta(days=back)).isoformat()))
     return resolved
 
 

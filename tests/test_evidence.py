@@ -510,8 +510,11 @@ def test_relative_dates_are_read_against_the_article_date():
 @pytest.mark.parametrize("text, published, resolved", [
     ("The boys have been trapped in the cave since Saturday, June 23, officials said.", "2018-07-08", []),
     ("The polls closed on Sunday 28 July and the count began on Monday.", "2024-08-01", [("Monday", "2024-07-29")]),
+    ("The storm is expected to make landfall late Friday or early Saturday.", "2017-08-25",
+     [("Friday", "2017-08-25"), ("Saturday", "2017-08-26")]),
+    ("The minister will meet his counterpart on Tuesday.", "2024-08-01", [("Tuesday", "2024-08-06")]),
 ])
-def test_a_weekday_the_sentence_dates_itself_is_not_read_against_the_article_date(text, published, resolved):
+def test_weekdays_are_read_back_from_the_article_date_or_ahead_for_what_will_happen(text, published, resolved):
     assert resolve_relative_dates(text, published) == resolved
 
 

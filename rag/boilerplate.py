@@ -370,6 +370,9 @@ def _line_kind(line: str, content_before: int, prose_before: int) -> str:
     return "content"
 
 
+_SKIP_LINK = re.compile(r"^skip to (main )?(content|navigation)$", re.I)
+
+
 def _mark_page_top(lines: list[str], kinds: list[str], headings: list[bool]) -> None:
     """Menu items above the headline: lines of three words or fewer, without a sentence's end,
     that stand before the first line of four words or more. A lone short line that is not a
@@ -378,6 +381,9 @@ def _mark_page_top(lines: list[str], kinds: list[str], headings: list[bool]) -> 
     top = []
     for i, line in enumerate(lines[:24]):
         if kinds[i] != "content" or _is_structural(line):
+            continue
+        if _SKIP_LINK.match(line):  # 'Skip to main content' opens a copied page above its menu
+            top.append(i)
             continue
         if len(line.split()) >= 4 or headings[i]:
             break
@@ -410,7 +416,8 @@ def _mark_bare_bylines(lines: list[str], kinds: list[str], most: int = 15) -> No
         if kinds[i] != "content" or not bare_byline(lines[i]):
             continue
         following = lines[after].strip(" *_")
-        no_prose = kinds[after] in ("promo", "metadata", "byline") or following.lower() in outlet_names.known_names()
+        outlet = len(following.split()) <= 4 and outlet_names.known_in(following)  # 'USA TODAY Network'
+        no_prose = kinds[after] in ("promo", "metadata", "byline") or bool(outlet)
         with_handle = re.search(r"\s@\w+$", lines[i])  # 'Leslie Josephs @LESLIEJOSEPHS'
         if no_prose or with_handle or ROLE.search(following) or re.match(r"special to\b", following, re.I):
             kinds[i] = "byline"

@@ -339,8 +339,8 @@ def _past_page_labels(text: str, content: list[Span], most: int = 6) -> Span:
     headline_like = []
     for span in content[:most]:
         line = text[span.start : span.end].strip()
-        if not looks_like_headline(line):
-            break
+        if not looks_like_headline(line) and not (not headline_like and len(line.split()) <= 3):
+            break  # a section label such as 'U.S.' may end with a full stop
         headline_like.append((span, line))
     if not headline_like or not _is_page_label(headline_like[0][1]):
         return content[0]

@@ -542,3 +542,15 @@ def test_an_unknown_outlet_in_a_byline_and_a_writers_handle(lines, author, outle
 def test_a_headline_sits_above_its_date_but_writers_and_roles_are_no_headline(top, title):
     doc = parse_document(f"{top}\n\nShare on Facebook  Twitter  Email\n\nThe actor was arrested on Thursday, police said.\n", "copied.txt")
     assert doc.title == title
+
+
+@pytest.mark.parametrize("top, title, author", [
+    ("Skip to main content\nUSA TODAY\nNews\nSports\nLife\nMoney\nSubscribe\n\nAdvertisement\n\nNATION\n\n"
+     "'GET OUT NOW': Levee breached near the city\n\nPublished 8:02 a.m. ET Aug. 29, 2017\n\nRick Jervis and John Bacon\n\nUSA TODAY Network",
+     "'GET OUT NOW': Levee breached near the city", "Rick Jervis and John Bacon"),
+    ("Fox News\nU.S.\nWorld\nOpinion\nLogin\n\nU.S.\nPublished August 25, 2017\nFox News\n\n"
+     "Storm likely to be 'catastrophic,' forecasters warn", "Storm likely to be 'catastrophic,' forecasters warn", None),
+])
+def test_a_headline_under_a_skip_link_or_a_section_label_ending_in_a_full_stop(top, title, author):
+    doc = parse_document(f"{top}\n\nShare on Facebook Twitter Email\n\nRescue boats ferried residents out on Tuesday, officials said.\n", "copied.txt")
+    assert (doc.title, doc.author) == (title, author)

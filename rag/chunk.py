@@ -35,7 +35,7 @@ class Chunk:
     sentences: tuple[Sentence, ...]
 
 
-VERSION = 16  # bump when chunking or metadata reading changes what an index holds: older indexes are then refused
+VERSION = 17  # bump when chunking or metadata reading changes what an index holds: older indexes are then refused
 BULLETS = "•◦▪‣*·–—-"
 
 

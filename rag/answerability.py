@@ -27,8 +27,8 @@ import re
 from dataclasses import replace
 
 from rag.evidence import (
-    Evidence, content_words, given_name_keys, has_time_of_day, holds_role, name_key, names_in, names_missing, person_named, stems,
-    thing_named,
+    Evidence, content_words, given_name_keys, has_time_of_day, holds_role, name_key, names_in, names_missing, person_named,
+    stems, thing_named,
 )
 from rag.figures import has_figure_of
 from rag.mentions import MONTH_NAMES, missing_names, read_parts, unmentioned_time

@@ -355,19 +355,20 @@ def _ranked(
     vector = embed_texts(embedder, [query])[0] if vector is None else vector
     hits = search(query, index, embedder, settings, k=settings.answer_chunks, query_vector=vector)
     sentences = index.sentences_by_id(search_sentences(query, index, vector, filters=Filters.of(settings)))
-    if named_thing(asked.text):
-        sentences += _naming_the_thing(asked, index, settings)
+    thing = named_thing(asked.text)
+    if thing:
+        sentences += _naming_the_thing(asked, thing, index, settings)
     ranked = select_evidence(asked, hits, index, embedder, vector, limit=40, sentences=sentences)
     return [e for e in ranked if not addresses_an_assistant(e.text)], [e for e in ranked if addresses_an_assistant(e.text)]
 
 
-def _naming_the_thing(asked: Asked, index: Index, settings: Settings, most: int = 50) -> list:
+def _naming_the_thing(asked: Asked, thing: str, index: Index, settings: Settings, most: int = 50) -> list:
     """For 'Who was the pilot of flight ET302?' or 'At which casino did she work?': the sentences
     that put a name beside the thing ('The pilot was named as Senior Captain Yared Getachew'),
     wherever they rank: such a sentence shares one word with the question, and sentences that
     repeat the question's rarer words crowd it out."""
     allowed = Filters.of(settings).sentence_ids(index)
-    found = index.keyword_search(fts_query(named_thing(asked.text) or ""), most, table="sentences_fts")
+    found = index.keyword_search(fts_query(thing), most, table="sentences_fts")
     ids = [i for i, _ in found if allowed is None or i in allowed]
     return [s for s in index.sentences_by_id(ids) if answers_kind(asked, s.text)]
 

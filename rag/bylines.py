@@ -50,8 +50,9 @@ def byline_names(line: str) -> tuple[str, str] | None:
     return ", ".join(kept), after
 
 
+SITE_DOMAIN = r"[\w-]+\.(?:com|org|net|co\.uk|com\.au)"  # 'Townhall.com'
 _SITE_PART = re.compile(
-    r"^(?:[\w-]+\.(?:com|org|net|co\.uk|com\.au)|(?-i:[A-Z][A-Z&.]+(?: [A-Z][A-Z&.]+)*)|.*\b(?:News|Times|Post|Journal|Herald|Tribune|"
+    rf"^(?:{SITE_DOMAIN}|(?-i:[A-Z][A-Z&.]+(?: [A-Z][A-Z&.]+)*)|.*\b(?:News|Times|Post|Journal|Herald|Tribune|"
     r"Gazette|Daily|Press|Today|Telegraph|Guardian|Chronicle|Observer|Express|Standard|Review|Magazine)|"
     r"(?:(?:posted|published|updated)\s*:?\s*)?(?:\w+\.? \d{1,2},? \d{4}|\d{1,2} \w+ \d{4}).*)$",
     re.I,

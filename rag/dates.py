@@ -128,14 +128,19 @@ def source_and_date(line: str) -> tuple[str, date] | None:
     Updated …*'. The name is the outlet's, or the dateline's place."""
     segments = [part.strip(" *_") for part in line.strip().split("|")]
     if len(segments) == 3 and len(segments[1].split()) <= 4 and re.fullmatch(_NAME, segments[0]):  # 'Reason | Hit & Run | 3.28.2019'
-        found = parse_date(segments[2]) or (_first_date(segments[2]) if is_date_line(segments[2]) else None)
+        found = _stated_date(segments[2])
         return (segments[0], found) if found else None
     match = _SOURCE_AND_DATE.match(line.strip())
     if not match:
         return None
-    stated = match.group("date").strip(" *_")
-    found = parse_date(stated) or (_first_date(stated) if is_date_line(stated) else None)
+    found = _stated_date(match.group("date").strip(" *_"))
     return (match.group("name"), found) if found else None
+
+
+def _stated_date(text: str) -> date | None:
+    """The date a part of a line states: a date alone, or one among labels and times ('Published
+    7:39 a.m. ET July 8, 2018 | Updated ...')."""
+    return parse_date(text) or (_first_date(text) if is_date_line(text) else None)
 
 
 def find_published(text: str, paragraphs: list[Span], url: str | None = None) -> str | None:

@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from rag import outlets as outlet_names
 from rag.boilerplate import Span, line_is_heading, looks_like_headline, opening
-from rag.bylines import ROLE, bare_byline, byline_names
+from rag.bylines import ROLE, SITE_DOMAIN, bare_byline, byline_names
 from rag.dates import _DATELINE, _lead_lines, date_from_url, find_published, parse_date, source_and_date
 
 
@@ -54,6 +54,8 @@ _OUTLET_WORD = re.compile(
     r"Observer|Express|Mirror|Standard|Today|Review|Reporter|Insider)$"
 )
 """The last word of a newsroom's name ('CBN News', 'Harbour Times'); a place's name ends otherwise."""
+THE_NAME = re.compile(r"The(?: [A-Z][\w&.'’-]*){1,3}")
+"""'The Verge', 'The Hill': no person's name starts with 'The', so such a name is an outlet's."""
 _URL_LABEL = re.compile(
     r"^(source( link| url)?|original( url| link| article)?|originally published (at|on|in|by)|canonical( url| link)?"
     r"|url|link|permalink|read (it|the original|the full (article|story)) (at|on))\s*:?\s*<?(?P<url>(https?://|www\.)\S+?)>?$",
@@ -84,11 +86,10 @@ def _byline_outlet(names: str, after: str, table: dict[str, str]) -> str | None:
         if part.strip().lower() in known:
             return known[part.strip().lower()]
     for part in re.split(r"\s*[,|/·•]\s*|\s+[—–]\s+", after):  # after the writers: 'The Verge', 'Yahoo News', 'Townhall.com'
-        if re.fullmatch(r"[\w-]+\.(?:com|org|net|co\.uk|com\.au)", part, re.I):
+        if re.fullmatch(SITE_DOMAIN, part, re.I):
             return outlet_names.canonical(part, table)
-        if re.fullmatch(r"The(?: [A-Z][\w&.'’-]*){1,3}|[A-Z][\w&.'’-]*(?: [A-Z][\w&.'’-]*){0,2}", part) and (
-            part.startswith("The ") or _OUTLET_WORD.search(part)
-        ):
+        newsroom = re.fullmatch(r"[A-Z][\w&.'’-]*(?: [A-Z][\w&.'’-]*){0,2}", part) and _OUTLET_WORD.search(part)
+        if THE_NAME.fullmatch(part) or newsroom:
             return part
     return None
 

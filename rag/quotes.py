@@ -40,7 +40,8 @@ SCAN_ALL_UP_TO = 200
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 # A capitalised word, or one after an Arabic article ('al-Jubeir'); a name's words stand on one line.
-_WORD = r"(?:[A-ZÀ-Ý]|(?:al|el)-[A-ZÀ-Ý])[\w'’.-]*"
+_CAPITAL = r"(?:[A-ZÀ-Ý]|(?:al|el)-[A-ZÀ-Ý])"
+_WORD = rf"{_CAPITAL}[\w'’.-]*"
 _NAME = rf"((?:{_WORD})(?:[ \t]+(?:{_WORD}|(?:de|van|von|bin)\b)){{0,5}})"
 _SPEECH = (r"(said|says|told|tells|wrote|writes|added|adds|asked|stated|declared|tweeted|posted|warned|noted|insisted|"
            r"urged|stressed|called|described)")
@@ -294,7 +295,7 @@ def _title_case(line: str) -> bool:
 
 
 _CAPITALISED_RUN = re.compile(rf"\b({_WORD}(?:[ \t]+{_WORD})+)\b")
-_CAPITALISED_RUN_OR_WORD = re.compile(r"\b((?:[A-ZÀ-Ý]|(?:al|el)-[A-ZÀ-Ý])[\w'’-]+(?:[ \t]+(?:[A-ZÀ-Ý]|(?:al|el)-[A-ZÀ-Ý])[\w'’-]+)*)\b")
+_CAPITALISED_RUN_OR_WORD = re.compile(rf"\b({_CAPITAL}[\w'’-]+(?:[ \t]+{_CAPITAL}[\w'’-]+)*)\b")
 
 
 def attribute(text: str, start: int, end: int) -> tuple[str | None, str | None]:

@@ -20,7 +20,7 @@ from datetime import date
 from rag import outlets as outlet_names
 from rag.boilerplate import classify_lines
 from rag.dates import date_from_url, names_a_month, parse_date
-from rag.metadata import TITLE_SUFFIX, Metadata, clean_author, copyright_owner
+from rag.metadata import THE_NAME, TITLE_SUFFIX, Metadata, clean_author, copyright_owner
 
 
 @dataclass
@@ -76,8 +76,9 @@ def _named_by_the_page(data: bytes, table: dict[str, str] | None) -> str | None:
     state no site name in their metadata."""
     title = _TITLE_ELEMENT.search(data[:200_000])
     suffix = TITLE_SUFFIX.search(html.unescape(title.group(1).decode("utf-8", "replace")).strip()) if title else None
-    if suffix and outlet_names.known_in(suffix.group(1), table):
-        return outlet_names.known_in(suffix.group(1), table)
+    named = outlet_names.known_in(suffix.group(1), table) if suffix else None
+    if named:
+        return named
     for match in _COPYRIGHT_TEXT.finditer(data):
         owner = copyright_owner(html.unescape(match.group().decode("utf-8", "replace")).replace("/", " / "))
         if owner:
@@ -111,7 +112,7 @@ def _author_and_outlet(author: str | None, outlet: str | None, table: dict[str, 
         part = re.sub(r"^(posted|published|updated)\b:?\s*", "", part, flags=re.I)  # 'Posted: Nov 29, 2018' read as 'Posted Nov'
         if not part or parse_date(part) or names_a_month(part):
             continue
-        if part.lower() in known or re.fullmatch(r"The( [A-Z][\w&.'’-]*){1,3}", part):  # no person's name starts with 'The'
+        if part.lower() in known or THE_NAME.fullmatch(part):
             outlet = outlet or known.get(part.lower(), part)
             continue
         people.append(part)
